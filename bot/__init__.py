@@ -1,0 +1,1 @@
+"""newsqa front ends: the CLI, the terminal REPL and the Telegram bot."""

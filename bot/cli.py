@@ -1,0 +1,210 @@
+"""The ``newsqa`` command: ingest, sources, ask, repl, telegram, eval.
+
+Every command builds the settings once, then an ``Engine``; errors that a user can fix are
+printed as one line (no traceback) with a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bot.settings import Settings, load_settings
+from index.engine import Engine
+from index.ingest import IngestBusy
+from index.retrieve import Filters
+from index.store import StoreUnavailable
+from index.types import IngestReport
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Ask questions about news articles; answers quote their sources verbatim.",
+    rich_markup_mode=None,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class UserError(Exception):
+    """A problem the user can fix: printed as one line, exit status 1."""
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    try:
+        yield
+    except (StoreUnavailable, IngestBusy, UserError) as exc:
+        err.print(f"[red]error:[/] {exc}", markup=True)
+        raise typer.Exit(1) from None
+    except ValueError as exc:  # bad settings values, unknown model names
+        err.print(f"[red]error:[/] {exc}", markup=True)
+        raise typer.Exit(2) from None
+
+
+def _settings() -> Settings:
+    try:
+        settings = load_settings()
+    except Exception as exc:  # pydantic's ValidationError: name the variable, not a traceback
+        err.print(f"[red]error:[/] invalid settings: {exc}", markup=True)
+        raise typer.Exit(2) from None
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level.upper(), logging.WARNING),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return settings
+
+
+def make_engine(settings: Settings) -> Engine:
+    return Engine(settings.index_config())
+
+
+def run_ingest(
+    engine: Engine, inputs: list[str], *, prune: bool = False, console: Console = err
+) -> IngestReport:
+    """Ingest with a progress bar on a terminal, and the summary lines always."""
+    if console.is_terminal:
+        columns = (
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[chunks]} chunks embedded"), TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task("ingesting", total=None, chunks=0)
+
+            def progress(event: str, n: int) -> None:
+                if event == "total":
+                    bar.update(task, total=n)
+                elif event == "input":
+                    bar.advance(task, n)
+                elif event == "embedded":
+                    chunks = bar.tasks[0].fields["chunks"] + n
+                    bar.update(task, chunks=chunks)
+
+            report = engine.ingest(inputs, prune=prune, progress=progress)
+    else:
+        report = engine.ingest(inputs, prune=prune)
+    from bot.render import ingest_summary
+
+    ingest_summary(console, report)
+    return report
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="Files, folders or http(s) URLs.")],
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Remove articles whose files are gone.")
+    ] = False,
+) -> None:
+    """Add or update articles (.txt, .md, .html, URLs) in the index."""
+    settings = _settings()
+    with friendly_errors():
+        report = run_ingest(make_engine(settings), paths, prune=prune, console=out)
+    if not report.ingested_any and not report.removed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def sources(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """List the indexed articles."""
+    settings = _settings()
+    with friendly_errors():
+        articles = make_engine(settings).sources()
+    if as_json:
+        print(json.dumps([a.to_json() for a in articles], ensure_ascii=False, indent=2))
+        return
+    from bot.render import sources_table
+
+    out.print(sources_table(articles))
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    k: Annotated[int | None, typer.Option("-k", help="Chunks to retrieve.", min=1, max=50)] = None,
+    source: Annotated[str | None, typer.Option(help="Only articles from this outlet.")] = None,
+    since: Annotated[str | None, typer.Option(help="Published on/after (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Published on/before (YYYY-MM-DD).")] = None,
+) -> None:
+    """Answer one question from the indexed articles, with quoted sources."""
+    settings = _settings()
+    with friendly_errors():
+        engine = make_engine(settings)
+        ensure_seeded(engine, settings)
+        answer = engine.answer(question, k=k, filters=Filters(source, since, until))
+    if as_json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+        return
+    from bot.render import print_answer
+
+    print_answer(out, answer)
+
+
+def ensure_seeded(engine: Engine, settings: Settings) -> None:
+    """First run: build the index from the seeds folder so there is something to ask about."""
+    if engine.is_empty() and settings.seeds_dir.is_dir():
+        err.print(f"Index is empty: building it from {settings.seeds_dir}/ (first run) …")
+        run_ingest(engine, [str(settings.seeds_dir)], console=err)
+
+
+@app.command()
+def repl() -> None:
+    """Chat with the articles at the terminal (pipes: one question per line)."""
+    settings = _settings()
+    from bot.repl import run_repl
+
+    with friendly_errors():
+        engine = make_engine(settings)
+        ensure_seeded(engine, settings)
+        run_repl(engine, settings)
+
+
+@app.command()
+def telegram() -> None:
+    """Run the Telegram bot (long polling, or a webhook when configured)."""
+    settings = _settings()
+    from bot.telegram_app import run_telegram
+
+    with friendly_errors():
+        run_telegram(settings, make_engine(settings))
+
+
+@app.command(name="eval")
+def evaluate(
+    questions: Annotated[Path, typer.Argument(help="questions.jsonl (eval-dev format).")],
+    out_path: Annotated[Path, typer.Option("--out", help="Where to write results.jsonl.")],
+    corpus: Annotated[
+        Path | None, typer.Option(help="Ingest this folder first into the data dir.")
+    ] = None,
+    k: Annotated[int | None, typer.Option("-k", min=1, max=50)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON.")] = False,
+) -> None:
+    """Run a question set and report answer hits, refusals, evidence recall and latency."""
+    settings = _settings()
+    from bot.evaluate import run_eval
+
+    with friendly_errors():
+        engine = make_engine(settings)
+        if corpus is not None:
+            run_ingest(engine, [str(corpus)], console=err)
+        run_eval(engine, questions, out_path, k=k, as_json=as_json, console=out)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)

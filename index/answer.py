@@ -1,0 +1,408 @@
+"""The one path from a question to a cited ``Answer``, shared by the REPL, CLI and Telegram.
+
+Offline by default: the answer is built from whole sentences quoted verbatim from the
+retrieved chunks, chosen by embedding similarity, keyword overlap and answer-type cues.
+Every quote is sliced from the stored chunk text by its recorded offsets, so it is by
+construction a substring of the original article; ``verify`` re-checks it before it is shown.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from index.conflicts import Quantity, agree, quantities, topic_name
+from index.question import QType, Question, parse, stems
+from index.retrieve import Candidate, Filters, recency_key, retrieve
+from index.store import ChunkStore, StoredChunk
+from index.text import normalize
+from index.types import Answer, ArticleInfo, Citation, Claim, Conflict, Turn
+
+# Calibrated on ../shared/eval-dev (see docs/BENCHMARKS.md): below these the evidence is too
+# weak to answer from.
+MIN_SEMANTIC = 0.30
+MIN_ENTITY_COVERAGE = 0.5
+MAX_QUOTES = 3
+
+_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December|"
+    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+_DATE = re.compile(
+    rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:,\s*\d{{4}})?|\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?|"
+    rf"(?:{_MONTHS})\s+\d{{4}}|(?:19|20)\d\d|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
+    r"Sunday|yesterday|today|last (?:week|month|year)|this (?:week|month|year))\b"
+)
+_PLACE = re.compile(r"\b(?:in|at|near|from|to)\s+((?:[A-Z][\w’'-]+)(?:\s+[A-Z][\w’'-]+)*)")
+_NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
+                     r"hundreds?|thousands?|millions?|dozens?)\b", re.IGNORECASE)
+_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)+)")
+
+
+@dataclass
+class Sentence:
+    text: str
+    start: int
+    end: int
+    chunk: StoredChunk
+    index: int
+    semantic: float = 0.0
+    lexical: float = 0.0
+    cue: float = 0.0
+    score: float = 0.0
+    quantities: list[Quantity] = field(default_factory=list)
+
+    @property
+    def article_id(self) -> str:
+        return str(self.chunk.meta.get("article_id", ""))
+
+
+class Answerer:
+    """Retrieve → score sentences → choose quotes → conflicts → ``Answer``."""
+
+    def __init__(self, store: ChunkStore, embedder: Any, llm: Any = None) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.llm = llm
+
+    def answer(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        k: int = 8,
+        filters: Filters | None = None,
+    ) -> Answer:
+        t0 = time.perf_counter()
+        q = parse(question, tuple(history))
+        if not q.text.strip():
+            return Answer(
+                question=question,
+                answer="Please type a question about the indexed news articles.",
+                refused=True,
+                timings_ms={"retrieve": 0.0, "compose": 0.0, "total": 0.0},
+            )
+        qvec = np.asarray(self.embedder.embed([q.resolved])[0], dtype=np.float32)
+        cands = retrieve(
+            self.store, qvec, q.resolved, k, filters=filters, boost_articles=q.boost_articles
+        )
+        t1 = time.perf_counter()
+        result = self._compose(q, qvec, cands)
+        if self.llm is not None and not result.refused:
+            result = self.llm.rewrite(q, result, self._numbered_context(q, qvec, cands))
+        t2 = time.perf_counter()
+        result.question = question
+        result.timings_ms = {
+            "retrieve": (t1 - t0) * 1000,
+            "compose": (t2 - t1) * 1000,
+            "total": (t2 - t0) * 1000,
+        }
+        if q.resolved != q.text:
+            result.resolved_question = q.resolved
+        if q.truncated:
+            note = "Your question was very long; only its first 1000 characters were used."
+            result.notice = f"{result.notice} {note}".strip() if result.notice else note
+        return result
+
+    # -- scoring ------------------------------------------------------------------------------
+
+    def _sentences(self, q: Question, qvec: np.ndarray, cands: list[Candidate]) -> list[Sentence]:
+        vecs = self.store.sentence_vectors([c.chunk.chunk_id for c in cands])
+        idf = self.store.bm25().idf(q.keywords)
+        total_idf = sum(idf.values()) or 1.0
+        rank_bonus = {c.chunk.chunk_id: 1.0 / (i + 1) for i, c in enumerate(cands)}
+        out: list[Sentence] = []
+        for cand in cands:
+            chunk = cand.chunk
+            base = int(chunk.meta.get("start", 0))
+            spans = _spans(chunk)
+            mat = vecs.get(chunk.chunk_id)
+            for i, (s, e) in enumerate(spans):
+                text = chunk.text[s - base : e - base]
+                if not text.strip():
+                    continue
+                sent = Sentence(text, s, e, chunk, i)
+                sent.semantic = (
+                    float(mat[i] @ qvec) if mat is not None and i < len(mat) else cand.vector
+                )
+                words = set(stems(text))
+                title_words = set(stems(str(chunk.meta.get("title", ""))))
+                hit = sum(w for t, w in idf.items() if t in words)
+                hit_title = sum(w for t, w in idf.items() if t in title_words and t not in words)
+                sent.lexical = (hit + 0.3 * hit_title) / total_idf
+                sent.cue = _cue(q.qtype, text, q)
+                sent.quantities = quantities(text)
+                short = len(text.split()) < 6
+                sent.score = (
+                    0.55 * sent.semantic
+                    + 0.35 * sent.lexical
+                    + 0.15 * sent.cue
+                    + 0.05 * rank_bonus[chunk.chunk_id]
+                    - (0.15 if short else 0.0)
+                )
+                out.append(sent)
+        if q.wants_latest and out:
+            newest = max(recency_key(s.chunk.meta.get("published")) for s in out) or 1.0
+            for s in out:
+                age = recency_key(s.chunk.meta.get("published")) / newest
+                s.score += 0.1 * age
+        return sorted(out, key=lambda s: -s.score)
+
+    # -- composing ----------------------------------------------------------------------------
+
+    def _compose(self, q: Question, qvec: np.ndarray, cands: list[Candidate]) -> Answer:
+        if not cands:
+            return _refusal(q, [], "The index is empty: add articles with `newsqa ingest PATH`.")
+        sents = self._sentences(q, qvec, cands)
+        closest = _closest_articles(cands)
+        if not sents:
+            return _refusal(q, closest)
+        best = sents[0]
+        if not self._supported(q, sents, cands):
+            return _refusal(q, closest)
+
+        chosen = [best]
+        for s in sents[1:]:
+            if len(chosen) >= MAX_QUOTES:
+                break
+            if s.score < 0.8 * best.score or any(_same(s, c) for c in chosen):
+                continue
+            if s.article_id in {c.article_id for c in chosen}:
+                continue  # prefer distinct articles; the same article needs no second vote
+            chosen.append(s)
+
+        conflict_pairs = _find_conflicts(q, best, sents, chosen)
+        for pair in conflict_pairs:
+            for s in pair[1:]:
+                if not any(_same(s, c) for c in chosen):
+                    chosen.append(s)
+
+        citations = [_citation(n, s) for n, s in enumerate(chosen, start=1)]
+        number_of = {id(s): n for n, s in enumerate(chosen, start=1)}
+        conflicts = _conflicts_json(conflict_pairs, chosen, number_of)
+        text = _answer_text(q, chosen, number_of, conflicts)
+        return Answer(
+            question=q.raw,
+            answer=text,
+            refused=False,
+            citations=citations,
+            conflicts=conflicts,
+            closest=closest,
+        )
+
+    def _supported(self, q: Question, sents: list[Sentence], cands: list[Candidate]) -> bool:
+        """The refusal gate: key entities must appear in the evidence, and it must be close."""
+        if sents[0].semantic < MIN_SEMANTIC and sents[0].lexical < 0.5:
+            return False
+        if q.entities:
+            evidence = set()
+            for c in cands:
+                evidence.update(stems(c.chunk.text))
+                evidence.update(stems(str(c.chunk.meta.get("title", ""))))
+                evidence.update(stems(str(c.chunk.meta.get("source", ""))))
+            covered = sum(1 for e in q.entities if e in evidence) / len(q.entities)
+            if covered < MIN_ENTITY_COVERAGE:
+                return False
+        return True
+
+    def _numbered_context(
+        self, q: Question, qvec: np.ndarray, cands: list[Candidate]
+    ) -> list[Citation]:
+        """Numbered candidate sentences offered to an LLM (it may only cite these)."""
+        sents = self._sentences(q, qvec, cands)[:12]
+        return [_citation(n, s) for n, s in enumerate(sents, start=1)]
+
+
+def _spans(chunk: StoredChunk) -> list[tuple[int, int]]:
+    raw = str(chunk.meta.get("sentences", ""))
+    spans = []
+    for part in raw.split(";"):
+        if ":" in part:
+            a, b = part.split(":", 1)
+            spans.append((int(a), int(b)))
+    if not spans:
+        start = int(chunk.meta.get("start", 0))
+        spans = [(start, start + len(chunk.text))]
+    return spans
+
+
+def _cue(qtype: QType, text: str, q: Question) -> float:
+    if qtype is QType.NUMBER:
+        return 1.0 if _NUMBER.search(text) else 0.0
+    if qtype is QType.DATE:
+        return 1.0 if _DATE.search(text) else 0.0
+    if qtype is QType.PLACE:
+        return 1.0 if _PLACE.search(text) else 0.0
+    if qtype is QType.NAME:
+        names = [n for n in _NAME.findall(text) if not set(stems(n)) <= set(q.keywords)]
+        return 1.0 if names else 0.0
+    return 0.0
+
+
+def _same(a: Sentence, b: Sentence) -> bool:
+    """Same sentence, or the same words in another article (a wire copy)."""
+    return (a.chunk.chunk_id == b.chunk.chunk_id and a.index == b.index) or normalize(
+        a.text
+    ).casefold() == normalize(b.text).casefold()
+
+
+def _find_conflicts(
+    q: Question, best: Sentence, sents: list[Sentence], chosen: list[Sentence]
+) -> list[tuple[str, Sentence, Sentence]]:
+    """Pairs (key, sentence A, sentence B) from different articles giving different values.
+
+    Only quantities on the subject of the answer count: the keys in the chosen sentences
+    (preferring those the question names), compared with each other article's best sentence
+    that mentions the same key.
+    """
+    floor = 0.6 * best.score
+    keys: dict[str, tuple[Quantity, Sentence]] = {}
+    for s in chosen:
+        for qty in s.quantities:
+            if q.qtype is QType.NUMBER and q.keywords and qty.key not in q.keywords and not (
+                set(stems(qty.text)) & set(q.keywords)
+            ):
+                continue
+            keys.setdefault(qty.key, (qty, s))
+    pairs: list[tuple[str, Sentence, Sentence]] = []
+    for key, (qty, s_a) in keys.items():
+        for s_b in sents:
+            if s_b.score < floor or s_b.article_id == s_a.article_id:
+                continue
+            other = [x for x in s_b.quantities if x.key == key]
+            if other and not any(agree(qty, x) for x in other):
+                pairs.append((key, s_a, s_b))
+                break
+    return pairs
+
+
+def _conflicts_json(
+    pairs: list[tuple[str, Sentence, Sentence]],
+    chosen: list[Sentence],
+    number_of: dict[int, int],
+) -> list[Conflict]:
+    out = []
+    for key, a, b in pairs:
+        claims: dict[str, list[int]] = {}
+        example = ""
+        for s in (a, b):
+            for qty in s.quantities:
+                if qty.key == key:
+                    example = example or qty.text
+                    claims.setdefault(qty.text, []).append(number_of[id(s)])
+        out.append(
+            Conflict(
+                topic=topic_name(key, example),
+                claims=tuple(Claim(v, tuple(sorted(set(c)))) for v, c in claims.items()),
+            )
+        )
+    return out
+
+
+def _lead(q: Question, s: Sentence) -> str | None:
+    """The short answer itself when the question's type makes it extractable."""
+    text = s.text
+    if q.qtype is QType.NUMBER:
+        for qty in s.quantities:
+            if qty.key in q.keywords or set(stems(qty.text)) & set(q.keywords):
+                return qty.text
+        return s.quantities[0].text if s.quantities else None
+    if q.qtype is QType.PLACE:
+        places = [p for p in _PLACE.findall(text) if not set(stems(p)) <= set(q.keywords)]
+        return places[0] if places else None
+    if q.qtype is QType.DATE:
+        m = _DATE.search(text)
+        return m.group(0) if m else None
+    return None
+
+
+def _answer_text(
+    q: Question,
+    chosen: list[Sentence],
+    number_of: dict[int, int],
+    conflicts: list[Conflict],
+) -> str:
+    parts: list[str] = []
+    if conflicts:
+        for c in conflicts:
+            claims = "; ".join(
+                f"{cl.value} {' '.join(f'[{n}]' for n in cl.citations)}" for cl in c.claims
+            )
+            parts.append(f"The sources disagree on the {c.topic}: {claims}.")
+    best = chosen[0]
+    lead = _lead(q, best)
+    outlet = str(best.chunk.meta.get("source") or "") or None
+    published = str(best.chunk.meta.get("published") or "")[:10] or None
+    attribution = ", ".join(x for x in (outlet, f"as of {published}" if published else None) if x)
+    head = f"{lead} — " if lead and not conflicts else ""
+    says = f"According to {attribution}: " if attribution else ""
+    parts.append(f"{head}{says}{best.text} [{number_of[id(best)]}]")
+    for s in chosen[1:]:
+        if any(number_of[id(s)] in cl.citations for c in conflicts for cl in c.claims):
+            continue
+        outlet = str(s.chunk.meta.get("source") or "") or "Another source"
+        parts.append(f"{outlet} also reports: {s.text} [{number_of[id(s)]}]")
+    return "\n".join(parts)
+
+
+def _citation(n: int, s: Sentence) -> Citation:
+    meta = s.chunk.meta
+    return Citation(
+        n=n,
+        quote=s.text,
+        article_id=str(meta.get("article_id", "")),
+        chunk_id=s.chunk.chunk_id,
+        title=str(meta.get("title", "")),
+        source=str(meta.get("source") or "") or None,
+        published=str(meta.get("published") or "") or None,
+        url=str(meta.get("url") or "") or None,
+        path=str(meta.get("path") or "") or None,
+        start=s.start,
+        end=s.end,
+    )
+
+
+def verify(citation: Citation, chunk_text: str, chunk_start: int) -> bool:
+    """A quote is shown only if it is exactly the stored text at its recorded offsets."""
+    lo, hi = citation.start - chunk_start, citation.end - chunk_start
+    return 0 <= lo < hi <= len(chunk_text) and chunk_text[lo:hi] == citation.quote
+
+
+def _closest_articles(cands: list[Candidate]) -> list[ArticleInfo]:
+    seen: dict[str, ArticleInfo] = {}
+    for c in cands:
+        m = c.chunk.meta
+        aid = str(m.get("article_id", ""))
+        if aid not in seen:
+            seen[aid] = ArticleInfo(
+                article_id=aid,
+                title=str(m.get("title", "")),
+                source=str(m.get("source") or "") or None,
+                published=str(m.get("published") or "") or None,
+                url=str(m.get("url") or "") or None,
+                path=str(m.get("path") or "") or None,
+                chunks=0,
+            )
+        if len(seen) >= 3:
+            break
+    return list(seen.values())
+
+
+def _refusal(q: Question, closest: list[ArticleInfo], reason: str | None = None) -> Answer:
+    if reason is None:
+        terms = ", ".join(dict.fromkeys(w for w in q.resolved.split() if len(w) > 2))[:200]
+        reason = (
+            "I could not find an answer to that in the indexed articles. "
+            f"I searched for: {terms}."
+        )
+        if closest:
+            titles = "; ".join(f"“{a.title}”" + (f" ({a.source})" if a.source else "")
+                               for a in closest)
+            reason += f" The closest articles were: {titles}."
+        reason += " Try rephrasing, or add articles that cover it."
+    return Answer(question=q.raw, answer=reason, refused=True, closest=closest)

@@ -1,0 +1,164 @@
+"""Reading a question: cleaning, answer type, keywords, key entities, follow-up resolution."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+from typing import Any
+
+from index.text import normalize
+from index.types import Turn
+
+MAX_QUESTION_CHARS = 1000
+
+_TAG = re.compile(r"<[^>]{0,200}>")
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+_ENTITY = re.compile(r"\b(?:[A-Z][\w'’&.-]*|\d[\d,.]*\d|\d)\b")
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself yourselves
+    many much whose said says say according report reported reports article articles news tell
+    me please also did does do done get got one ones like""".split()
+)
+_QUESTION_CAPS = frozenset(
+    "Who What When Where Which Why How Is Are Was Were Do Does Did Has Have Had Can Could Will "
+    "Would Should And But Or According Based Tell Please The A An In On Of For".split()
+)
+
+
+class QType(str, Enum):
+    NUMBER = "number"
+    DATE = "date"
+    NAME = "name"
+    PLACE = "place"
+    YESNO = "yesno"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Question:
+    raw: str
+    text: str  # cleaned (HTML stripped, whitespace collapsed, capped)
+    resolved: str  # after follow-up resolution; what retrieval sees
+    qtype: QType
+    keywords: tuple[str, ...]  # stems of content words
+    entities: tuple[str, ...]  # stems of names/numbers the answer must mention
+    wants_latest: bool
+    boost_articles: tuple[str, ...] = ()
+    truncated: bool = False
+
+
+def clean(raw: str) -> tuple[str, bool]:
+    """Strip tags and entities, collapse whitespace, cap the length; returns (text, truncated)."""
+    text = normalize(html.unescape(_TAG.sub(" ", raw)))
+    text = "".join(ch for ch in text if ch.isprintable())
+    truncated = len(text) > MAX_QUESTION_CHARS
+    return text[:MAX_QUESTION_CHARS], truncated
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def stems(text: str) -> list[str]:
+    """Lower-cased, stop-word-free, stemmed word tokens (same shape as the BM25 side)."""
+    words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+    return list(_stemmer().stemWords(words)) if words else []
+
+
+def qtype_of(text: str) -> QType:
+    t = text.lower().strip()
+    if re.search(r"\bhow (many|much)\b|\bnumber of\b|\bwhat (was|is) the (total|number|count)", t):
+        return QType.NUMBER
+    if re.search(r"\bwhen\b|\bwhat (year|date|day|month|time)\b|\bwhich (year|date|day|month)\b", t):
+        return QType.DATE
+    if re.search(r"\bwhere\b|\bwhich (city|country|place|town|region)\b|\bin what (city|country)", t):
+        return QType.PLACE
+    if re.search(r"^(\W*)(who|whom|whose)\b|\bwhich (company|person|organi[sz]ation|team|firm|man|"
+                 r"woman|individual|country|player|group|entity)\b|\bwho\b", t):
+        return QType.NAME
+    if re.match(r"^(\W*)(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b",
+                t):
+        return QType.YESNO
+    return QType.OTHER
+
+
+def entities_of(text: str) -> list[str]:
+    """Capitalised words and numbers that are not just sentence-initial question words."""
+    found: list[str] = []
+    for m in _ENTITY.finditer(text):
+        token = m.group(0).strip(".,")
+        if token in _QUESTION_CAPS or token.lower() in STOPWORDS:
+            continue
+        found.extend(stems(token) or [token.lower()])
+    return list(dict.fromkeys(found))
+
+
+_FOLLOW_LEAD = re.compile(
+    r"^(and|but|also|so|what about|how about|and what about|then)\b[\s,]*", re.IGNORECASE
+)
+_PRONOUN = re.compile(r"\b(that|it|this|they|them|there|those|these|he|she|his|her|its)\b", re.I)
+_WH = re.compile(
+    r"^(how many|how much|who|whom|whose|where|when|what|which|why|how)\b", re.IGNORECASE
+)
+
+
+def resolve_followup(text: str, history: list[Turn] | tuple[Turn, ...]) -> tuple[str, bool]:
+    """Rewrite a short follow-up into a standalone question using the previous turn.
+
+    "and how many Russians?" after "How many Ukrainians returned home on Friday?" becomes
+    "how many Russians returned home on Friday?"; "where was that?" borrows the previous
+    question's content words. Returns (resolved, is_followup).
+    """
+    if not history:
+        return text, False
+    prev = history[-1].resolved or history[-1].question
+    lead = _FOLLOW_LEAD.match(text)
+    body = text[lead.end():] if lead else text
+    content = [w for w in stems(body) if w]
+    pronoun = bool(_PRONOUN.search(body))
+    short = len(content) <= 2
+    if not (lead or (short and pronoun) or len(content) == 0 or (short and len(body.split()) <= 4)):
+        return text, False
+    wh_new, wh_prev = _WH.match(body), _WH.match(prev)
+    if wh_new and wh_prev and wh_new.group(1).lower() == wh_prev.group(1).lower():
+        # Same question shape: swap the slot after the wh-phrase ("Ukrainians" → "Russians").
+        new_rest = body[wh_new.end():].strip(" ?.!")
+        prev_rest = prev[wh_prev.end():].strip(" ?.!")
+        prev_words = prev_rest.split()
+        n_new = len(new_rest.split())
+        if new_rest and len(prev_words) > n_new:
+            return f"{wh_new.group(1)} {new_rest} {' '.join(prev_words[n_new:])}?", True
+    prev_content = " ".join(w for w in re.findall(r"[\w'’-]+", prev) if w.lower() not in STOPWORDS)
+    body = _PRONOUN.sub(" ", body) if pronoun else body
+    return normalize(f"{body.rstrip(' ?.!')} {prev_content}?"), True
+
+
+def parse(raw: str, history: list[Turn] | tuple[Turn, ...] = ()) -> Question:
+    text, truncated = clean(raw)
+    resolved, followup = resolve_followup(text, history)
+    boost = history[-1].article_ids if followup and history else ()
+    low = resolved.lower()
+    return Question(
+        raw=raw,
+        text=text,
+        resolved=resolved,
+        qtype=qtype_of(text if not followup else resolved),
+        keywords=tuple(dict.fromkeys(stems(resolved))),
+        entities=tuple(entities_of(resolved)),
+        wants_latest=bool(re.search(r"\b(latest|most recent|newest|recently|last)\b", low)),
+        boost_articles=tuple(boost),
+        truncated=truncated,
+    )
