@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     # Core
     data_dir: Path = Field(Path("data"), alias="NEWSQA_DATA_DIR")
     embed_model: str = Field("sentence-transformers/all-MiniLM-L6-v2", alias="NEWSQA_EMBED_MODEL")
-    top_k: int = Field(8, ge=1, le=50, alias="NEWSQA_TOP_K")
+    top_k: int = Field(12, ge=1, le=50, alias="NEWSQA_TOP_K")
     log_level: str = Field("WARNING", alias="NEWSQA_LOG_LEVEL")
     seeds_dir: Path = Field(Path("seeds"), alias="NEWSQA_SEEDS_DIR")
 

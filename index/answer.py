@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from index.conflicts import Quantity, agree, quantities, topic_name
-from index.question import QType, Question, parse, stems
+from index.question import STOPWORDS, QType, Question, parse, stems
 from index.retrieve import Candidate, Filters, recency_key, retrieve
 from index.store import ChunkStore, StoredChunk
 from index.text import normalize
@@ -28,6 +28,7 @@ from index.types import Answer, ArticleInfo, Citation, Claim, Conflict, Turn
 MIN_SEMANTIC = 0.30
 MIN_ENTITY_COVERAGE = 0.5
 MAX_QUOTES = 3
+MIN_CONFLICT_SIMILARITY = 0.35
 
 _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -55,6 +56,7 @@ class Sentence:
     lexical: float = 0.0
     cue: float = 0.0
     score: float = 0.0
+    vec: np.ndarray | None = None
     quantities: list[Quantity] = field(default_factory=list)
 
     @property
@@ -114,6 +116,11 @@ class Answerer:
     def _sentences(self, q: Question, qvec: np.ndarray, cands: list[Candidate]) -> list[Sentence]:
         vecs = self.store.sentence_vectors([c.chunk.chunk_id for c in cands])
         idf = self.store.bm25().idf(q.keywords)
+        for term in idf:  # the counted noun and the named entities carry the question
+            if term == q.target:
+                idf[term] *= 3.0
+            elif term in q.entities:
+                idf[term] *= 1.5
         total_idf = sum(idf.values()) or 1.0
         rank_bonus = {c.chunk.chunk_id: 1.0 / (i + 1) for i, c in enumerate(cands)}
         out: list[Sentence] = []
@@ -127,22 +134,27 @@ class Answerer:
                 if not text.strip():
                     continue
                 sent = Sentence(text, s, e, chunk, i)
-                sent.semantic = (
-                    float(mat[i] @ qvec) if mat is not None and i < len(mat) else cand.vector
-                )
+                if mat is not None and i < len(mat):
+                    sent.vec = mat[i]
+                    sent.semantic = float(mat[i] @ qvec)
+                else:
+                    sent.semantic = cand.vector
                 words = set(stems(text))
                 title_words = set(stems(str(chunk.meta.get("title", ""))))
                 hit = sum(w for t, w in idf.items() if t in words)
                 hit_title = sum(w for t, w in idf.items() if t in title_words and t not in words)
                 sent.lexical = (hit + 0.3 * hit_title) / total_idf
-                sent.cue = _cue(q.qtype, text, q)
                 sent.quantities = quantities(text)
+                sent.cue = _cue(q.qtype, text, q, sent.quantities)
                 short = len(text.split()) < 6
+                # News puts the main facts first: a small prior for early paragraphs.
+                early = 1.0 - min(int(chunk.meta.get("paragraph", 0)), 10) / 10
                 sent.score = (
                     0.55 * sent.semantic
                     + 0.35 * sent.lexical
-                    + 0.15 * sent.cue
+                    + (0.25 if q.qtype is not QType.OTHER else 0.0) * sent.cue
                     + 0.05 * rank_bonus[chunk.chunk_id]
+                    + 0.04 * early
                     - (0.15 if short else 0.0)
                 )
                 out.append(sent)
@@ -178,9 +190,14 @@ class Answerer:
 
         conflict_pairs = _find_conflicts(q, best, sents, chosen)
         for pair in conflict_pairs:
-            for s in pair[1:]:
-                if not any(_same(s, c) for c in chosen):
+            for i, s in enumerate(pair[1:]):
+                match = next((c for c in chosen if _same(s, c)), None)
+                if match is None:
                     chosen.append(s)
+                elif match is not s:  # the same words elsewhere: cite the one already chosen
+                    pair_list = list(pair)
+                    pair_list[i + 1] = match
+                    pair = tuple(pair_list)  # type: ignore[assignment]
 
         citations = [_citation(n, s) for n, s in enumerate(chosen, start=1)]
         number_of = {id(s): n for n, s in enumerate(chosen, start=1)}
@@ -197,7 +214,8 @@ class Answerer:
 
     def _supported(self, q: Question, sents: list[Sentence], cands: list[Candidate]) -> bool:
         """The refusal gate: key entities must appear in the evidence, and it must be close."""
-        if sents[0].semantic < MIN_SEMANTIC and sents[0].lexical < 0.5:
+        top = sents[:5]
+        if max(s.semantic for s in top) < MIN_SEMANTIC and max(s.lexical for s in top) < 0.5:
             return False
         if q.entities:
             evidence = set()
@@ -231,17 +249,44 @@ def _spans(chunk: StoredChunk) -> list[tuple[int, int]]:
     return spans
 
 
-def _cue(qtype: QType, text: str, q: Question) -> float:
+def _cue(qtype: QType, text: str, q: Question, qtys: list[Quantity]) -> float:
+    """How well the sentence has the *kind* of thing the question asks for."""
     if qtype is QType.NUMBER:
-        return 1.0 if _NUMBER.search(text) else 0.0
+        if q.target and any(q.target in stems(x.text) or x.key == q.target for x in qtys):
+            return 1.0
+        return 0.4 if _NUMBER.search(text) else 0.0
     if qtype is QType.DATE:
         return 1.0 if _DATE.search(text) else 0.0
     if qtype is QType.PLACE:
-        return 1.0 if _PLACE.search(text) else 0.0
+        return 1.0 if _places(text, q) else 0.0
     if qtype is QType.NAME:
         names = [n for n in _NAME.findall(text) if not set(stems(n)) <= set(q.keywords)]
         return 1.0 if names else 0.0
+    if qtype is QType.QUOTE:
+        return 1.0 if re.search(r"[“\"«].{8,}?[”\"»]", text) else 0.0
     return 0.0
+
+
+_NOT_PLACES = re.compile(rf"^(?:{_MONTHS}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
+                         r"Sunday|President|Prime|Minister|Mr|Mrs|Ms|Dr)\b")
+
+
+def _places(text: str, q: Question) -> list[re.Match[str]]:
+    return [
+        m for m in _PLACE.finditer(text)
+        if not _NOT_PLACES.match(m.group(1)) and not set(stems(m.group(1))) <= set(q.keywords)
+    ]
+
+
+def _nearest(text: str, matches: list[tuple[int, str]], q: Question) -> str | None:
+    """The candidate closest to where the question's keywords occur in the sentence."""
+    if not matches:
+        return None
+    low = text.lower()
+    anchors = [m.start() for kw in q.keywords for m in re.finditer(re.escape(kw[:5]), low)]
+    if not anchors:
+        return matches[0][1]
+    return min(matches, key=lambda m: min(abs(m[0] - a) for a in anchors))[1]
 
 
 def _same(a: Sentence, b: Sentence) -> bool:
@@ -256,28 +301,41 @@ def _find_conflicts(
 ) -> list[tuple[str, Sentence, Sentence]]:
     """Pairs (key, sentence A, sentence B) from different articles giving different values.
 
-    Only quantities on the subject of the answer count: the keys in the chosen sentences
-    (preferring those the question names), compared with each other article's best sentence
-    that mentions the same key.
+    Only quantities on the subject of the answer count: the noun a "how many" question counts,
+    else the nouns counted in the chosen sentences. Among the relevant sentences of two
+    articles, the disagreeing pair that is most alike (same event, same wording) is reported,
+    so a cumulative figure is not pitted against a one-day figure when a closer pair exists.
     """
-    floor = 0.6 * best.score
-    keys: dict[str, tuple[Quantity, Sentence]] = {}
-    for s in chosen:
-        for qty in s.quantities:
-            if q.qtype is QType.NUMBER and q.keywords and qty.key not in q.keywords and not (
-                set(stems(qty.text)) & set(q.keywords)
-            ):
-                continue
-            keys.setdefault(qty.key, (qty, s))
+    floor = 0.45 * best.score
+    if q.qtype is QType.NUMBER and q.target:
+        keys = {q.target}
+    else:
+        keys = {x.key for s in chosen for x in s.quantities}
+    pool = [s for s in sents if s.score >= floor and s.quantities]
     pairs: list[tuple[str, Sentence, Sentence]] = []
-    for key, (qty, s_a) in keys.items():
-        for s_b in sents:
-            if s_b.score < floor or s_b.article_id == s_a.article_id:
-                continue
-            other = [x for x in s_b.quantities if x.key == key]
-            if other and not any(agree(qty, x) for x in other):
-                pairs.append((key, s_a, s_b))
-                break
+    for key in sorted(keys):
+        holders = [
+            (s, x) for s in pool for x in s.quantities
+            if x.key == key or (key == q.target and key in stems(x.text))
+        ]
+        best_pair: tuple[float, Sentence, Sentence] | None = None
+        for i, (s_a, x_a) in enumerate(holders):
+            for s_b, x_b in holders[i + 1 :]:
+                if s_a.article_id == s_b.article_id or agree(x_a, x_b):
+                    continue
+                if any(agree(x_a, y) for y in s_b.quantities if y.key == x_b.key):
+                    continue
+                alike = float(s_a.vec @ s_b.vec) if s_a.vec is not None and s_b.vec is not None else 0.0
+                if alike < MIN_CONFLICT_SIMILARITY:
+                    continue
+                # Two exact counts make a sharper disagreement than a bound ("at least 4,757")
+                # against a count.
+                exact = 0.3 if not (x_a.hedged or x_b.hedged) else 0.0
+                rank = alike + (s_a.score + s_b.score) / 2 + exact
+                if best_pair is None or rank > best_pair[0]:
+                    best_pair = (rank, s_a, s_b) if s_a.score >= s_b.score else (rank, s_b, s_a)
+        if best_pair is not None:
+            pairs.append((key, best_pair[1], best_pair[2]))
     return pairs
 
 
@@ -292,12 +350,15 @@ def _conflicts_json(
         example = ""
         for s in (a, b):
             for qty in s.quantities:
-                if qty.key == key:
+                if qty.key == key or key in stems(qty.text):
                     example = example or qty.text
                     claims.setdefault(qty.text, []).append(number_of[id(s)])
         out.append(
             Conflict(
-                topic=topic_name(key, example),
+                topic=topic_name(
+                    key,
+                    next((x.text for s in (a, b) for x in s.quantities if x.key == key), example),
+                ),
                 claims=tuple(Claim(v, tuple(sorted(set(c)))) for v, c in claims.items()),
             )
         )
@@ -309,15 +370,13 @@ def _lead(q: Question, s: Sentence) -> str | None:
     text = s.text
     if q.qtype is QType.NUMBER:
         for qty in s.quantities:
-            if qty.key in q.keywords or set(stems(qty.text)) & set(q.keywords):
+            if q.target and (qty.key == q.target or q.target in stems(qty.text)):
                 return qty.text
-        return s.quantities[0].text if s.quantities else None
+        return None
     if q.qtype is QType.PLACE:
-        places = [p for p in _PLACE.findall(text) if not set(stems(p)) <= set(q.keywords)]
-        return places[0] if places else None
+        return _nearest(text, [(m.start(1), m.group(1)) for m in _places(text, q)], q)
     if q.qtype is QType.DATE:
-        m = _DATE.search(text)
-        return m.group(0) if m else None
+        return _nearest(text, [(m.start(), m.group(0)) for m in _DATE.finditer(text)], q)
     return None
 
 
@@ -345,9 +404,14 @@ def _answer_text(
     for s in chosen[1:]:
         if any(number_of[id(s)] in cl.citations for c in conflicts for cl in c.claims):
             continue
-        outlet = str(s.chunk.meta.get("source") or "") or "Another source"
-        parts.append(f"{outlet} also reports: {s.text} [{number_of[id(s)]}]")
+        parts.append(f"{_outlet(s)} also reports: {s.text} [{number_of[id(s)]}]")
     return "\n".join(parts)
+
+
+def _outlet(s: Sentence) -> str:
+    """Outlet name, or the article's title when the outlet is unknown."""
+    meta = s.chunk.meta
+    return str(meta.get("source") or "") or f"“{meta.get('title') or 'another article'}”"
 
 
 def _citation(n: int, s: Sentence) -> Citation:
@@ -395,7 +459,8 @@ def _closest_articles(cands: list[Candidate]) -> list[ArticleInfo]:
 
 def _refusal(q: Question, closest: list[ArticleInfo], reason: str | None = None) -> Answer:
     if reason is None:
-        terms = ", ".join(dict.fromkeys(w for w in q.resolved.split() if len(w) > 2))[:200]
+        words = re.findall(r"[\w'’-]+", q.resolved)
+        terms = ", ".join(dict.fromkeys(w for w in words if w.lower() not in STOPWORDS))[:200]
         reason = (
             "I could not find an answer to that in the indexed articles. "
             f"I searched for: {terms}."

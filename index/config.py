@@ -32,7 +32,7 @@ class IndexConfig:
     chroma_ssl: bool = False
     chroma_headers: dict[str, str] = field(default_factory=dict)
     chroma_timeout_s: float = 5.0
-    top_k: int = 8
+    top_k: int = 12
     max_chunk_tokens: int = 200
     llm: LLMConfig = field(default_factory=LLMConfig)
 

@@ -126,16 +126,29 @@ class _GraphBuilder:
         self.nodes: list[onnx.NodeProto] = []
         self.initializers: list[onnx.TensorProto] = []
         self._count = 0
+        self._const_names: set[str] = set()
 
     def const(self, name: str, array: npt.NDArray[Any]) -> str:
+        if name in self._const_names:
+            return name
+        self._const_names.add(name)
         self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
         return name
 
-    def op(self, op_type: str, inputs: Sequence[str], out: str | None = None, **attrs: Any) -> str:
+    def op(
+        self,
+        op_type: str,
+        inputs: Sequence[str],
+        out: str | None = None,
+        domain: str = "",
+        **attrs: Any,
+    ) -> str:
         self._count += 1
         out = out or f"{op_type.lower()}_{self._count}"
         self.nodes.append(
-            helper.make_node(op_type, list(inputs), [out], name=f"n{self._count}", **attrs)
+            helper.make_node(
+                op_type, list(inputs), [out], name=f"n{self._count}", domain=domain, **attrs
+            )
         )
         return out
 
@@ -151,46 +164,16 @@ class _GraphBuilder:
         return self.op("LayerNormalization", [x, scale, bias], axis=-1, epsilon=LN_EPS)
 
 
-def _build_graph(weights: dict[str, FloatArray]) -> onnx.ModelProto:
-    """BERT encoder + mean pooling + L2 normalisation as a plain opset-17 ONNX graph."""
-    g = _GraphBuilder()
-
-    # Shared constants.
+def _plain_layers(
+    g: _GraphBuilder, x: str, attn_bias: str, weights: dict[str, FloatArray]
+) -> str:
+    """The 6 transformer layers in standard ONNX ops only."""
     one = g.const("c_one", np.array(1.0, dtype=np.float32))
     half = g.const("c_half", np.array(0.5, dtype=np.float32))
     inv_sqrt2 = g.const("c_inv_sqrt2", np.array(1.0 / math.sqrt(2.0), dtype=np.float32))
     scale = g.const("c_attn_scale", np.array(1.0 / math.sqrt(HEAD_DIM), dtype=np.float32))
-    neg_big = g.const("c_mask_neg", np.array(-10000.0, dtype=np.float32))
-    tiny_count = g.const("c_min_count", np.array(1e-9, dtype=np.float32))
-    tiny_norm = g.const("c_min_norm", np.array(1e-12, dtype=np.float32))
-    zero_i = g.const("c_zero_i64", np.array([0], dtype=np.int64))
-    one_i = g.const("c_one_i64", np.array([1], dtype=np.int64))
-    two_i = g.const("c_two_i64", np.array([2], dtype=np.int64))
-    axes_12 = g.const("c_axes_1_2", np.array([1, 2], dtype=np.int64))
-    axes_m1 = g.const("c_axes_m1", np.array([-1], dtype=np.int64))
     heads_shape = g.const("c_heads_shape", np.array([0, 0, HEADS, HEAD_DIM], dtype=np.int64))
     merge_shape = g.const("c_merge_shape", np.array([0, 0, HIDDEN], dtype=np.int64))
-
-    # Embeddings. Position ids are implicit: take the first seq_len rows of the position table
-    # with Slice. (A Gather on Range(seq_len) was mis-optimised by onnxruntime's graph optimiser.)
-    word_table = g.const("embeddings.word_embeddings.weight",
-                         weights["embeddings.word_embeddings.weight"])
-    type_table = g.const("embeddings.token_type_embeddings.weight",
-                         weights["embeddings.token_type_embeddings.weight"])
-    pos_table = g.const("embeddings.position_embeddings.weight",
-                        weights["embeddings.position_embeddings.weight"])
-    seq_len = g.op("Slice", [g.op("Shape", ["input_ids"]), one_i, two_i])
-    positions = g.op("Slice", [pos_table, zero_i, seq_len, zero_i])
-    x = g.op("Add", [g.op("Gather", [word_table, "input_ids"], axis=0),
-                     g.op("Gather", [type_table, "token_type_ids"], axis=0)])
-    x = g.op("Add", [x, positions])
-    x = g.layer_norm(x, weights, "embeddings.LayerNorm")
-
-    # Additive attention bias, [batch, 1, 1, seq]: 0 for real tokens, -1e4 for padding.
-    mask_f = g.op("Cast", ["attention_mask"], to=TensorProto.FLOAT)
-    attn_bias = g.op("Mul", [g.op("Sub", [one, mask_f]), neg_big])
-    attn_bias = g.op("Unsqueeze", [attn_bias, axes_12])
-
     for i in range(LAYERS):
         p = f"encoder.layer.{i}"
         q = g.op("Reshape", [g.linear(x, weights, f"{p}.attention.self.query"), heads_shape])
@@ -212,6 +195,90 @@ def _build_graph(weights: dict[str, FloatArray]) -> onnx.ModelProto:
         h = g.op("Mul", [g.op("Mul", [h, half]), g.op("Add", [erf, one])])
         out = g.linear(h, weights, f"{p}.output.dense")
         x = g.layer_norm(g.op("Add", [out, x]), weights, f"{p}.output.LayerNorm")
+
+    return x
+
+
+def _fused_layers(g: _GraphBuilder, x: str, weights: dict[str, FloatArray]) -> str:
+    """The 6 transformer layers with onnxruntime's fused CPU kernels (com.microsoft domain)."""
+    mask_i32 = g.op("Cast", ["attention_mask"], to=TensorProto.INT32)
+    for i in range(LAYERS):
+        p = f"encoder.layer.{i}"
+        sa = f"{p}.attention.self"
+        w_qkv = np.concatenate(
+            [weights[f"{sa}.{n}.weight"].T for n in ("query", "key", "value")], axis=1
+        )
+        b_qkv = np.concatenate([weights[f"{sa}.{n}.bias"] for n in ("query", "key", "value")])
+        ctx = g.op(
+            "Attention",
+            [x, g.const(f"{sa}.qkv.weight_t", w_qkv), g.const(f"{sa}.qkv.bias", b_qkv), mask_i32],
+            domain="com.microsoft",
+            num_heads=HEADS,
+        )
+        x = _skip_ln(g, ctx, x, weights, f"{p}.attention.output")
+        h = g.op("MatMul", [x, g.const(f"{p}.intermediate.dense.weight_t",
+                                       weights[f"{p}.intermediate.dense.weight"].T)])
+        h = g.op("BiasGelu", [h, g.const(f"{p}.intermediate.dense.bias",
+                                         weights[f"{p}.intermediate.dense.bias"])],
+                 domain="com.microsoft")
+        x = _skip_ln(g, h, x, weights, f"{p}.output")
+    return x
+
+
+def _skip_ln(g: _GraphBuilder, h: str, residual: str, weights: dict[str, FloatArray],
+             prefix: str) -> str:
+    """LayerNorm(h @ W.T + b + residual) as MatMul + SkipLayerNormalization."""
+    proj = g.op("MatMul", [h, g.const(f"{prefix}.dense.weight_t",
+                                      weights[f"{prefix}.dense.weight"].T)])
+    return g.op(
+        "SkipLayerNormalization",
+        [proj, residual,
+         g.const(f"{prefix}.LayerNorm.weight", weights[f"{prefix}.LayerNorm.weight"]),
+         g.const(f"{prefix}.LayerNorm.bias", weights[f"{prefix}.LayerNorm.bias"]),
+         g.const(f"{prefix}.dense.bias", weights[f"{prefix}.dense.bias"])],
+        domain="com.microsoft",
+        epsilon=LN_EPS,
+    )
+
+
+def _build_graph(weights: dict[str, FloatArray], fused: bool = True) -> onnx.ModelProto:
+    """BERT encoder + mean pooling + L2 normalisation as a plain opset-17 ONNX graph."""
+    g = _GraphBuilder()
+
+    # Shared constants.
+    one = g.const("c_one", np.array(1.0, dtype=np.float32))
+    neg_big = g.const("c_mask_neg", np.array(-10000.0, dtype=np.float32))
+    tiny_count = g.const("c_min_count", np.array(1e-9, dtype=np.float32))
+    tiny_norm = g.const("c_min_norm", np.array(1e-12, dtype=np.float32))
+    zero_i = g.const("c_zero_i64", np.array([0], dtype=np.int64))
+    one_i = g.const("c_one_i64", np.array([1], dtype=np.int64))
+    two_i = g.const("c_two_i64", np.array([2], dtype=np.int64))
+    axes_12 = g.const("c_axes_1_2", np.array([1, 2], dtype=np.int64))
+    axes_m1 = g.const("c_axes_m1", np.array([-1], dtype=np.int64))
+
+    # Embeddings. Position ids are implicit: take the first seq_len rows of the position table
+    # with Slice. (A Gather on Range(seq_len) was mis-optimised by onnxruntime's graph optimiser.)
+    word_table = g.const("embeddings.word_embeddings.weight",
+                         weights["embeddings.word_embeddings.weight"])
+    type_table = g.const("embeddings.token_type_embeddings.weight",
+                         weights["embeddings.token_type_embeddings.weight"])
+    pos_table = g.const("embeddings.position_embeddings.weight",
+                        weights["embeddings.position_embeddings.weight"])
+    seq_len = g.op("Slice", [g.op("Shape", ["input_ids"]), one_i, two_i])
+    positions = g.op("Slice", [pos_table, zero_i, seq_len, zero_i])
+    x = g.op("Add", [g.op("Gather", [word_table, "input_ids"], axis=0),
+                     g.op("Gather", [type_table, "token_type_ids"], axis=0)])
+    x = g.op("Add", [x, positions])
+    x = g.layer_norm(x, weights, "embeddings.LayerNorm")
+
+    mask_f = g.op("Cast", ["attention_mask"], to=TensorProto.FLOAT)
+    if fused:
+        x = _fused_layers(g, x, weights)
+    else:
+        # Additive attention bias, [batch, 1, 1, seq]: 0 for real tokens, -1e4 for padding.
+        attn_bias = g.op("Mul", [g.op("Sub", [one, mask_f]), neg_big])
+        attn_bias = g.op("Unsqueeze", [attn_bias, axes_12])
+        x = _plain_layers(g, x, attn_bias, weights)
 
     hidden = g.op("Identity", [x], out="last_hidden_state")
 
@@ -236,7 +303,7 @@ def _build_graph(weights: dict[str, FloatArray]) -> onnx.ModelProto:
     graph = helper.make_graph(g.nodes, "all_minilm_l6_v2", int_input, outputs, g.initializers)
     model = helper.make_model(
         graph,
-        opset_imports=[helper.make_opsetid("", OPSET)],
+        opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid("com.microsoft", 1)],
         producer_name="newsqa.index.embedder",
     )
     model.ir_version = 8  # readable by any onnxruntime >= 1.13

@@ -41,6 +41,7 @@ class QType(str, Enum):
     NAME = "name"
     PLACE = "place"
     YESNO = "yesno"
+    QUOTE = "quote"
     OTHER = "other"
 
 
@@ -53,6 +54,7 @@ class Question:
     keywords: tuple[str, ...]  # stems of content words
     entities: tuple[str, ...]  # stems of names/numbers the answer must mention
     wants_latest: bool
+    target: str | None = None  # stem of the noun a "how many X" question counts
     boost_articles: tuple[str, ...] = ()
     truncated: bool = False
 
@@ -82,6 +84,9 @@ def qtype_of(text: str) -> QType:
     t = text.lower().strip()
     if re.search(r"\bhow (many|much)\b|\bnumber of\b|\bwhat (was|is) the (total|number|count)", t):
         return QType.NUMBER
+    if re.search(r"\bwhat did .{1,60}\b(say|tell|state|write|announce|claim)\b|"
+                 r"\bwhat (was|were) .{1,40}\b(words|statement|message)\b", t):
+        return QType.QUOTE
     if re.search(r"\bwhen\b|\bwhat (year|date|day|month|time)\b|\bwhich (year|date|day|month)\b", t):
         return QType.DATE
     if re.search(r"\bwhere\b|\bwhich (city|country|place|town|region)\b|\bin what (city|country)", t):
@@ -104,6 +109,20 @@ def entities_of(text: str) -> list[str]:
             continue
         found.extend(stems(token) or [token.lower()])
     return list(dict.fromkeys(found))
+
+
+_TARGET = re.compile(r"\bhow (?:many|much)\s+((?:[\w’'-]+\s+){0,2}?[\w’'-]+?)(?=\s+(?:were|was|are|is|"
+                     r"have|has|had|did|do|does|will|would|could|can|returned|got|in|on|at|of|"
+                     r"from)\b|[?.!]|$)", re.IGNORECASE)
+
+
+def target_of(text: str) -> str | None:
+    """The counted noun of a "how many X" question, stemmed ("how many Russians" → russian)."""
+    m = _TARGET.search(text)
+    if not m:
+        return None
+    words = stems(m.group(1))
+    return words[-1] if words else None
 
 
 _FOLLOW_LEAD = re.compile(
@@ -133,15 +152,29 @@ def resolve_followup(text: str, history: list[Turn] | tuple[Turn, ...]) -> tuple
     if not (lead or (short and pronoun) or len(content) == 0 or (short and len(body.split()) <= 4)):
         return text, False
     wh_new, wh_prev = _WH.match(body), _WH.match(prev)
+    prev_content = " ".join(
+        w for w in re.findall(r"[\w'’-]+", prev) if w.lower() not in STOPWORDS
+    )
+    if not content or (pronoun and len(content) <= 1 and not lead):
+        # "where was that?": the new wh-word over the previous question's content.
+        if wh_new and wh_prev and wh_new.group(1).lower() == wh_prev.group(1).lower():
+            return prev, True
+        head = wh_new.group(1) if wh_new else body.rstrip(" ?.!")
+        return normalize(f"{head} {prev_content}?"), True
+    if lead and not wh_new and wh_prev and lead.group(1).lower() in ("what about", "how about",
+                                                                      "and what about"):
+        # "what about Russians?" after "how many Ukrainians …": same shape, new slot.
+        prev_words = prev[wh_prev.end():].strip(" ?.!").split()
+        n_new = len(body.split())
+        tail = " ".join(prev_words[n_new:])
+        return normalize(f"{wh_prev.group(1)} {body.rstrip(' ?.!')} {tail}?"), True
     if wh_new and wh_prev and wh_new.group(1).lower() == wh_prev.group(1).lower():
         # Same question shape: swap the slot after the wh-phrase ("Ukrainians" → "Russians").
         new_rest = body[wh_new.end():].strip(" ?.!")
-        prev_rest = prev[wh_prev.end():].strip(" ?.!")
-        prev_words = prev_rest.split()
+        prev_words = prev[wh_prev.end():].strip(" ?.!").split()
         n_new = len(new_rest.split())
         if new_rest and len(prev_words) > n_new:
             return f"{wh_new.group(1)} {new_rest} {' '.join(prev_words[n_new:])}?", True
-    prev_content = " ".join(w for w in re.findall(r"[\w'’-]+", prev) if w.lower() not in STOPWORDS)
     body = _PRONOUN.sub(" ", body) if pronoun else body
     return normalize(f"{body.rstrip(' ?.!')} {prev_content}?"), True
 
@@ -158,7 +191,8 @@ def parse(raw: str, history: list[Turn] | tuple[Turn, ...] = ()) -> Question:
         qtype=qtype_of(text if not followup else resolved),
         keywords=tuple(dict.fromkeys(stems(resolved))),
         entities=tuple(entities_of(resolved)),
-        wants_latest=bool(re.search(r"\b(latest|most recent|newest|recently|last)\b", low)),
+        wants_latest=bool(re.search(r"\b(latest|most recent|newest|recently)\b", low)),
+        target=target_of(resolved),
         boost_articles=tuple(boost),
         truncated=truncated,
     )

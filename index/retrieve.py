@@ -93,8 +93,12 @@ def retrieve(
 
 
 def diversify(ranked: list[Candidate], k: int) -> list[Candidate]:
-    """Keep fused order but cap any one article at ``max(2, k // 2)`` while others remain."""
-    cap = max(2, k // 2)
+    """Keep fused order but leave about a quarter of the slots to other articles.
+
+    A cap of half the slots starved the composer on two-article corpora (the answer sentence
+    of the main article fell out); ``k - k // 4`` still guarantees other voices a place.
+    """
+    cap = max(2, k - max(1, k // 4))
     chosen: list[Candidate] = []
     overflow: list[Candidate] = []
     per_article: dict[str, int] = {}
