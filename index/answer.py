@@ -309,8 +309,8 @@ def _find_conflicts(
     floor = 0.45 * best.score
     if q.qtype is QType.NUMBER and q.target:
         keys = {q.target}
-    else:
-        keys = {x.key for s in chosen for x in s.quantities}
+    else:  # a number the question does not ask about is no disputed point of the answer
+        keys = {x.key for s in chosen for x in s.quantities} & set(q.keywords)
     pool = [s for s in sents if s.score >= floor and s.quantities]
     pairs: list[tuple[str, Sentence, Sentence]] = []
     for key in sorted(keys):
@@ -387,12 +387,14 @@ def _answer_text(
     conflicts: list[Conflict],
 ) -> str:
     parts: list[str] = []
-    if conflicts:
-        for c in conflicts:
-            claims = "; ".join(
-                f"{cl.value} {' '.join(f'[{n}]' for n in cl.citations)}" for cl in c.claims
-            )
-            parts.append(f"The sources disagree on the {c.topic}: {claims}.")
+    by_number = {n: s for s in chosen for n in (number_of[id(s)],)}
+    for c in conflicts:
+        claims = "; ".join(
+            f"{cl.value} ({_outlet(by_number[cl.citations[0]])}) "
+            + " ".join(f"[{n}]" for n in cl.citations)
+            for cl in c.claims
+        )
+        parts.append(f"The sources disagree on the {c.topic}: {claims}.")
     best = chosen[0]
     lead = _lead(q, best)
     outlet = str(best.chunk.meta.get("source") or "") or None
