@@ -93,8 +93,10 @@ class Answerer:
         cands = retrieve(
             self.store, qvec, q.resolved, k, filters=filters, boost_articles=q.boost_articles
         )
+        outlets = self._named_outlets(q.text)
+        cands = self._cover_outlets(q, qvec, cands, outlets, filters)
         t1 = time.perf_counter()
-        result = self._compose(q, qvec, cands)
+        result = self._compose(q, qvec, cands, outlets)
         if self.llm is not None and not result.refused:
             result = self.llm.rewrite(q, result, self._numbered_context(q, qvec, cands))
         t2 = time.perf_counter()
@@ -167,7 +169,40 @@ class Answerer:
 
     # -- composing ----------------------------------------------------------------------------
 
-    def _compose(self, q: Question, qvec: np.ndarray, cands: list[Candidate]) -> Answer:
+    def _named_outlets(self, text: str) -> list[str]:
+        """Outlets of indexed articles that the question names ("as reported by TechCrunch")."""
+        low = f" {text.casefold()} "
+        found = []
+        for outlet in sorted({a.source for a in self.store.articles() if a.source}):
+            if any(re.search(rf"(?<!\w){re.escape(v)}(?!\w)", low) for v in _outlet_variants(outlet)):
+                found.append(outlet)
+        return found
+
+    def _cover_outlets(
+        self,
+        q: Question,
+        qvec: np.ndarray,
+        cands: list[Candidate],
+        outlets: list[str],
+        filters: Filters | None,
+    ) -> list[Candidate]:
+        """A question naming several outlets needs evidence from each: fetch what is missing."""
+        have = {str(c.chunk.meta.get("source", "")) for c in cands}
+        seen = {c.chunk.chunk_id for c in cands}
+        for outlet in outlets:
+            if outlet in have:
+                continue
+            narrowed = Filters(source=outlet, since=filters.since if filters else None,
+                               until=filters.until if filters else None)
+            for c in retrieve(self.store, qvec, q.resolved, 3, filters=narrowed):
+                if c.chunk.chunk_id not in seen and c.chunk.meta.get("source") == outlet:
+                    seen.add(c.chunk.chunk_id)
+                    cands.append(c)
+        return cands
+
+    def _compose(
+        self, q: Question, qvec: np.ndarray, cands: list[Candidate], outlets: list[str] = ()  # type: ignore[assignment]
+    ) -> Answer:
         if not cands:
             return _refusal(q, [], "The index is empty: add articles with `newsqa ingest PATH`.")
         sents = self._sentences(q, qvec, cands)
@@ -187,17 +222,26 @@ class Answerer:
             if s.article_id in {c.article_id for c in chosen}:
                 continue  # prefer distinct articles; the same article needs no second vote
             chosen.append(s)
+        for outlet in outlets:  # each outlet the question names gets its best sentence
+            if any(c.chunk.meta.get("source") == outlet for c in chosen):
+                continue
+            pick = next(
+                (x for x in sents if x.chunk.meta.get("source") == outlet
+                 and x.score >= 0.5 * best.score and not any(_same(x, c) for c in chosen)),
+                None,
+            )
+            if pick is not None and len(chosen) < MAX_QUOTES + 2:
+                chosen.append(pick)
 
-        conflict_pairs = _find_conflicts(q, best, sents, chosen)
-        for pair in conflict_pairs:
-            for i, s in enumerate(pair[1:]):
+        conflict_pairs = []
+        for key, a, b in _find_conflicts(q, best, sents, chosen):
+            resolved_pair = []
+            for s in (a, b):
                 match = next((c for c in chosen if _same(s, c)), None)
                 if match is None:
                     chosen.append(s)
-                elif match is not s:  # the same words elsewhere: cite the one already chosen
-                    pair_list = list(pair)
-                    pair_list[i + 1] = match
-                    pair = tuple(pair_list)  # type: ignore[assignment]
+                resolved_pair.append(match or s)  # the same words elsewhere: cite the chosen one
+            conflict_pairs.append((key, resolved_pair[0], resolved_pair[1]))
 
         citations = [_citation(n, s) for n, s in enumerate(chosen, start=1)]
         number_of = {id(s): n for n, s in enumerate(chosen, start=1)}
@@ -234,6 +278,18 @@ class Answerer:
         """Numbered candidate sentences offered to an LLM (it may only cite these)."""
         sents = self._sentences(q, qvec, cands)[:12]
         return [_citation(n, s) for n, s in enumerate(sents, start=1)]
+
+
+def _outlet_variants(outlet: str) -> set[str]:
+    """"Cnbc | World Business News Leader" is named "CNBC"; "BBC News - Sport" is "BBC News"."""
+    full = outlet.casefold().strip()
+    head = re.split(r"\s+[|\-–—:]\s+", full)[0].strip()
+    variants = {full, head}
+    if head.endswith(" news") and len(head) > 8:
+        variants.add(head[: -len(" news")])
+    if head.endswith(".com"):
+        variants.add(head[: -len(".com")])
+    return {v for v in variants if len(v) >= 3}
 
 
 def _spans(chunk: StoredChunk) -> list[tuple[int, int]]:

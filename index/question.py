@@ -100,9 +100,21 @@ def qtype_of(text: str) -> QType:
     return QType.OTHER
 
 
+_DATES = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}(?:T[\d:.+Z-]+)?\b|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|"
+    r"Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?|\b(?:January|February|March|April|"
+    r"June|July|August|September|October|November|December)\b"
+)
+
+
 def entities_of(text: str) -> list[str]:
-    """Capitalised words and numbers that are not just sentence-initial question words."""
+    """Capitalised words and numbers that are not just sentence-initial question words.
+
+    Dates are left out: they usually constrain *when* an article was published (metadata),
+    not words the evidence must contain.
+    """
     found: list[str] = []
+    text = _DATES.sub(" ", text)
     for m in _ENTITY.finditer(text):
         token = m.group(0).strip(".,")
         if token in _QUESTION_CAPS or token.lower() in STOPWORDS:
