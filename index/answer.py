@@ -456,6 +456,9 @@ def _answer_text(
     outlet = str(best.chunk.meta.get("source") or "") or None
     published = str(best.chunk.meta.get("published") or "")[:10] or None
     attribution = ", ".join(x for x in (outlet, f"as of {published}" if published else None) if x)
+    if q.qtype is QType.YESNO:
+        # An extractive answer cannot weigh a yes/no claim; say so rather than guess.
+        parts.append("The articles do not state a yes/no answer directly; here is what they say:")
     head = f"{lead} — " if lead and not conflicts else ""
     says = f"According to {attribution}: " if attribution else ""
     parts.append(f"{head}{says}{best.text} [{number_of[id(best)]}]")
