@@ -29,6 +29,7 @@ MIN_SEMANTIC = 0.30
 MIN_ENTITY_COVERAGE = 0.5
 MAX_QUOTES = 3
 MIN_CONFLICT_SIMILARITY = 0.35
+LLM_CONTEXT = 12  # numbered sentences offered to an optional LLM
 
 _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -96,9 +97,12 @@ class Answerer:
         outlets = self._named_outlets(q.text)
         cands = self._cover_outlets(q, qvec, cands, outlets, filters)
         t1 = time.perf_counter()
-        result = self._compose(q, qvec, cands, outlets)
+        sents = self._sentences(q, qvec, cands) if cands else []
+        result = self._compose(q, cands, sents, outlets)
         if self.llm is not None and not result.refused:
-            result = self.llm.rewrite(q, result, self._numbered_context(q, qvec, cands))
+            # The LLM may only cite these numbered, verbatim sentences.
+            numbered = [_citation(n, x) for n, x in enumerate(sents[:LLM_CONTEXT], start=1)]
+            result = self.llm.rewrite(q, result, numbered)
         t2 = time.perf_counter()
         result.question = question
         result.timings_ms = {
@@ -160,12 +164,12 @@ class Answerer:
                     - (0.15 if short else 0.0)
                 )
                 out.append(sent)
-        if q.wants_latest and out:
-            newest = max(recency_key(s.chunk.meta.get("published")) for s in out) or 1.0
-            for s in out:
-                age = recency_key(s.chunk.meta.get("published")) / newest
-                s.score += 0.1 * age
-        return sorted(out, key=lambda s: -s.score)
+        if q.wants_latest and out:  # "latest"/"most recent": newer articles score higher
+            stamps = [recency_key(x.chunk.meta.get("published")) for x in out]
+            lo, hi = min(stamps), max(stamps)
+            for x, t in zip(out, stamps, strict=True):
+                x.score += 0.1 * ((t - lo) / (hi - lo) if hi > lo else 0.0)
+        return sorted(out, key=lambda x: -x.score)
 
     # -- composing ----------------------------------------------------------------------------
 
@@ -174,7 +178,8 @@ class Answerer:
         low = f" {text.casefold()} "
         found = []
         for outlet in sorted({a.source for a in self.store.articles() if a.source}):
-            if any(re.search(rf"(?<!\w){re.escape(v)}(?!\w)", low) for v in _outlet_variants(outlet)):
+            variants = _outlet_variants(outlet)
+            if any(re.search(rf"(?<!\w){re.escape(v)}(?!\w)", low) for v in variants):
                 found.append(outlet)
         return found
 
@@ -201,11 +206,14 @@ class Answerer:
         return cands
 
     def _compose(
-        self, q: Question, qvec: np.ndarray, cands: list[Candidate], outlets: list[str] = ()  # type: ignore[assignment]
+        self,
+        q: Question,
+        cands: list[Candidate],
+        sents: list[Sentence],
+        outlets: Sequence[str] = (),
     ) -> Answer:
         if not cands:
             return _refusal(q, [], "The index is empty: add articles with `newsqa ingest PATH`.")
-        sents = self._sentences(q, qvec, cands)
         closest = _closest_articles(cands)
         if not sents:
             return _refusal(q, closest)
@@ -271,14 +279,6 @@ class Answerer:
             if covered < MIN_ENTITY_COVERAGE:
                 return False
         return True
-
-    def _numbered_context(
-        self, q: Question, qvec: np.ndarray, cands: list[Candidate]
-    ) -> list[Citation]:
-        """Numbered candidate sentences offered to an LLM (it may only cite these)."""
-        sents = self._sentences(q, qvec, cands)[:12]
-        return [_citation(n, s) for n, s in enumerate(sents, start=1)]
-
 
 def _outlet_variants(outlet: str) -> set[str]:
     """"Cnbc | World Business News Leader" is named "CNBC"; "BBC News - Sport" is "BBC News"."""
@@ -381,7 +381,8 @@ def _find_conflicts(
                     continue
                 if any(agree(x_a, y) for y in s_b.quantities if y.key == x_b.key):
                     continue
-                alike = float(s_a.vec @ s_b.vec) if s_a.vec is not None and s_b.vec is not None else 0.0
+                both = s_a.vec is not None and s_b.vec is not None
+                alike = float(s_a.vec @ s_b.vec) if both else 0.0  # type: ignore[operator]
                 if alike < MIN_CONFLICT_SIMILARITY:
                     continue
                 # Two exact counts make a sharper disagreement than a bound ("at least 4,757")

@@ -57,6 +57,8 @@ _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 # "Friday.[1] Next" → "Friday [1]. Next": a marker after the full stop belongs to the sentence
 # before it, and sentence splitting must see it there.
 _LATE_MARKERS = re.compile(r"([.!?])((?:[ \t]*\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,3})*\s*\])+)")
+_BULLET = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+")
+_LABEL = re.compile(r"^\W*(?:sources?|references?|citations?)\W*$", re.IGNORECASE)
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _INSUFFICIENT = re.compile(r"^\W*INSUFFICIENT\b")
 _DISAGREE = re.compile(r"^\W*(?:the\s+)?sources\s+disagree\b", re.IGNORECASE)
@@ -86,8 +88,8 @@ class LLMWriter:
             offline: the extractive answer; its conflicts and closest articles are kept.
             numbered: the sentences the LLM may cite, ``n`` = 1..N, each a verbatim quote.
         """
-        if not numbered:
-            return offline
+        if not numbered or offline.refused:
+            return offline  # the calibrated refusal gate is not the LLM's to overrule
         try:
             raw = self.complete(build_prompt(q, numbered))
         except Exception as exc:  # any timeout, refused connection, HTTP or parse error
@@ -97,7 +99,7 @@ class LLMWriter:
         if not text:
             return _with_notice(offline, UNAVAILABLE)
         try:
-            return verify(text, offline, numbered)
+            return verify_answer(text, offline, numbered)
         except Exception:  # a bug here must not cost the user the offline answer
             log.exception("LLM answer verification failed")
             return _with_notice(offline, UNVERIFIED)
@@ -173,7 +175,7 @@ class _Statement:
     cites: list[int] = field(default_factory=list)
 
 
-def verify(text: str, offline: Answer, numbered: Sequence[Citation]) -> Answer:
+def verify_answer(text: str, offline: Answer, numbered: Sequence[Citation]) -> Answer:
     """Keep only what the numbered sentences support; renumber the citations 1..M."""
     if _INSUFFICIENT.match(text):
         return _refusal(offline)
@@ -189,21 +191,27 @@ def verify(text: str, offline: Answer, numbered: Sequence[Citation]) -> Answer:
     pos = 0
     for line in text.split("\n"):
         line_start, pos = pos, pos + len(line) + 1
-        out_line: list[_Statement] = []
-        for s, e in _statements(line):
-            a, b = line_start + s, line_start + e
+        bullet = _BULLET.match(line)
+        prefix = bullet.group(0).lstrip() if bullet else ""
+        out_line: list[_Statement] = [_Statement(prefix.strip())] if prefix else []
+        offset = bullet.end() if bullet else 0
+        for s, e in _statements(line[offset:]):
+            a, b = line_start + offset + s, line_start + offset + e
             if any(a < hi and lo < b for lo, hi in bad_spans):
                 continue
-            chunk = line[s:e]
-            if not _MARKER.sub("", chunk).strip(" .,;:!?-*•"):
-                continue  # a stray bullet or marker on its own
+            chunk = line[offset + s : offset + e]
+            rest = _MARKER.sub("", chunk)
+            if not rest.strip(" .,;:!?-*•") or _LABEL.match(rest):
+                continue  # a stray marker, or a "Sources: [1][2]" trailer
+            if rest.rstrip().endswith(":") and not _NUMBER.search(rest) and chunk == rest:
+                continue  # a lead-in such as "Here is what the sources say:"
             quoted = [ns for (lo, hi), ns in quote_sources if a < hi and lo < b]
             stmt = _statement(chunk, by_n, quoted)
             if stmt is None:
                 dropped = True
             else:
                 out_line.append(stmt)
-        if out_line:
+        if any(st.cites or _DISAGREE.match(st.text) for st in out_line):
             kept.append(out_line)
     if not any(st.cites for row in kept for st in row):
         return _with_notice(offline, UNVERIFIED)

@@ -87,9 +87,11 @@ def qtype_of(text: str) -> QType:
     if re.search(r"\bwhat did .{1,60}\b(say|tell|state|write|announce|claim)\b|"
                  r"\bwhat (was|were) .{1,40}\b(words|statement|message)\b", t):
         return QType.QUOTE
-    if re.search(r"\bwhen\b|\bwhat (year|date|day|month|time)\b|\bwhich (year|date|day|month)\b", t):
+    if re.search(r"\bwhen\b|\bwhat (year|date|day|month|time)\b|"
+                 r"\bwhich (year|date|day|month)\b", t):
         return QType.DATE
-    if re.search(r"\bwhere\b|\bwhich (city|country|place|town|region)\b|\bin what (city|country)", t):
+    if re.search(r"\bwhere\b|\bwhich (city|country|place|town|region)\b|"
+                 r"\bin what (city|country)", t):
         return QType.PLACE
     if re.search(r"^(\W*)(who|whom|whose)\b|\bwhich (company|person|organi[sz]ation|team|firm|man|"
                  r"woman|individual|country|player|group|entity)\b|\bwho\b", t):
@@ -123,7 +125,8 @@ def entities_of(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-_TARGET = re.compile(r"\bhow (?:many|much)\s+((?:[\w’'-]+\s+){0,2}?[\w’'-]+?)(?=\s+(?:were|was|are|is|"
+_TARGET = re.compile(r"\bhow (?:many|much)\s+((?:[\w’'-]+\s+){0,2}?[\w’'-]+?)"
+                     r"(?=\s+(?:were|was|are|is|"
                      r"have|has|had|did|do|does|will|would|could|can|returned|got|in|on|at|of|"
                      r"from)\b|[?.!]|$)", re.IGNORECASE)
 

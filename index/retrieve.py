@@ -77,10 +77,10 @@ def retrieve(
     fetched = {c.chunk_id: c for c in store.get(missing)}
     rank = 0
     for cid, score in bm25_hits:
-        chunk = cands[cid].chunk if cid in cands else fetched.get(cid)
-        if chunk is None or not filters.accepts(chunk.meta):
+        hit = cands[cid].chunk if cid in cands else fetched.get(cid)
+        if hit is None or not filters.accepts(hit.meta):
             continue
-        cand = cands.setdefault(cid, Candidate(chunk, 0.0))
+        cand = cands.setdefault(cid, Candidate(hit, 0.0))
         cand.bm25 = score
         cand.ranks["bm25"] = rank
         cand.fused += 1.0 / (RRF_K + rank + 1)
