@@ -5,15 +5,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from index.config import IndexConfig
-from index.ingest import Progress
-from index.ingest import ingest as run_ingest
-from index.retrieve import Filters
-from index.store import ChunkStore
 from index.types import Answer, ArticleInfo, IngestReport, Turn
+
+if TYPE_CHECKING:  # heavy imports (chromadb, trafilatura) wait until they are needed
+    from index.retrieve import Filters
+    from index.store import ChunkStore
 
 
 class Engine:
@@ -44,6 +44,8 @@ class Engine:
     def store(self) -> ChunkStore:
         with self._lock:
             if self._store is None:
+                from index.store import ChunkStore
+
                 self._store = ChunkStore(self.cfg)
             return self._store
 
@@ -65,10 +67,11 @@ class Engine:
         inputs: Sequence[str],
         *,
         prune: bool = False,
-        progress: Progress | None = None,
+        progress: Callable[[str, int], None] | None = None,
         max_bytes: int | None = None,
     ) -> IngestReport:
         from index.documents import MAX_BYTES
+        from index.ingest import ingest as run_ingest
 
         return run_ingest(
             self.store,
