@@ -167,7 +167,10 @@ def repl() -> None:
 
     with friendly_errors():
         engine = make_engine(settings)
-        ensure_seeded(engine, settings)
+        # Opening Chroma costs ~1 s of imports: only do it before the prompt when the index
+        # cannot exist yet (first run). An existing empty index gets an /ingest hint instead.
+        if settings.chroma_host or not (engine.cfg.chroma_dir / "chroma.sqlite3").exists():
+            ensure_seeded(engine, settings)
         run_repl(engine, settings)
 
 
