@@ -95,9 +95,9 @@ class Answerer:
             self.store, qvec, q.resolved, k, filters=filters, boost_articles=q.boost_articles
         )
         outlets = self._named_outlets(q.text)
-        cands = self._cover_outlets(q, qvec, cands, outlets, filters)
+        cands = self._cover_named(q, qvec, cands, outlets, filters)
         t1 = time.perf_counter()
-        sents = self._sentences(q, qvec, cands) if cands else []
+        sents = self._sentences(q, qvec, cands, outlets) if cands else []
         result = self._compose(q, cands, sents, outlets)
         if self.llm is not None and not result.refused:
             # The LLM may only cite these numbered, verbatim sentences.
@@ -119,7 +119,9 @@ class Answerer:
 
     # -- scoring ------------------------------------------------------------------------------
 
-    def _sentences(self, q: Question, qvec: np.ndarray, cands: list[Candidate]) -> list[Sentence]:
+    def _sentences(
+        self, q: Question, qvec: np.ndarray, cands: list[Candidate], outlets: Sequence[str] = ()
+    ) -> list[Sentence]:
         vecs = self.store.sentence_vectors([c.chunk.chunk_id for c in cands])
         idf = self.store.bm25().idf(q.keywords)
         for term in idf:  # the counted noun and the named entities carry the question
@@ -153,6 +155,10 @@ class Answerer:
                 sent.quantities = quantities(text)
                 sent.cue = _cue(q.qtype, text, q, sent.quantities)
                 short = len(text.split()) < 6
+                named = (
+                    (0.05 if str(chunk.meta.get("source", "")) in outlets else 0.0)
+                    + (0.05 if str(chunk.meta.get("published", ""))[:10] in q.dates else 0.0)
+                )
                 # News puts the main facts first: a small prior for early paragraphs.
                 early = 1.0 - min(int(chunk.meta.get("paragraph", 0)), 10) / 10
                 sent.score = (
@@ -161,6 +167,7 @@ class Answerer:
                     + (0.25 if q.qtype is not QType.OTHER else 0.0) * sent.cue
                     + 0.05 * rank_bonus[chunk.chunk_id]
                     + 0.04 * early
+                    + named
                     - (0.15 if short else 0.0)
                 )
                 out.append(sent)
@@ -183,7 +190,7 @@ class Answerer:
                 found.append(outlet)
         return found
 
-    def _cover_outlets(
+    def _cover_named(
         self,
         q: Question,
         qvec: np.ndarray,
@@ -191,16 +198,22 @@ class Answerer:
         outlets: list[str],
         filters: Filters | None,
     ) -> list[Candidate]:
-        """A question naming several outlets needs evidence from each: fetch what is missing."""
+        """A question naming outlets or publication days needs evidence from each of them:
+        fetch the best chunks of any that plain retrieval missed."""
         have = {str(c.chunk.meta.get("source", "")) for c in cands}
+        have_days = {str(c.chunk.meta.get("published", ""))[:10] for c in cands}
         seen = {c.chunk.chunk_id for c in cands}
-        for outlet in outlets:
-            if outlet in have:
-                continue
-            narrowed = Filters(source=outlet, since=filters.since if filters else None,
-                               until=filters.until if filters else None)
+        wanted = [
+            Filters(source=outlet, since=filters.since if filters else None,
+                    until=filters.until if filters else None)
+            for outlet in outlets if outlet not in have
+        ] + [
+            Filters(source=filters.source if filters else None, since=day, until=day)
+            for day in q.dates if day not in have_days
+        ]
+        for narrowed in wanted:
             for c in retrieve(self.store, qvec, q.resolved, 3, filters=narrowed):
-                if c.chunk.chunk_id not in seen and c.chunk.meta.get("source") == outlet:
+                if c.chunk.chunk_id not in seen:
                     seen.add(c.chunk.chunk_id)
                     cands.append(c)
         return cands

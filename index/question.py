@@ -55,6 +55,7 @@ class Question:
     entities: tuple[str, ...]  # stems of names/numbers the answer must mention
     wants_latest: bool
     target: str | None = None  # stem of the noun a "how many X" question counts
+    dates: tuple[str, ...] = ()  # ISO days the question names ("published on 2023-10-02")
     boost_articles: tuple[str, ...] = ()
     truncated: bool = False
 
@@ -107,6 +108,23 @@ _DATES = re.compile(
     r"Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?|\b(?:January|February|March|April|"
     r"June|July|August|September|October|November|December)\b"
 )
+
+
+_MONTH_NUM = {m: i for i, m in enumerate(
+    "jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+_ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_LONG_DAY = re.compile(
+    r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?"
+    r"\s+(\d{4})\b"
+)
+
+
+def dates_of(text: str) -> list[str]:
+    """Calendar days named in a question, as ISO ``YYYY-MM-DD``."""
+    days = [f"{y}-{m}-{d}" for y, m, d in _ISO_DAY.findall(text)]
+    for mon, day, year in _LONG_DAY.findall(text):
+        days.append(f"{year}-{_MONTH_NUM[mon.lower()[:3]]:02d}-{int(day):02d}")
+    return list(dict.fromkeys(days))
 
 
 def entities_of(text: str) -> list[str]:
@@ -208,6 +226,7 @@ def parse(raw: str, history: list[Turn] | tuple[Turn, ...] = ()) -> Question:
         entities=tuple(entities_of(resolved)),
         wants_latest=bool(re.search(r"\b(latest|most recent|newest|recently)\b", low)),
         target=target_of(resolved),
+        dates=tuple(dates_of(text)),
         boost_articles=tuple(boost),
         truncated=truncated,
     )
