@@ -181,7 +181,9 @@ def telegram() -> None:
     from bot.telegram_app import run_telegram
 
     with friendly_errors():
-        run_telegram(settings, make_engine(settings))
+        engine = make_engine(settings)
+        ensure_seeded(engine, settings)
+        run_telegram(settings, engine)
 
 
 @app.command(name="eval")

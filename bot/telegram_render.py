@@ -1,0 +1,268 @@
+"""Telegram HTML rendering of an ``Answer``, and splitting into messages Telegram accepts.
+
+Everything from articles and users is escaped; tags are only ever produced here, in balanced
+pairs. Messages are built from blocks (a paragraph, a source line with its quote) and packed
+into parts of at most 4096 UTF-16 units; a block that alone is too long is cut at line, sentence
+or word boundaries *in its plain text*, and each piece is wrapped in its own tags, so a cut can
+never fall inside a tag or an entity.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+from urllib.parse import urlsplit
+
+from index.types import Answer, ArticleInfo, Citation, IngestReport
+
+MAX_MESSAGE = 4096
+EXPANDABLE_OVER = 300
+"""Quotes longer than this (characters) are shown collapsed (``<blockquote expandable>``)."""
+QUOTE_PREVIEW = 700
+"""The answer message shows at most this much of a quote; the "full sources" view shows all."""
+_META_MAX = 200  # a title or outlet longer than this is hostile or broken: shorten it
+
+# C0 controls (but \t and \n), DEL, and lone surrogates: Telegram (or UTF-8 encoding) rejects them.
+_BAD_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+
+
+_TAG = re.compile(r"<[^>]*>")  # only our own tags: escaped text never contains "<" or ">"
+
+
+def clean(text: str) -> str:
+    """Text safe to send: no control characters or lone surrogates, CR-LF made LF."""
+    return _BAD_CHARS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def esc(text: str) -> str:
+    return html.escape(clean(text), quote=False)
+
+
+def u16len(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(clean(text).split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit].rstrip() + " …"
+
+
+def safe_href(url: str | None) -> str | None:
+    """An escaped ``href`` value for http(s) URLs only; anything else is not linked."""
+    if not url or len(url) > 2000 or _BAD_CHARS.search(url) or any(c.isspace() for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return html.escape(url, quote=True)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One unit of a message: ``head`` (short, balanced HTML, never split) then ``text``
+    (plain, escaped here, split if needed) wrapped in ``open``/``close``."""
+
+    text: str = ""
+    head: str = ""
+    open: str = ""
+    close: str = ""
+    sep: str = "\n\n"
+    """What separates this block from the previous one in the same message."""
+
+    def render(self, text: str, *, first: bool) -> str:
+        body = f"{self.open}{esc(text)}{self.close}" if text else ""
+        return (self.head if first else "") + body
+
+    def pieces(self, limit: int) -> list[str]:
+        text = clean(self.text).strip()
+        whole = self.render(text, first=True)
+        if u16len(whole) <= limit:
+            return [whole]
+        out: list[str] = []
+        first = True
+        while text:
+            budget = limit - u16len(self.render("x", first=first)) + 1
+            piece, text = _cut(text, budget)
+            if not piece:  # the head alone fills the part: send it by itself
+                if not first:
+                    raise ValueError(f"limit {limit} too small to split text")
+                out.append(self.head)
+                first = False
+                continue
+            out.append(self.render(piece, first=first))
+            first = False
+        return out
+
+
+def _cut(text: str, budget: int) -> tuple[str, str]:
+    """The longest prefix of ``text`` whose escaped UTF-16 length fits ``budget``, ending at a
+    paragraph, line, sentence or word boundary when one is in the second half."""
+    used = 0
+    end = 0
+    for i, ch in enumerate(text):
+        used += u16len(esc(ch))
+        if used > budget:
+            break
+        end = i + 1
+    else:
+        return text, ""
+    if end == 0:
+        return "", text
+    window = text[:end]
+    for sep in ("\n\n", "\n", ". ", "! ", "? ", "; ", ", ", " "):
+        at = window.rfind(sep)
+        if at >= end // 2:
+            cut = at + len(sep)
+            return text[:cut].rstrip(), text[cut:].lstrip()
+    # No boundary: cut hard, but not between a character and its combining marks / ZWJ.
+    while end > 1 and (text[end] in "\u200d\ufe0f" or _is_combining(text[end])):
+        end -= 1
+    return text[:end], text[end:]
+
+
+def _is_combining(ch: str) -> bool:
+    import unicodedata
+
+    return unicodedata.combining(ch) != 0
+
+
+def pack(blocks: Iterable[Block], limit: int = MAX_MESSAGE) -> list[str]:
+    """Join blocks into as few messages as possible, each at most ``limit`` UTF-16 units."""
+    parts: list[str] = []
+    current = ""
+    for block in blocks:
+        for piece in block.pieces(limit):
+            joined = f"{current}{block.sep}{piece}" if current else piece
+            if u16len(joined) <= limit:
+                current = joined
+            else:
+                parts.append(current)
+                current = piece
+    if current:
+        parts.append(current)
+    # Telegram rejects a message with no visible text (e.g. only a removed control character).
+    return [p for p in parts if html.unescape(_TAG.sub("", p)).strip()] or ["…"]
+
+
+# ----------------------------------------------------------------------------------------------
+# Answers
+
+
+def _date(published: str | None) -> str:
+    return (published or "")[:10]
+
+
+def _link(title: str, url: str | None) -> str:
+    href = safe_href(url)
+    label = esc(shorten(title, _META_MAX)) or "article"
+    return f'<a href="{href}">{label}</a>' if href else label
+
+
+def _article_line(a: ArticleInfo) -> str:
+    meta = ", ".join(esc(shorten(x, _META_MAX)) for x in (a.source, _date(a.published)) if x)
+    return f"• {_link(a.title, a.url)}" + (f" — {meta}" if meta else "")
+
+
+def _source_line(c: Citation, *, full: bool) -> str:
+    bits = [esc(shorten(x, _META_MAX)) for x in (c.source, _date(c.published)) if x]
+    bits.append(_link(c.title, c.url))
+    head = f"<b>[{c.n}]</b> " + " · ".join(bits)
+    if full:
+        extra = []
+        if c.url and not safe_href(c.url):
+            extra.append(esc(shorten(c.url, _META_MAX)))
+        if c.path:
+            extra.append(esc(shorten(PurePath(c.path).name, _META_MAX)))
+        extra.append(f"id {esc(c.article_id)}")
+        head += "\n<i>" + " · ".join(extra) + "</i>"
+    return head
+
+
+def _quote_block(c: Citation, *, full: bool) -> Block:
+    quote = clean(c.quote).strip()
+    if not full and len(quote) > QUOTE_PREVIEW:
+        quote = shorten(quote, QUOTE_PREVIEW)
+    tag = "<blockquote expandable>" if len(quote) > EXPANDABLE_OVER else "<blockquote>"
+    return Block(
+        text=quote, head=_source_line(c, full=full) + "\n", open=tag, close="</blockquote>"
+    )
+
+
+def _paragraphs(text: str) -> list[Block]:
+    paras = [p.strip() for p in re.split(r"\n\s*\n", clean(text)) if p.strip()]
+    return [Block(text=p) for p in paras]
+
+
+def answer_blocks(answer: Answer, *, full: bool = False) -> list[Block]:
+    blocks: list[Block] = []
+    if answer.refused:
+        paras = _paragraphs(answer.answer) or [Block(text="I could not find that in the articles.")]
+        blocks.append(Block(text=paras[0].text, head="🤷 "))
+        blocks.extend(paras[1:])
+    else:
+        for conflict in answer.conflicts:
+            claims = " vs ".join(
+                f"<b>{esc(shorten(cl.value, _META_MAX))}</b> "
+                + " ".join(f"[{n}]" for n in cl.citations)
+                for cl in conflict.claims
+            )
+            blocks.append(Block(
+                head=f"⚠️ <b>Sources disagree</b> on the {esc(shorten(conflict.topic, _META_MAX))}:"
+                f" {claims}"
+            ))
+        blocks.extend(_paragraphs(answer.answer) or [Block(text="(no answer text)")])
+    if answer.notice:
+        blocks.append(Block(text=answer.notice, open="<i>", close="</i>"))
+    for c in answer.citations:
+        blocks.append(_quote_block(c, full=full))
+    if answer.refused and answer.closest:
+        blocks.append(Block(head="<b>Closest articles</b>"))
+        blocks.extend(Block(head=_article_line(a), sep="\n") for a in answer.closest)
+    return blocks
+
+
+def render_answer(answer: Answer, *, full: bool = False, limit: int = MAX_MESSAGE) -> list[str]:
+    """HTML messages for an answer. ``full`` shows whole quotes and every source detail."""
+    return pack(answer_blocks(answer, full=full), limit)
+
+
+# ----------------------------------------------------------------------------------------------
+# Other replies
+
+
+def render_sources(articles: Sequence[ArticleInfo], limit: int = MAX_MESSAGE) -> list[str]:
+    if not articles:
+        return ["The index is empty: no articles yet."]
+    blocks = [Block(head=f"<b>{len(articles)} indexed article{'s' if len(articles) != 1 else ''}"
+                         "</b>")]
+    blocks.extend(Block(head=_article_line(a), sep="\n") for a in articles)
+    return pack(blocks, limit)
+
+
+def render_ingest(report: IngestReport, limit: int = MAX_MESSAGE) -> list[str]:
+    """The summary line, then each skipped input with its reason."""
+    blocks = [Block(head=f"<b>{esc(report.summary())}</b>")]
+    for item, reason in report.skipped:
+        name = PurePath(item).name if "://" not in item else item
+        blocks.append(Block(text=f"skipped {shorten(name, _META_MAX)}: {reason}", sep="\n"))
+    return pack(blocks, limit)
+
+
+def strip_html(part: str) -> str:
+    """A rendered part as plain text (the fallback if Telegram ever rejects our HTML)."""
+    return html.unescape(_TAG.sub("", part))
+
+
+def plain(text: str) -> str:
+    """Escape a short plain message for HTML parse mode."""
+    return esc(text)
