@@ -15,12 +15,26 @@ from index.types import Article, Chunk
 TokenCounter = Callable[[str], int]
 
 
-def chunk_id_for(article_id: str, text: str) -> str:
-    """Content-hash id: the same text in the same article always gets the same id."""
-    return hashlib.sha256(f"{article_id}\x00{text}".encode()).hexdigest()[:32]
+def chunk_id_for(article_id: str, text: str, version: str = "") -> str:
+    """Content-hash id: the same text in the same version of an article gets the same id.
+
+    The version (see ``article_version``) is part of it so that a chunk id fixes all of the
+    chunk's metadata (offsets, title, outlet): the id set alone tells whether anything about
+    an article changed, and the stored ids are a complete fingerprint of the index.
+    """
+    return hashlib.sha256(f"{article_id}\x00{version}\x00{text}".encode()).hexdigest()[:32]
 
 
-def chunk_article(article: Article, count_tokens: TokenCounter, max_tokens: int = 200) -> list[Chunk]:
+def article_version(article: Article) -> str:
+    """Hash of everything a chunk's metadata is derived from: the text and the article fields."""
+    fields = (article.content_hash, article.title, article.source, article.published,
+              article.url, article.path)
+    return hashlib.sha256("\x00".join(f or "" for f in fields).encode()).hexdigest()[:16]
+
+
+def chunk_article(
+    article: Article, count_tokens: TokenCounter, max_tokens: int = 200
+) -> list[Chunk]:
     """Split an article's kept paragraphs into chunks of whole sentences, ≤ ``max_tokens``.
 
     A single sentence longer than the budget becomes a chunk of its own (the embedder truncates
@@ -29,6 +43,7 @@ def chunk_article(article: Article, count_tokens: TokenCounter, max_tokens: int 
     chunks: list[Chunk] = []
     seen: set[str] = set()
     text = article.text
+    version = article_version(article)
     for p_index, (p_start, p_end) in enumerate(article.paragraphs):
         spans = sentence_spans(text, p_start, p_end) or [(p_start, p_end)]
         group: list[tuple[int, int]] = []
@@ -36,17 +51,18 @@ def chunk_article(article: Article, count_tokens: TokenCounter, max_tokens: int 
         for span in spans:
             n = count_tokens(text[span[0] : span[1]])
             if group and used + n > max_tokens:
-                _emit(article, p_index, group, chunks, seen)
+                _emit(article, version, p_index, group, chunks, seen)
                 group, used = [], 0
             group.append(span)
             used += n
         if group:
-            _emit(article, p_index, group, chunks, seen)
+            _emit(article, version, p_index, group, chunks, seen)
     return chunks
 
 
 def _emit(
     article: Article,
+    version: str,
     paragraph: int,
     group: list[tuple[int, int]],
     out: list[Chunk],
@@ -54,7 +70,7 @@ def _emit(
 ) -> None:
     start, end = group[0][0], group[-1][1]
     body = article.text[start:end]
-    cid = chunk_id_for(article.article_id, body)
+    cid = chunk_id_for(article.article_id, body, version)
     if cid in seen:  # identical text twice in one article: store it once
         return
     seen.add(cid)

@@ -68,6 +68,9 @@ LN_EPS = 1e-12
 MAX_POSITIONS = 512
 OPSET = 17
 
+# A batch is cut early once padded tokens would exceed this multiple of its real tokens.
+_MAX_PADDED_RATIO = 1.2
+
 FloatArray = npt.NDArray[np.float32]
 
 
@@ -120,177 +123,141 @@ def _verify_model_dir(model_dir: Path) -> None:
 
 
 class _GraphBuilder:
-    """Small helper that names nodes uniquely and collects nodes and initializers."""
+    """Names nodes uniquely and collects nodes and initializers while the graph is written."""
 
-    def __init__(self) -> None:
+    def __init__(self, weights: dict[str, FloatArray]) -> None:
+        self.weights = weights
         self.nodes: list[onnx.NodeProto] = []
         self.initializers: list[onnx.TensorProto] = []
         self._count = 0
-        self._const_names: set[str] = set()
 
     def const(self, name: str, array: npt.NDArray[Any]) -> str:
-        if name in self._const_names:
-            return name
-        self._const_names.add(name)
         self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
         return name
 
-    def op(
-        self,
-        op_type: str,
-        inputs: Sequence[str],
-        out: str | None = None,
-        domain: str = "",
-        **attrs: Any,
-    ) -> str:
+    def op(self, op_type: str, inputs: Sequence[str], out: str | None = None, **attrs: Any) -> str:
         self._count += 1
         out = out or f"{op_type.lower()}_{self._count}"
         self.nodes.append(
-            helper.make_node(
-                op_type, list(inputs), [out], name=f"n{self._count}", domain=domain, **attrs
-            )
+            helper.make_node(op_type, list(inputs), [out], name=f"n{self._count}", **attrs)
         )
         return out
 
-    def linear(self, x: str, weights: dict[str, FloatArray], prefix: str) -> str:
-        """``x @ W.T + b`` with W stored transposed up front (torch Linear layout is [out, in])."""
-        w = self.const(f"{prefix}.weight_t", weights[f"{prefix}.weight"].T.astype(np.float32))
-        b = self.const(f"{prefix}.bias", weights[f"{prefix}.bias"].astype(np.float32))
+    def linear(self, x: str, prefix: str) -> str:
+        """``x @ W.T + b``; W is stored transposed since torch's Linear layout is [out, in]."""
+        w = self.const(f"{prefix}.weight_t", self.weights[f"{prefix}.weight"].T)
+        b = self.const(f"{prefix}.bias", self.weights[f"{prefix}.bias"])
         return self.op("Add", [self.op("MatMul", [x, w]), b])
 
-    def layer_norm(self, x: str, weights: dict[str, FloatArray], prefix: str) -> str:
-        scale = self.const(f"{prefix}.weight", weights[f"{prefix}.weight"])
-        bias = self.const(f"{prefix}.bias", weights[f"{prefix}.bias"])
+    def layer_norm(self, x: str, prefix: str) -> str:
+        scale = self.const(f"{prefix}.weight", self.weights[f"{prefix}.weight"])
+        bias = self.const(f"{prefix}.bias", self.weights[f"{prefix}.bias"])
         return self.op("LayerNormalization", [x, scale, bias], axis=-1, epsilon=LN_EPS)
 
 
-def _plain_layers(
-    g: _GraphBuilder, x: str, attn_bias: str, weights: dict[str, FloatArray]
-) -> str:
-    """The 6 transformer layers in standard ONNX ops only."""
-    one = g.const("c_one", np.array(1.0, dtype=np.float32))
-    half = g.const("c_half", np.array(0.5, dtype=np.float32))
-    inv_sqrt2 = g.const("c_inv_sqrt2", np.array(1.0 / math.sqrt(2.0), dtype=np.float32))
-    scale = g.const("c_attn_scale", np.array(1.0 / math.sqrt(HEAD_DIM), dtype=np.float32))
-    heads_shape = g.const("c_heads_shape", np.array([0, 0, HEADS, HEAD_DIM], dtype=np.int64))
-    merge_shape = g.const("c_merge_shape", np.array([0, 0, HIDDEN], dtype=np.int64))
-    for i in range(LAYERS):
-        p = f"encoder.layer.{i}"
-        q = g.op("Reshape", [g.linear(x, weights, f"{p}.attention.self.query"), heads_shape])
-        k = g.op("Reshape", [g.linear(x, weights, f"{p}.attention.self.key"), heads_shape])
-        v = g.op("Reshape", [g.linear(x, weights, f"{p}.attention.self.value"), heads_shape])
-        q = g.op("Transpose", [q], perm=[0, 2, 1, 3])  # [b, h, s, d]
-        k = g.op("Transpose", [k], perm=[0, 2, 3, 1])  # [b, h, d, s]
-        v = g.op("Transpose", [v], perm=[0, 2, 1, 3])  # [b, h, s, d]
-        scores = g.op("Mul", [g.op("MatMul", [q, k]), scale])
-        probs = g.op("Softmax", [g.op("Add", [scores, attn_bias])], axis=-1)
-        ctx = g.op("Transpose", [g.op("MatMul", [probs, v])], perm=[0, 2, 1, 3])
-        ctx = g.op("Reshape", [ctx, merge_shape])
-        attn_out = g.linear(ctx, weights, f"{p}.attention.output.dense")
-        x = g.layer_norm(g.op("Add", [attn_out, x]), weights, f"{p}.attention.output.LayerNorm")
+def _build_graph(weights: dict[str, FloatArray]) -> onnx.ModelProto:
+    """BERT encoder + mean pooling + L2 normalisation, in standard opset-17 ONNX ops only."""
+    g = _GraphBuilder(weights)
+    f32 = np.float32
 
-        # Exact (erf) GELU, as in BERT's "gelu": 0.5 * h * (1 + erf(h / sqrt(2))).
-        h = g.linear(x, weights, f"{p}.intermediate.dense")
-        erf = g.op("Erf", [g.op("Mul", [h, inv_sqrt2])])
-        h = g.op("Mul", [g.op("Mul", [h, half]), g.op("Add", [erf, one])])
-        out = g.linear(h, weights, f"{p}.output.dense")
-        x = g.layer_norm(g.op("Add", [out, x]), weights, f"{p}.output.LayerNorm")
-
-    return x
-
-
-def _fused_layers(g: _GraphBuilder, x: str, weights: dict[str, FloatArray]) -> str:
-    """The 6 transformer layers with onnxruntime's fused CPU kernels (com.microsoft domain)."""
-    mask_i32 = g.op("Cast", ["attention_mask"], to=TensorProto.INT32)
-    for i in range(LAYERS):
-        p = f"encoder.layer.{i}"
-        sa = f"{p}.attention.self"
-        w_qkv = np.concatenate(
-            [weights[f"{sa}.{n}.weight"].T for n in ("query", "key", "value")], axis=1
-        )
-        b_qkv = np.concatenate([weights[f"{sa}.{n}.bias"] for n in ("query", "key", "value")])
-        ctx = g.op(
-            "Attention",
-            [x, g.const(f"{sa}.qkv.weight_t", w_qkv), g.const(f"{sa}.qkv.bias", b_qkv), mask_i32],
-            domain="com.microsoft",
-            num_heads=HEADS,
-        )
-        x = _skip_ln(g, ctx, x, weights, f"{p}.attention.output")
-        h = g.op("MatMul", [x, g.const(f"{p}.intermediate.dense.weight_t",
-                                       weights[f"{p}.intermediate.dense.weight"].T)])
-        h = g.op("BiasGelu", [h, g.const(f"{p}.intermediate.dense.bias",
-                                         weights[f"{p}.intermediate.dense.bias"])],
-                 domain="com.microsoft")
-        x = _skip_ln(g, h, x, weights, f"{p}.output")
-    return x
-
-
-def _skip_ln(g: _GraphBuilder, h: str, residual: str, weights: dict[str, FloatArray],
-             prefix: str) -> str:
-    """LayerNorm(h @ W.T + b + residual) as MatMul + SkipLayerNormalization."""
-    proj = g.op("MatMul", [h, g.const(f"{prefix}.dense.weight_t",
-                                      weights[f"{prefix}.dense.weight"].T)])
-    return g.op(
-        "SkipLayerNormalization",
-        [proj, residual,
-         g.const(f"{prefix}.LayerNorm.weight", weights[f"{prefix}.LayerNorm.weight"]),
-         g.const(f"{prefix}.LayerNorm.bias", weights[f"{prefix}.LayerNorm.bias"]),
-         g.const(f"{prefix}.dense.bias", weights[f"{prefix}.dense.bias"])],
-        domain="com.microsoft",
-        epsilon=LN_EPS,
-    )
-
-
-def _build_graph(weights: dict[str, FloatArray], fused: bool = True) -> onnx.ModelProto:
-    """BERT encoder + mean pooling + L2 normalisation as a plain opset-17 ONNX graph."""
-    g = _GraphBuilder()
-
-    # Shared constants.
-    one = g.const("c_one", np.array(1.0, dtype=np.float32))
-    neg_big = g.const("c_mask_neg", np.array(-10000.0, dtype=np.float32))
-    tiny_count = g.const("c_min_count", np.array(1e-9, dtype=np.float32))
-    tiny_norm = g.const("c_min_norm", np.array(1e-12, dtype=np.float32))
-    zero_i = g.const("c_zero_i64", np.array([0], dtype=np.int64))
+    one = g.const("c_one", np.array(1.0, dtype=f32))
+    half = g.const("c_half", np.array(0.5, dtype=f32))
+    inv_sqrt2 = g.const("c_inv_sqrt2", np.array(1.0 / math.sqrt(2.0), dtype=f32))
+    neg_big = g.const("c_mask_neg", np.array(-10000.0, dtype=f32))
+    tiny_count = g.const("c_min_count", np.array(1e-9, dtype=f32))
+    tiny_norm = g.const("c_min_norm", np.array(1e-12, dtype=f32))
+    zero_i = g.const("c_zero", np.array([0], dtype=np.int64))
     one_i = g.const("c_one_i64", np.array([1], dtype=np.int64))
     two_i = g.const("c_two_i64", np.array([2], dtype=np.int64))
     axes_12 = g.const("c_axes_1_2", np.array([1, 2], dtype=np.int64))
     axes_m1 = g.const("c_axes_m1", np.array([-1], dtype=np.int64))
+    qkv_split = g.const("c_qkv_split", np.array([HIDDEN] * 3, dtype=np.int64))
+    heads_shape = g.const("c_heads_shape", np.array([0, 0, HEADS, HEAD_DIM], dtype=np.int64))
+    merge_shape = g.const("c_merge_shape", np.array([0, 0, HIDDEN], dtype=np.int64))
 
-    # Embeddings. Position ids are implicit: take the first seq_len rows of the position table
-    # with Slice. (A Gather on Range(seq_len) was mis-optimised by onnxruntime's graph optimiser.)
-    word_table = g.const("embeddings.word_embeddings.weight",
-                         weights["embeddings.word_embeddings.weight"])
-    type_table = g.const("embeddings.token_type_embeddings.weight",
-                         weights["embeddings.token_type_embeddings.weight"])
-    pos_table = g.const("embeddings.position_embeddings.weight",
-                        weights["embeddings.position_embeddings.weight"])
+    # Embeddings. Position ids are implicit: Slice the first seq_len rows of the position table.
+    # (A Gather on Range(seq_len) was mis-optimised by onnxruntime's graph optimiser.)
+    emb = "embeddings"
+    word_table = g.const(f"{emb}.word", weights[f"{emb}.word_embeddings.weight"])
+    type_table = g.const(f"{emb}.type", weights[f"{emb}.token_type_embeddings.weight"])
+    pos_table = g.const(f"{emb}.position", weights[f"{emb}.position_embeddings.weight"])
     seq_len = g.op("Slice", [g.op("Shape", ["input_ids"]), one_i, two_i])
-    positions = g.op("Slice", [pos_table, zero_i, seq_len, zero_i])
-    x = g.op("Add", [g.op("Gather", [word_table, "input_ids"], axis=0),
-                     g.op("Gather", [type_table, "token_type_ids"], axis=0)])
-    x = g.op("Add", [x, positions])
-    x = g.layer_norm(x, weights, "embeddings.LayerNorm")
+    positions = g.op("Slice", [pos_table, zero_i, seq_len, zero_i])  # [seq, hidden]
+    x = g.op(
+        "Add",
+        [
+            g.op("Gather", [word_table, "input_ids"], axis=0),
+            g.op("Gather", [type_table, "token_type_ids"], axis=0),
+        ],
+    )
+    x = g.layer_norm(g.op("Add", [x, positions]), f"{emb}.LayerNorm")
 
+    # Additive attention bias, [batch, 1, 1, seq]: 0 for real tokens, -1e4 for padding, so
+    # padded keys get zero attention weight and padding cannot change a sentence's vector.
     mask_f = g.op("Cast", ["attention_mask"], to=TensorProto.FLOAT)
-    if fused:
-        x = _fused_layers(g, x, weights)
-    else:
-        # Additive attention bias, [batch, 1, 1, seq]: 0 for real tokens, -1e4 for padding.
-        attn_bias = g.op("Mul", [g.op("Sub", [one, mask_f]), neg_big])
-        attn_bias = g.op("Unsqueeze", [attn_bias, axes_12])
-        x = _plain_layers(g, x, attn_bias, weights)
+    attn_bias = g.op("Unsqueeze", [g.op("Mul", [g.op("Sub", [one, mask_f]), neg_big]), axes_12])
+
+    scale = 1.0 / math.sqrt(HEAD_DIM)
+    for i in range(LAYERS):
+        p = f"encoder.layer.{i}"
+        sa = f"{p}.attention.self"
+        # One [hidden, 3*hidden] projection for Q, K, V (one larger GEMM beats three small ones);
+        # the 1/sqrt(head_dim) score scale is folded into the query weights.
+        w_qkv = np.concatenate(
+            [
+                weights[f"{sa}.query.weight"].T * scale,
+                weights[f"{sa}.key.weight"].T,
+                weights[f"{sa}.value.weight"].T,
+            ],
+            axis=1,
+        ).astype(f32)
+        b_qkv = np.concatenate(
+            [
+                weights[f"{sa}.query.bias"] * scale,
+                weights[f"{sa}.key.bias"],
+                weights[f"{sa}.value.bias"],
+            ]
+        ).astype(f32)
+        qkv = g.op(
+            "Add",
+            [
+                g.op("MatMul", [x, g.const(f"{sa}.qkv.weight_t", w_qkv)]),
+                g.const(f"{sa}.qkv.bias", b_qkv),
+            ],
+        )
+        q_out, k_out, v_out = f"{sa}.q", f"{sa}.k", f"{sa}.v"
+        g.nodes.append(
+            helper.make_node(
+                "Split", [qkv, qkv_split], [q_out, k_out, v_out], name=f"{sa}.split", axis=-1
+            )
+        )
+        q = g.op("Transpose", [g.op("Reshape", [q_out, heads_shape])], perm=[0, 2, 1, 3])
+        k = g.op("Transpose", [g.op("Reshape", [k_out, heads_shape])], perm=[0, 2, 3, 1])
+        v = g.op("Transpose", [g.op("Reshape", [v_out, heads_shape])], perm=[0, 2, 1, 3])
+        probs = g.op("Softmax", [g.op("Add", [g.op("MatMul", [q, k]), attn_bias])], axis=-1)
+        ctx = g.op("Transpose", [g.op("MatMul", [probs, v])], perm=[0, 2, 1, 3])
+        ctx = g.op("Reshape", [ctx, merge_shape])  # [batch, seq, hidden]
+        attn_out = g.linear(ctx, f"{p}.attention.output.dense")
+        x = g.layer_norm(g.op("Add", [attn_out, x]), f"{p}.attention.output.LayerNorm")
+
+        # Exact (erf) GELU as in BERT's "gelu": 0.5 * h * (1 + erf(h / sqrt(2))).
+        h = g.linear(x, f"{p}.intermediate.dense")
+        erf = g.op("Erf", [g.op("Mul", [h, inv_sqrt2])])
+        h = g.op("Mul", [g.op("Mul", [h, half]), g.op("Add", [erf, one])])
+        out = g.linear(h, f"{p}.output.dense")
+        x = g.layer_norm(g.op("Add", [out, x]), f"{p}.output.LayerNorm")
 
     hidden = g.op("Identity", [x], out="last_hidden_state")
 
     # Mean pooling over real tokens, then L2 normalisation (sentence-transformers modules 1, 2).
-    mask_3d = g.op("Unsqueeze", [mask_f, axes_m1])  # [b, s, 1]
+    mask_3d = g.op("Unsqueeze", [mask_f, axes_m1])  # [batch, seq, 1]
     summed = g.op("ReduceSum", [g.op("Mul", [hidden, mask_3d]), one_i], keepdims=0)
     count = g.op("Max", [g.op("ReduceSum", [mask_3d, one_i], keepdims=0), tiny_count])
     mean = g.op("Div", [summed, count])
     norm = g.op("Max", [g.op("ReduceL2", [mean], axes=[-1], keepdims=1), tiny_norm])
     g.op("Div", [mean, norm], out="sentence_embedding")
 
-    int_input = [
+    inputs = [
         helper.make_tensor_value_info(name, TensorProto.INT64, ["batch", "seq"])
         for name in ("input_ids", "attention_mask", "token_type_ids")
     ]
@@ -300,13 +267,11 @@ def _build_graph(weights: dict[str, FloatArray], fused: bool = True) -> onnx.Mod
             "last_hidden_state", TensorProto.FLOAT, ["batch", "seq", HIDDEN]
         ),
     ]
-    graph = helper.make_graph(g.nodes, "all_minilm_l6_v2", int_input, outputs, g.initializers)
+    graph = helper.make_graph(g.nodes, "all_minilm_l6_v2", inputs, outputs, g.initializers)
     model = helper.make_model(
-        graph,
-        opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid("com.microsoft", 1)],
-        producer_name="newsqa.index.embedder",
+        graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="newsqa"
     )
-    model.ir_version = 8  # readable by any onnxruntime >= 1.13
+    model.ir_version = 8  # opset 17 needs IR >= 8; keep it low so older runtimes read it too
     helper.set_model_props(model, {"graph_version": GRAPH_VERSION, "source": MODEL_NAME})
     onnx.checker.check_model(model)
     return model
@@ -322,7 +287,7 @@ def _write_onnx_atomically(model: onnx.ModelProto, target: Path) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         Path(tmp_name).chmod(0o644)  # mkstemp creates 0600; the cache is shared like any file
-        os.replace(tmp_name, target)
+        Path(tmp_name).replace(target)  # atomic rename (os.replace)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
@@ -396,7 +361,8 @@ class OnnxEmbedder:
         if self.onnx_path.is_file():
             try:
                 session = ort.InferenceSession(
-                    str(self.onnx_path), self._session_options(),
+                    str(self.onnx_path),
+                    self._session_options(),
                     providers=["CPUExecutionProvider"],
                 )
                 meta = session.get_modelmeta().custom_metadata_map
@@ -430,8 +396,9 @@ class OnnxEmbedder:
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> FloatArray:
         """Embed ``texts`` into an ``[n, 384]`` float32 array of unit vectors, in input order.
 
-        Texts are batched by token length so padding (wasted compute) stays small; padding does
-        not change the vectors since padded positions are masked out of attention and pooling.
+        Texts are sorted by token length and batched (at most ``batch_size`` per batch, fewer
+        where lengths jump) so padding, which is wasted compute, stays small. Padding does not
+        change the vectors: padded positions are masked out of attention and pooling.
         """
         if isinstance(texts, str):
             raise TypeError("embed() takes a sequence of strings, not a single string")
@@ -441,10 +408,23 @@ class OnnxEmbedder:
         if not texts:
             return result
         encodings = self._encoder.encode_batch(list(texts))
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
-            result[idx] = self._run([encodings[i] for i in idx])
+        lengths = [len(e.ids) for e in encodings]
+        order = sorted(range(len(texts)), key=lengths.__getitem__)
+        batch: list[int] = []
+        real_tokens = 0
+        for i in order:
+            # Close the batch when it is full, or when padding everything to this (longest so
+            # far) text would make more than ~1/6 of the batch's compute padding.
+            n = lengths[i]
+            if batch and (
+                len(batch) == batch_size
+                or (len(batch) + 1) * n > _MAX_PADDED_RATIO * (real_tokens + n)
+            ):
+                result[batch] = self._run([encodings[j] for j in batch])
+                batch, real_tokens = [], 0
+            batch.append(i)
+            real_tokens += n
+        result[batch] = self._run([encodings[j] for j in batch])
         return result
 
 
@@ -459,7 +439,9 @@ class MiniLMEmbedding(BaseEmbedding):
 
     _embedder: OnnxEmbedder = PrivateAttr()
 
-    def __init__(self, embedder: OnnxEmbedder, *, embed_batch_size: int = 32, **kwargs: Any):
+    def __init__(
+        self, embedder: OnnxEmbedder, *, embed_batch_size: int = 32, **kwargs: Any
+    ) -> None:
         super().__init__(model_name=MODEL_NAME, embed_batch_size=embed_batch_size, **kwargs)
         self._embedder = embedder
 
@@ -473,20 +455,24 @@ class MiniLMEmbedding(BaseEmbedding):
         return self._embedder
 
     def _get_query_embedding(self, query: str) -> list[float]:
-        return [float(v) for v in self._embedder.embed([query])[0]]
+        vector: list[float] = self._embedder.embed([query])[0].tolist()
+        return vector
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)
 
     def _get_text_embedding(self, text: str) -> list[float]:
-        return [float(v) for v in self._embedder.embed([text])[0]]
+        vector: list[float] = self._embedder.embed([text])[0].tolist()
+        return vector
 
     async def _aget_text_embedding(self, text: str) -> list[float]:
         return self._get_text_embedding(text)
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        vectors = self._embedder.embed(texts, batch_size=self.embed_batch_size)
-        return [[float(v) for v in row] for row in vectors]
+        vectors: list[list[float]] = self._embedder.embed(
+            texts, batch_size=self.embed_batch_size
+        ).tolist()
+        return vectors
 
     async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         return self._get_text_embeddings(texts)

@@ -1,9 +1,11 @@
 """Incremental, crash-safe ingestion: inputs → articles → chunks → embeddings → store.
 
 Chunk ids are content hashes, so an unchanged article is recognised without embedding
-anything: its freshly computed id set equals the stored one. A changed article's new chunks
-are written before its stale ones are deleted, so a crash leaves at worst extra chunks that
-the next run removes; it never leaves an article missing.
+anything: its freshly computed id set (and text hash) equals the stored one. Writes go in an
+order that a kill -9 at any point can only leave *extra* rows, which the next run removes:
+sentence vectors before their chunk, a changed article's new chunks before its stale ones are
+deleted, the BM25 index last (it is derived and rebuilt when its fingerprint is stale). The
+ingest lock keeps a second ingest out of the data dir.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +24,7 @@ import numpy as np
 
 from index.chunking import chunk_article
 from index.documents import MAX_BYTES, Skipped, iter_inputs, load_input
-from index.store import ChunkStore, make_private_dir
+from index.store import LOCK_NAME, ChunkStore, StoredChunk, make_private_dir, spans_of_meta
 from index.types import Article, Chunk, IngestReport
 
 
@@ -39,34 +42,46 @@ class IngestBusy(RuntimeError):
 Progress = Callable[[str, int], None]
 
 _EMBED_FLUSH = 256  # chunks per embedding round: big enough to batch well across articles
+_LOCK_PATIENCE_S = 1.0  # readers probe the lock for microseconds (store.ingest_running)
 
 
 @contextmanager
 def ingest_lock(data_dir: Path) -> Iterator[None]:
     """An exclusive ``flock`` on ``<data_dir>/ingest.lock``; released by the OS on kill -9."""
     make_private_dir(data_dir)
-    fd = os.open(data_dir / "ingest.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(data_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno in (errno.EAGAIN, errno.EACCES):
-                raise IngestBusy(
-                    f"another ingest is running on {data_dir} (lock: {data_dir / 'ingest.lock'}); "
-                    "wait for it to finish and try again"
-                ) from exc
-            raise
+        deadline = time.monotonic() + _LOCK_PATIENCE_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise IngestBusy(
+                        f"another ingest is running on {data_dir} (lock: {data_dir / LOCK_NAME}); "
+                        "wait for it to finish and try again"
+                    ) from exc
+                time.sleep(0.05)
         yield
     finally:
         os.close(fd)
 
 
 @dataclass
-class _Pending:
+class _Loaded:
+    label: str
     article: Article
     chunks: list[Chunk]
-    stale_ids: set[str]
-    kept: list[Chunk]
+
+
+@dataclass
+class _Pending:
+    article: Article
+    chunks: list[Chunk]  # to write: embedded, or vectors reused from the old version
+    stale_ids: set[str]  # the old version's chunks, deleted once the new ones are in
     status: str  # "added" | "updated"
     label: str
 
@@ -99,6 +114,7 @@ def ingest(
                 items.append(item)
         notify("total", len(items))
 
+        batch: list[_Loaded] = []
         pending: list[_Pending] = []
         seen_articles: set[str] = set()
         for item in items:
@@ -114,26 +130,59 @@ def ingest(
             if not chunks:
                 report.skipped.append((item, "no indexable text after cleaning"))
                 continue
-            existing = set(store.article_chunks(loaded.article_id)["ids"])
-            new_ids = {c.chunk_id for c in chunks}
-            label = loaded.path or loaded.url or item
-            if existing == new_ids:
-                report.unchanged.append(label)
-                continue
-            to_write = [c for c in chunks if c.chunk_id not in existing]
-            kept = [c for c in chunks if c.chunk_id in existing]
-            status = "updated" if existing else "added"
-            pending.append(_Pending(loaded, to_write, existing - new_ids, kept, status, label))
+            batch.append(_Loaded(loaded.path or loaded.url or item, loaded, chunks))
+            if sum(len(b.chunks) for b in batch) >= _EMBED_FLUSH:
+                pending += _classify(store, batch, report)
+                batch = []
             if sum(len(p.chunks) for p in pending) >= _EMBED_FLUSH:
                 _flush(store, embedder, pending, report, notify)
                 pending = []
+        pending += _classify(store, batch, report)
         _flush(store, embedder, pending, report, notify)
         if prune:
             _prune(store, report)
-        if report.added or report.updated or report.removed:
-            store.delete_orphan_sentences()  # leftovers of a crash or of replaced chunks
-        store.rebuild_bm25()
+        # BM25 refresh, then leftovers of a crash or of replaced chunks.
+        _embed_sentences(store, embedder, store.repair_sentences())
     return report
+
+
+def _classify(store: ChunkStore, batch: list[_Loaded], report: IngestReport) -> list[_Pending]:
+    """Compare a batch of articles with what is stored (one query), report the unchanged."""
+    if not batch:
+        return []
+    stored = store.stored_chunks([b.article.article_id for b in batch])
+    out: list[_Pending] = []
+    for b in batch:
+        existing = stored.get(b.article.article_id, set())
+        new_ids = {c.chunk_id for c in b.chunks}
+        if existing == new_ids:
+            report.unchanged.append(b.label)
+            continue
+        to_write = [c for c in b.chunks if c.chunk_id not in existing]
+        status = "updated" if existing else "added"
+        out.append(_Pending(b.article, to_write, existing - new_ids, status, b.label))
+    return out
+
+
+ReuseKey = tuple[str, str, tuple[tuple[int, int], ...]]
+
+
+def _reuse_key(
+    article_id: str, text: str, start: int, spans: Sequence[tuple[int, int]]
+) -> ReuseKey:
+    return article_id, text, tuple((s - start, e - start) for s, e in spans)
+
+
+def _reusable(store: ChunkStore, stale_ids: list[str]) -> dict[ReuseKey, np.ndarray]:
+    """Sentence vectors of an edited article's old chunks, by text and sentence split."""
+    out: dict[ReuseKey, np.ndarray] = {}
+    for chunk, _, sentences in store.stored_vectors(stale_ids):
+        spans = spans_of_meta(chunk.meta)
+        if spans and len(sentences) == len(spans):
+            start = int(chunk.meta.get("start", 0))
+            key = _reuse_key(str(chunk.meta.get("article_id", "")), chunk.text, start, spans)
+            out[key] = sentences
+    return out
 
 
 def _flush(
@@ -143,31 +192,50 @@ def _flush(
     report: IngestReport,
     notify: Progress,
 ) -> None:
-    """Embed every pending chunk in one round, write them, then delete what they replace."""
+    """Embed every pending chunk in one round, write them, then delete what they replace.
+
+    Sentences are embedded one by one (the composer scores sentences, and a query must not
+    pay for embedding them); a chunk's vector is the normalised mean of its own. An edited
+    article's chunks get new ids (they hash its version), but those whose text did not
+    change take their sentence vectors from the old chunks instead of the embedder, and so
+    do chunks whose sentences a killed run already wrote.
+    """
     if not pending:
         return
     pairs = [(p.article, c) for p in pending for c in p.chunks]
     if pairs:
-        # Sentences are embedded one by one (the composer scores sentences, and a query must
-        # not pay for embedding them); a chunk's vector is the normalised mean of its own.
-        sentences = [
-            (c, i, a.text[s:e]) for a, c in pairs for i, (s, e) in enumerate(c.sentence_spans)
+        reuse = _reusable(store, [cid for p in pending for cid in p.stale_ids])
+        per_chunk: list[np.ndarray | None] = [
+            reuse.get(_reuse_key(a.article_id, c.text, c.start, c.sentence_spans))
+            for a, c in pairs
         ]
-        vectors = embedder.embed([t for _, _, t in sentences])
+        # Sentence vectors already stored under the new ids: a run killed between its two
+        # writes left them; resuming does not embed them again.
+        todo = [c.chunk_id for (_, c), m in zip(pairs, per_chunk, strict=True) if m is None]
+        written = store.sentence_vectors(todo)
+        for j, (_, c) in enumerate(pairs):
+            got = written.get(c.chunk_id)
+            if per_chunk[j] is None and got is not None and len(got) == len(c.sentence_spans):
+                per_chunk[j] = got
+        fresh = [j for j, m in enumerate(per_chunk) if m is None]
+        texts = [pairs[j][0].text[s:e] for j in fresh for s, e in pairs[j][1].sentence_spans]
+        vectors = embedder.embed(texts) if texts else None
+        row = 0
+        for j in fresh:
+            n = len(pairs[j][1].sentence_spans)
+            per_chunk[j] = vectors[row : row + n] if vectors is not None else None
+            row += n
+        matrices = [m for m in per_chunk if m is not None]
+        assert len(matrices) == len(pairs)  # every chunk has at least one sentence
+        numbered = [(c, i) for _, c in pairs for i in range(len(c.sentence_spans))]
         store.upsert_sentences(
-            ids=[sentence_id(c.chunk_id, i) for c, i, _ in sentences],
-            embeddings=vectors,
+            ids=[sentence_id(c.chunk_id, i) for c, i in numbered],
+            embeddings=np.concatenate(matrices).astype(np.float32, copy=False),
             metadatas=[
-                {"chunk_id": c.chunk_id, "article_id": c.article_id, "i": i}
-                for c, i, _ in sentences
+                {"chunk_id": c.chunk_id, "article_id": c.article_id, "i": i} for c, i in numbered
             ],
         )
-        chunk_vecs = np.zeros((len(pairs), vectors.shape[1]), dtype=np.float32)
-        row = 0
-        for j, (_, c) in enumerate(pairs):
-            n = len(c.sentence_spans)
-            chunk_vecs[j] = vectors[row : row + n].mean(axis=0)
-            row += n
+        chunk_vecs = np.stack([m.mean(axis=0) for m in matrices]).astype(np.float32)
         chunk_vecs /= np.maximum(np.linalg.norm(chunk_vecs, axis=1, keepdims=True), 1e-12)
         store.upsert(
             ids=[c.chunk_id for _, c in pairs],
@@ -175,14 +243,32 @@ def _flush(
             documents=[c.text for _, c in pairs],
             metadatas=[c.metadata(a) for a, c in pairs],
         )
-        report.chunks_embedded += len(pairs)
-        notify("embedded", len(pairs))
+        report.chunks_embedded += len(fresh)
+        notify("embedded", len(fresh))
+    stale = [cid for p in pending for cid in p.stale_ids]
+    if stale:
+        store.delete(stale)  # chunks first: a chunk never outlives its sentences
     for p in pending:
-        if p.kept:  # same text, but offsets and article metadata may have moved
-            store.update_metadata([c.chunk_id for c in p.kept], [c.metadata(p.article) for c in p.kept])
-        if p.stale_ids:
-            store.delete(p.stale_ids)  # chunks first: a chunk never outlives its sentences
         (report.updated if p.status == "updated" else report.added).append(p.label)
+
+
+def _embed_sentences(store: ChunkStore, embedder: Embedder, chunks: list[StoredChunk]) -> None:
+    """Give stored chunks that lack sentence vectors their vectors again (from their text)."""
+    rows: list[tuple[StoredChunk, int, str]] = []
+    for chunk in chunks:
+        base = int(chunk.meta.get("start", 0))
+        for i, (s, e) in enumerate(spans_of_meta(chunk.meta)):
+            rows.append((chunk, i, chunk.text[s - base : e - base]))
+    if not rows:
+        return
+    store.upsert_sentences(
+        ids=[sentence_id(c.chunk_id, i) for c, i, _ in rows],
+        embeddings=embedder.embed([t for _, _, t in rows]),
+        metadatas=[
+            {"chunk_id": c.chunk_id, "article_id": str(c.meta.get("article_id", "")), "i": i}
+            for c, i, _ in rows
+        ],
+    )
 
 
 def _prune(store: ChunkStore, report: IngestReport) -> None:

@@ -1,22 +1,37 @@
 """Chunk storage: Chroma for vectors (persistent or client/server) and a BM25 index beside it.
 
-Chroma is the source of truth. The BM25 index is derived from the collection and stamped with
-a fingerprint of the chunk ids it was built from; a reader that finds the stamp stale (a crash
-between the two writes, another process ingesting, or a shared Chroma server) rebuilds it from
-the collection instead of answering from a mismatched index.
+Chroma is the source of truth: a collection of chunks (text, flat metadata, the normalised
+mean of their sentence vectors) and ``<name>_sentences`` (one vector per sentence). The BM25
+index is derived: it lives in ``<data_dir>/bm25/<fingerprint>/``, named after a hash of the
+chunk-id set it was built from (ids hash the article's version, so any edit moves the set).
+A reader that finds no index for the collection's current fingerprint (after a crash,
+another process's ingest, or a shared Chroma server changing) rebuilds it from the
+collection. In server mode each bot process keeps its own copy beside it; the limit: a
+remote change that keeps the chunk count is seen by another process only at its next full
+check (every ``_RECHECK_S``).
+
+Embedded mode and several processes: Chroma's ``PersistentClient`` reads new rows written by
+another process, but its in-memory vector index stays as it was when opened. So when the
+index changed under us (chunk count or BM25 directory moved, and not by our own writes), the
+client is reopened. Writers are serialised by the ingest lock (``ingest.py``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import hashlib
 import json
+import logging
 import os
 import shutil
 import threading
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -24,6 +39,12 @@ from index.config import IndexConfig
 from index.types import ArticleInfo
 
 _GET_BATCH = 2000
+_ID_PAGE = 10_000
+_RECHECK_S = 30.0  # full fingerprint check at least this often (count-preserving changes)
+_TMP_MAX_AGE_S = 600.0  # a BM25 temp dir older than this was left by a killed process
+LOCK_NAME = "ingest.lock"
+
+T = TypeVar("T")
 
 
 class StoreUnavailable(RuntimeError):
@@ -38,41 +59,167 @@ class StoredChunk:
 
 
 def make_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) readable by the owner only: it holds chat history."""
-    path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
+    """Create ``path`` (and parents) readable by the owner only: it holds chat history.
+
+    An existing directory is left as it is: the user may have chosen its mode on purpose.
+    """
+    if not path.is_dir():
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.chmod(0o700)  # mkdir's mode is filtered by the umask
     return path
 
 
-def _open_client(cfg: IndexConfig) -> Any:
-    import chromadb
+def ingest_running(data_dir: Path) -> bool:
+    """True while some process (or thread) holds the ingest lock of ``data_dir``.
+
+    Probes with a shared lock held for microseconds; ``ingest_lock`` retries briefly so the
+    probe never makes a starting ingest report "busy".
+    """
+    try:
+        fd = os.open(data_dir / LOCK_NAME, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError as exc:
+        return exc.errno in (errno.EAGAIN, errno.EACCES)
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+# -- connecting -------------------------------------------------------------------------------
+
+
+def _chroma_settings() -> Any:
     from chromadb.config import Settings as ChromaSettings
 
-    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if cfg.server_mode:
-        try:
-            client = chromadb.HttpClient(
-                host=cfg.chroma_host or "localhost",
-                port=cfg.chroma_port,
-                ssl=cfg.chroma_ssl,
-                headers=cfg.chroma_headers or None,
-                settings=settings,
-            )
-            client.heartbeat()
-        except Exception as exc:
-            raise StoreUnavailable(_server_hint(cfg, exc)) from exc
-        return client
-    make_private_dir(cfg.data_dir)
-    return chromadb.PersistentClient(path=str(cfg.chroma_dir), settings=settings)
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+def _open_client(cfg: IndexConfig) -> Any:
+    if not cfg.server_mode:
+        import chromadb
+
+        make_private_dir(cfg.data_dir)
+        return chromadb.PersistentClient(path=str(cfg.chroma_dir), settings=_chroma_settings())
+    # chromadb's HttpClient has no timeout option (its httpx session waits forever), so a
+    # plain heartbeat with our timeout goes first (before chromadb's ~2 s import), then the
+    # session gets the same timeout.
+    _preflight(cfg)
+    import chromadb
+
+    try:
+        client = chromadb.HttpClient(
+            host=cfg.chroma_host or "localhost",
+            port=cfg.chroma_port,
+            ssl=cfg.chroma_ssl,
+            headers=dict(cfg.chroma_headers) or None,
+            settings=_chroma_settings(),
+        )
+    except Exception as exc:
+        raise StoreUnavailable(_server_hint(cfg, exc)) from exc
+    _set_timeout(client, cfg.chroma_timeout_s)
+    return client
+
+
+def _server_url(cfg: IndexConfig) -> str:
+    host = cfg.chroma_host or "localhost"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # IPv6 literal
+    return f"{'https' if cfg.chroma_ssl else 'http'}://{host}:{cfg.chroma_port}"
+
+
+def _preflight(cfg: IndexConfig) -> None:
+    import httpx
+
+    try:
+        resp = httpx.get(
+            _server_url(cfg) + "/api/v2/heartbeat",
+            headers=cfg.chroma_headers,
+            timeout=cfg.chroma_timeout_s,
+        )
+    except (httpx.HTTPError, OSError) as exc:
+        raise StoreUnavailable(_server_hint(cfg, exc)) from exc
+    if resp.status_code in (401, 403):
+        raise StoreUnavailable(
+            f"Chroma server at {cfg.chroma_host}:{cfg.chroma_port} refused the credentials "
+            f"(HTTP {resp.status_code}). Check NEWSQA_CHROMA_AUTH_TOKEN/NEWSQA_CHROMA_AUTH_HEADER."
+        )
+    if resp.status_code >= 400:
+        raise StoreUnavailable(_server_hint(cfg, RuntimeError(f"HTTP {resp.status_code}")))
+
+
+def _set_timeout(client: Any, seconds: float) -> None:
+    """Give chromadb's httpx session (``timeout=None`` upstream) our timeout."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(seconds)
 
 
 def _server_hint(cfg: IndexConfig, exc: BaseException) -> str:
-    reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+    text = str(exc).strip()
+    reason = text.splitlines()[0][:160] if text else type(exc).__name__
+    if reason.startswith("[Errno"):
+        reason = reason.split("]", 1)[-1].strip()
+    if _is_timeout(exc):
+        reason = f"no answer within {cfg.chroma_timeout_s:g} s"
     return (
         f"Chroma server at {cfg.chroma_host}:{cfg.chroma_port} is unavailable ({reason}). "
         "Check that it is running (chroma run --path DIR --port N) and that "
         "NEWSQA_CHROMA_HOST/NEWSQA_CHROMA_PORT point at it."
     )
+
+
+def _causes(exc: BaseException) -> Iterable[BaseException]:
+    seen: BaseException | None = exc
+    while seen is not None:
+        yield seen
+        seen = seen.__cause__ or seen.__context__
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    import httpx
+
+    return any(isinstance(e, (httpx.TimeoutException, TimeoutError)) for e in _causes(exc))
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    import httpx
+
+    for seen in _causes(exc):
+        if isinstance(seen, (httpx.TransportError, ConnectionError, TimeoutError)):
+            return True
+        name = type(seen).__name__.lower()
+        if "connect" in name or "timeout" in name:
+            return True
+    return False
+
+
+def _is_stale_connection(exc: BaseException) -> bool:
+    """The server closed a kept-alive connection (it restarted): one retry is worth it."""
+    import httpx
+
+    return any(isinstance(e, httpx.RemoteProtocolError) for e in _causes(exc))
+
+
+def _forget_system(client: Any) -> None:
+    """Drop chromadb's per-path cached system so the next ``PersistentClient`` loads afresh.
+
+    Other handles on the old system keep working (stale); chromadb 1.5 internals, pinned.
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    ident = client._identifier
+    SharedSystemClient._identifier_to_system.pop(ident, None)
+    SharedSystemClient._identifier_to_refcount.pop(ident, None)
+
+
+# -- the store --------------------------------------------------------------------------------
 
 
 class ChunkStore:
@@ -81,34 +228,75 @@ class ChunkStore:
     def __init__(self, cfg: IndexConfig) -> None:
         self.cfg = cfg
         self._client = _open_client(cfg)
-        self._collection = self._guard(
-            lambda: self._client.get_or_create_collection(
-                name=cfg.collection,
-                embedding_function=None,  # never let Chroma download its own model
-                metadata={"hnsw:space": "cosine"},
-            )
-        )
-        self._sentences = self._guard(
-            lambda: self._client.get_or_create_collection(
-                name=cfg.collection + "_sentences",
-                embedding_function=None,
-                metadata={"hnsw:space": "cosine"},
-            )
-        )
+        self._broken = False  # server mode: reopen the collections before the next call
+        self._collection, self._sentences = self._open_collections()
         self._bm25_lock = threading.Lock()
         self._bm25: _Bm25 | None = None
-        self._bm25_quick: tuple[int, float] = (-1, -1.0)
+        self._bm25_key: tuple[int, float] = (-1, -1.0)
+        self._bm25_checked = 0.0
+        self._seen: tuple[int, float] | None = None  # embedded mode: last state we knew of
 
-    def _guard(self, fn: Any) -> Any:
-        """Turn connection failures in server mode into one clear ``StoreUnavailable``."""
+    def _open_collections(self) -> tuple[Any, Any]:
+        def open_both() -> tuple[Any, Any]:
+            chunks, sentences = (
+                self._client.get_or_create_collection(
+                    name=name,
+                    embedding_function=None,  # never let Chroma download its own model
+                    metadata={"hnsw:space": "cosine"},
+                )
+                for name in (self.cfg.collection, self.cfg.collection + "_sentences")
+            )
+            return chunks, sentences
+
         try:
-            return fn()
-        except StoreUnavailable:
-            raise
+            return open_both()
         except Exception as exc:
             if self.cfg.server_mode and _is_connection_error(exc):
+                self._broken = True
                 raise StoreUnavailable(_server_hint(self.cfg, exc)) from exc
             raise
+
+    def _guard(self, fn: Callable[[], T]) -> T:
+        """Turn connection failures in server mode into one clear ``StoreUnavailable``.
+
+        After a failure the next call reopens the collections, so a store recovers by itself
+        once the server is back (``Engine.reset_store`` is not needed, but harmless).
+        """
+        if self._broken:
+            self._collection, self._sentences = self._open_collections()
+            self._broken = False
+        try:
+            return fn()
+        except Exception as exc:
+            if not (self.cfg.server_mode and _is_connection_error(exc)):
+                raise
+            if _is_stale_connection(exc):  # a pooled connection from before a restart
+                with contextlib.suppress(Exception):
+                    return fn()
+            self._broken = True
+            raise StoreUnavailable(_server_hint(self.cfg, exc)) from exc
+
+    def _wrote(self) -> None:
+        """Our own write: the next ``_sync`` takes the new state as known, no reopen."""
+        self._seen = None
+
+    def _sync(self) -> int:
+        """The chunk count; in embedded mode, reopen when another process changed the index."""
+        n = self.count()
+        if self.cfg.server_mode:
+            return n
+        key = (n, _mtime(self.cfg.bm25_dir))
+        if self._seen is None:
+            self._seen = key
+        elif key != self._seen and not ingest_running(self.cfg.data_dir):
+            # (while another ingest runs, ``_seen`` is kept so the reopen happens after it)
+            with contextlib.suppress(Exception):  # keep answering from stale handles
+                _forget_system(self._client)
+                self._client = _open_client(self.cfg)
+                self._collection, self._sentences = self._open_collections()
+            n = self.count()
+            self._seen = (n, key[1])
+        return n
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -122,13 +310,14 @@ class ChunkStore:
         for i in range(0, len(ids), _GET_BATCH):
             sl = slice(i, i + _GET_BATCH)
             self._guard(
-                lambda sl=sl: self._collection.upsert(
+                lambda sl=sl: self._collection.upsert(  # type: ignore[misc]
                     ids=list(ids[sl]),
                     embeddings=embeddings[sl],
                     documents=list(documents[sl]),
                     metadatas=list(metadatas[sl]),
                 )
             )
+        self._wrote()
 
     def upsert_sentences(
         self, ids: Sequence[str], embeddings: np.ndarray, metadatas: Sequence[dict[str, Any]]
@@ -136,10 +325,122 @@ class ChunkStore:
         for i in range(0, len(ids), _GET_BATCH):
             sl = slice(i, i + _GET_BATCH)
             self._guard(
-                lambda sl=sl: self._sentences.upsert(
+                lambda sl=sl: self._sentences.upsert(  # type: ignore[misc]
                     ids=list(ids[sl]), embeddings=embeddings[sl], metadatas=list(metadatas[sl])
                 )
             )
+        self._wrote()
+
+    def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
+        for i in range(0, len(ids), _GET_BATCH):
+            sl = slice(i, i + _GET_BATCH)
+            self._guard(
+                lambda sl=sl: self._collection.update(  # type: ignore[misc]
+                    ids=list(ids[sl]), metadatas=list(metadatas[sl])
+                )
+            )
+        self._wrote()
+
+    def delete(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        for i in range(0, len(ids), _GET_BATCH):
+            batch = ids[i : i + _GET_BATCH]
+            self._guard(lambda batch=batch: self._collection.delete(ids=batch))  # type: ignore[misc]
+        self._wrote()
+
+    def repair_sentences(self) -> list[StoredChunk]:
+        """Drop sentence vectors whose chunk is gone; return chunks that lack some of theirs.
+
+        Cheap when consistent: the sentence count is compared with the total the BM25
+        manifest recorded, and only a mismatch (after replaced chunks, prunes or a crash
+        between the two writes) pays for a full scan.
+        """
+        bm = self.refresh_bm25()
+        if self._guard(self._sentences.count) == bm.n_sentences:
+            return []
+        expected = {
+            c.chunk_id: len(spans_of_meta(c.meta)) for c in self.iter_all(include_documents=False)
+        }
+        have: dict[str, set[int]] = {}
+        orphans: list[str] = []
+        offset = 0
+        while True:
+            res = self._guard(
+                lambda offset=offset: self._sentences.get(  # type: ignore[misc]
+                    include=["metadatas"], limit=_ID_PAGE, offset=offset
+                )
+            )
+            for sid, meta in zip(res["ids"], res["metadatas"], strict=True):
+                cid, i = str((meta or {}).get("chunk_id")), int((meta or {}).get("i", -1))
+                if cid in expected and 0 <= i < expected[cid]:
+                    have.setdefault(cid, set()).add(i)
+                else:
+                    orphans.append(sid)
+            if len(res["ids"]) < _ID_PAGE:
+                break
+            offset += len(res["ids"])
+        for i in range(0, len(orphans), _GET_BATCH):
+            batch = orphans[i : i + _GET_BATCH]
+            self._guard(lambda batch=batch: self._sentences.delete(ids=batch))  # type: ignore[misc]
+        if orphans:
+            self._wrote()
+        return self.get([cid for cid, n in expected.items() if len(have.get(cid, ())) != n])
+
+    def delete_orphan_sentences(self) -> None:
+        """Kept for callers of the first version; ``repair_sentences`` does the work."""
+        self.repair_sentences()
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def count(self) -> int:
+        return int(self._guard(lambda: self._collection.count()))
+
+    def sentence_count(self) -> int:
+        return int(self._guard(lambda: self._sentences.count()))
+
+    def article_chunks(self, article_id: str, *, embeddings: bool = False) -> dict[str, Any]:
+        include = ["metadatas", "documents"] + (["embeddings"] if embeddings else [])
+        return dict(
+            self._guard(
+                lambda: self._collection.get(where={"article_id": article_id}, include=include)
+            )
+        )
+
+    def stored_chunks(self, article_ids: Sequence[str]) -> dict[str, set[str]]:
+        """``article_id -> chunk ids`` stored for many articles, in one query."""
+        if not article_ids:
+            return {}
+        res = self._guard(
+            lambda: self._collection.get(
+                where={"article_id": {"$in": list(dict.fromkeys(article_ids))}},
+                include=["metadatas"],
+            )
+        )
+        out: dict[str, set[str]] = {}
+        for cid, meta in zip(res["ids"], res["metadatas"], strict=True):
+            out.setdefault(str((meta or {}).get("article_id")), set()).add(cid)
+        return out
+
+    def stored_vectors(
+        self, chunk_ids: Sequence[str]
+    ) -> list[tuple[StoredChunk, np.ndarray, np.ndarray]]:
+        """``(chunk, chunk vector, sentence vectors)`` of stored chunks, to reuse on re-ingest."""
+        if not chunk_ids:
+            return []
+        res = self._guard(
+            lambda: self._collection.get(
+                ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"]
+            )
+        )
+        sentences = self.sentence_vectors(res["ids"])
+        empty = np.zeros((0, 0), dtype=np.float32)
+        return [
+            (StoredChunk(cid, doc or "", dict(meta or {})), np.asarray(emb, dtype=np.float32),
+             sentences.get(cid, empty))
+            for cid, doc, meta, emb in zip(
+                res["ids"], res["documents"], res["metadatas"], res["embeddings"], strict=True
+            )
+        ]
 
     def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """``chunk_id -> (n_sentences, dim)`` vectors, in sentence order."""
@@ -159,49 +460,6 @@ class ChunkStore:
             for cid, r in rows.items()
         }
 
-    def delete_orphan_sentences(self) -> None:
-        """Drop sentence vectors whose chunk is gone (after updates, prunes or a crash)."""
-        live = set(self._all_ids())
-        orphans: list[str] = []
-        offset = 0
-        while True:
-            res = self._guard(
-                lambda offset=offset: self._sentences.get(
-                    include=["metadatas"], limit=_GET_BATCH * 5, offset=offset
-                )
-            )
-            for sid, meta in zip(res["ids"], res["metadatas"], strict=True):
-                if str(meta.get("chunk_id")) not in live:
-                    orphans.append(sid)
-            if len(res["ids"]) < _GET_BATCH * 5:
-                break
-            offset += len(res["ids"])
-        for i in range(0, len(orphans), _GET_BATCH):
-            batch = orphans[i : i + _GET_BATCH]
-            self._guard(lambda batch=batch: self._sentences.delete(ids=batch))
-
-    def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
-        self._guard(lambda: self._collection.update(ids=list(ids), metadatas=list(metadatas)))
-
-    def delete(self, ids: Iterable[str]) -> None:
-        ids = list(ids)
-        for i in range(0, len(ids), _GET_BATCH):
-            batch = ids[i : i + _GET_BATCH]
-            self._guard(lambda batch=batch: self._collection.delete(ids=batch))
-
-    # -- reads ------------------------------------------------------------------------------
-
-    def count(self) -> int:
-        return int(self._guard(self._collection.count))
-
-    def article_chunks(self, article_id: str, *, embeddings: bool = False) -> dict[str, Any]:
-        include = ["metadatas", "documents"] + (["embeddings"] if embeddings else [])
-        return dict(
-            self._guard(
-                lambda: self._collection.get(where={"article_id": article_id}, include=include)
-            )
-        )
-
     def get(self, ids: Sequence[str]) -> list[StoredChunk]:
         if not ids:
             return []
@@ -216,11 +474,12 @@ class ChunkStore:
 
     def iter_all(self, include_documents: bool = True) -> Iterable[StoredChunk]:
         include = ["metadatas"] + (["documents"] if include_documents else [])
+        page = _GET_BATCH if include_documents else _ID_PAGE
         offset = 0
         while True:
             res = self._guard(
-                lambda offset=offset: self._collection.get(
-                    include=include, limit=_GET_BATCH, offset=offset
+                lambda offset=offset: self._collection.get(  # type: ignore[misc]
+                    include=include, limit=page, offset=offset
                 )
             )
             ids = res["ids"]
@@ -230,14 +489,14 @@ class ChunkStore:
             for cid, doc, meta in zip(ids, docs, res["metadatas"], strict=True):
                 yield StoredChunk(cid, doc or "", dict(meta or {}))
             offset += len(ids)
-            if len(ids) < _GET_BATCH:
+            if len(ids) < page:
                 return
 
     def vector_search(
         self, embedding: np.ndarray, k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[StoredChunk, float]]:
         """Top-``k`` chunks by cosine similarity (1 - Chroma's cosine distance)."""
-        n = self.count()
+        n = self._sync()
         if n == 0:
             return []
         res = self._guard(
@@ -257,61 +516,96 @@ class ChunkStore:
         return out
 
     def articles(self) -> list[ArticleInfo]:
-        """Indexed articles, from the BM25 manifest when fresh, else from the collection."""
+        """Indexed articles, from the BM25 manifest (rebuilt from the collection if stale)."""
         return self.bm25().articles
 
     # -- BM25 ---------------------------------------------------------------------------------
 
     def bm25(self) -> _Bm25:
-        """The BM25 index, rebuilt from the collection when its fingerprint is stale.
+        """The BM25 index for the collection's current chunk set.
 
-        The per-query check is cheap (chunk count + the manifest's mtime); only when either
-        moved is the full id fingerprint computed.
+        Per query only the chunk count and the BM25 directory's mtime are compared; the id
+        fingerprint is computed when either moved (or every ``_RECHECK_S``). While an ingest
+        holds the lock, the last complete index keeps serving: chunks it lists that are gone
+        are dropped by the caller's ``get``, new ones are still found by the vector side.
         """
         with self._bm25_lock:
-            quick = (self.count(), _mtime(self.cfg.bm25_dir / "manifest.json"))
-            if self._bm25 is not None and self._bm25_quick == quick:
-                return self._bm25
-            fp = self._fingerprint()
-            loaded = self._bm25 if self._bm25 and self._bm25.fingerprint == fp else None
-            loaded = loaded or _Bm25.load(self.cfg.bm25_dir)
-            if loaded is None or loaded.fingerprint != fp:
-                loaded = _Bm25.build(list(self.iter_all()), fp)
-                loaded.save(self.cfg.bm25_dir)
-            self._bm25 = loaded
-            self._bm25_quick = (quick[0], _mtime(self.cfg.bm25_dir / "manifest.json"))
-            return loaded
+            n = self._sync()
+            key = (n, _mtime(self.cfg.bm25_dir))
+            if self._bm25 is not None:
+                # Embedded writers always leave a new BM25 dir behind; a remote writer to a
+                # shared server may not move the count, hence the periodic full check.
+                fresh = (
+                    not self.cfg.server_mode
+                    or time.monotonic() - self._bm25_checked < _RECHECK_S
+                )
+                if (key == self._bm25_key and fresh) or ingest_running(self.cfg.data_dir):
+                    return self._bm25
+            return self._refresh(key)
+
+    def refresh_bm25(self) -> _Bm25:
+        """Bring the BM25 index in line with the collection now (the end of an ingest)."""
+        with self._bm25_lock:
+            return self._refresh((self.count(), _mtime(self.cfg.bm25_dir)))
 
     def rebuild_bm25(self) -> None:
-        """Rebuild and persist the BM25 side after an ingest."""
-        with self._bm25_lock:
-            self._bm25 = _Bm25.build(list(self.iter_all()), self._fingerprint())
-            self._bm25.save(self.cfg.bm25_dir)
-            self._bm25_quick = (self.count(), _mtime(self.cfg.bm25_dir / "manifest.json"))
+        """Kept for callers of the first version: same as ``refresh_bm25``."""
+        self.refresh_bm25()
 
-    def _fingerprint(self) -> str:
-        """Cheap staleness check: chunk count plus a hash of the id set.
-
-        Listing ids is a metadata-only read; at 100k chunks it costs tens of milliseconds,
-        paid once per change, not per query (``bm25()`` compares against a cached count first).
-        """
-        ids = sorted(self._all_ids())
-        h = hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
-        return f"{len(ids)}:{h}"
+    def _refresh(self, key: tuple[int, float]) -> _Bm25:
+        fp = _fingerprint(self._all_ids())
+        bm = self._bm25 if self._bm25 is not None and self._bm25.fingerprint == fp else None
+        on_disk = self.cfg.bm25_dir / _dir_name(fp)
+        bm = bm or _Bm25.load(on_disk, fp)
+        if bm is None:
+            chunks = list(self.iter_all())  # the fingerprint of what was read, not of before
+            bm = _Bm25.build(chunks, _fingerprint(c.chunk_id for c in chunks))
+            with contextlib.suppress(OSError):  # read-only data dir: keep it in memory
+                bm.save(self.cfg.bm25_dir, replace=bm.fingerprint == fp and on_disk.exists())
+                self._wrote()
+            key = (key[0], _mtime(self.cfg.bm25_dir))
+        self._bm25, self._bm25_key, self._bm25_checked = bm, key, time.monotonic()
+        return bm
 
     def _all_ids(self) -> list[str]:
+        """Every chunk id: an id-only read (20k ids ~0.1 s; with metadata it is ~40x slower)."""
         out: list[str] = []
         offset = 0
         while True:
             res = self._guard(
-                lambda offset=offset: self._collection.get(
-                    include=[], limit=_GET_BATCH * 5, offset=offset
+                lambda offset=offset: self._collection.get(  # type: ignore[misc]
+                    include=[], limit=_ID_PAGE, offset=offset
                 )
             )
             out.extend(res["ids"])
-            if len(res["ids"]) < _GET_BATCH * 5:
+            if len(res["ids"]) < _ID_PAGE:
                 return out
             offset += len(res["ids"])
+
+
+def _fingerprint(chunk_ids: Iterable[str]) -> str:
+    """Chunk count plus a hash of the id set: names the BM25 index built from it.
+
+    Chunk ids hash the article's version too (``chunking.chunk_id_for``), so the id set
+    moves with any change to text or metadata.
+    """
+    ordered = sorted(chunk_ids)
+    digest = hashlib.sha256("\n".join(ordered).encode()).hexdigest()[:16]
+    return f"{len(ordered)}:{digest}"
+
+
+def _dir_name(fingerprint: str) -> str:
+    return fingerprint.replace(":", "-")
+
+
+def spans_of_meta(meta: dict[str, Any]) -> list[tuple[int, int]]:
+    """Absolute sentence spans from a chunk's flat ``sentences`` metadata (``"s:e;s:e"``)."""
+    spans = []
+    for part in str(meta.get("sentences") or "").split(";"):
+        s, _, e = part.partition(":")
+        if s.isdigit() and e.isdigit():
+            spans.append((int(s), int(e)))
+    return spans
 
 
 def _mtime(path: Path) -> float:
@@ -319,20 +613,6 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:
         return -1.0
-
-
-def _is_connection_error(exc: BaseException) -> bool:
-    import httpx
-
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, (httpx.TransportError, ConnectionError, TimeoutError)):
-            return True
-        name = type(seen).__name__.lower()
-        if "connect" in name or "timeout" in name:
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
 
 
 class _Bm25:
@@ -344,22 +624,21 @@ class _Bm25:
         chunk_ids: list[str],
         articles: list[ArticleInfo],
         fingerprint: str,
+        n_sentences: int = 0,
     ) -> None:
         self.retriever = retriever
         self.chunk_ids = chunk_ids
         self.articles = articles
         self.fingerprint = fingerprint
+        self.n_sentences = n_sentences
 
     @staticmethod
     def tokenize(texts: list[str]) -> Any:
-        import bm25s
-
-        return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
+        return _bm25s().tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
 
     @classmethod
     def build(cls, chunks: list[StoredChunk], fingerprint: str) -> _Bm25:
-        import bm25s
-
+        bm25s = _bm25s()
         chunks = sorted(chunks, key=lambda c: c.chunk_id)
         articles = _aggregate_articles(chunks)
         retriever = None
@@ -368,42 +647,69 @@ class _Bm25:
                 f"{c.meta.get('title', '')}\n{c.meta.get('source', '')}\n{c.text}" for c in chunks
             ]
             retriever = bm25s.BM25()
-            retriever.index(cls.tokenize(corpus), show_progress=False)
-        return cls(retriever, [c.chunk_id for c in chunks], articles, fingerprint)
+            try:
+                retriever.index(cls.tokenize(corpus), show_progress=False)
+            except ValueError:  # bm25s fails on an empty vocabulary (only stopwords)
+                retriever = None
+        n_sentences = sum(len(spans_of_meta(c.meta)) for c in chunks)
+        return cls(retriever, [c.chunk_id for c in chunks], articles, fingerprint, n_sentences)
 
-    def save(self, directory: Path) -> None:
-        """Write to a temp dir then swap it in, so a reader never sees half an index."""
-        make_private_dir(directory.parent)
-        tmp = directory.with_name(directory.name + f".tmp{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if self.retriever is not None:
-            self.retriever.save(str(tmp / "bm25"))
-        manifest = {
-            "fingerprint": self.fingerprint,
-            "chunk_ids": self.chunk_ids,
-            "articles": [a.to_json() for a in self.articles],
-        }
-        (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-        old = directory.with_name(directory.name + f".old{os.getpid()}")
-        if directory.exists():
-            directory.rename(old)
-        tmp.rename(directory)
-        shutil.rmtree(old, ignore_errors=True)
+    def save(self, root: Path, *, replace: bool = False) -> Path:
+        """Write ``root/<fingerprint>/`` via a temp dir and a rename, then drop older indexes.
+
+        Directories are named by content, so two processes saving at once write the same
+        thing and a reader never sees half an index. ``replace`` moves aside a damaged one.
+        """
+        make_private_dir(root)
+        final = root / _dir_name(self.fingerprint)
+        tag = f"{os.getpid()}-{threading.get_ident()}"
+        if replace and final.exists():
+            bad = root / f".tmp-bad-{tag}"
+            with contextlib.suppress(OSError):
+                final.rename(bad)
+            shutil.rmtree(bad, ignore_errors=True)
+        if not final.exists():
+            tmp = root / f".tmp-{tag}"
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir()
+            if self.retriever is not None:
+                self.retriever.save(str(tmp / "bm25"))
+            manifest = {
+                "fingerprint": self.fingerprint,
+                "chunk_ids": self.chunk_ids,
+                "n_sentences": self.n_sentences,
+                "articles": [a.to_json() for a in self.articles],
+            }
+            (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+            try:
+                tmp.rename(final)
+            except OSError:  # another process saved the same index first
+                shutil.rmtree(tmp, ignore_errors=True)
+        _clean(root, keep=final.name)
+        return final
 
     @classmethod
-    def load(cls, directory: Path) -> _Bm25 | None:
-        import bm25s
+    def load(cls, directory: Path, fingerprint: str) -> _Bm25 | None:
+        """The index saved in ``directory`` if it is complete and for ``fingerprint``."""
+        bm25s = _bm25s()
 
         try:
             manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+            if manifest.get("fingerprint") != fingerprint:
+                return None
             retriever = None
             if manifest["chunk_ids"]:
                 retriever = bm25s.BM25.load(str(directory / "bm25"), mmap=False)
-        except (OSError, ValueError, KeyError):
+            articles = [ArticleInfo(**a) for a in manifest["articles"]]
+        except Exception:  # missing, half-deleted by a concurrent clean-up, or corrupt
             return None
-        articles = [ArticleInfo(**a) for a in manifest["articles"]]
-        return cls(retriever, manifest["chunk_ids"], articles, manifest["fingerprint"])
+        return cls(
+            retriever,
+            manifest["chunk_ids"],
+            articles,
+            manifest["fingerprint"],
+            int(manifest.get("n_sentences", 0)),
+        )
 
     def idf(self, terms: Sequence[str]) -> dict[str, float]:
         """BM25 idf of stemmed terms over the chunks; unseen terms get the maximum."""
@@ -421,9 +727,7 @@ class _Bm25:
         """Top-``k`` ``(chunk_id, score)`` with a positive score."""
         if self.retriever is None or not self.chunk_ids:
             return []
-        import bm25s
-
-        tokens = bm25s.tokenize(
+        tokens = _bm25s().tokenize(
             [query], stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
         )
         if not tokens or not tokens[0]:
@@ -437,7 +741,30 @@ class _Bm25:
         ]
 
 
+def _clean(root: Path, *, keep: str) -> None:
+    """Remove superseded indexes and temp dirs left by killed processes."""
+    now = time.time()
+    for entry in root.iterdir():
+        if entry.name == keep:
+            continue
+        if entry.name.startswith(".tmp-") and now - _mtime(entry) < _TMP_MAX_AGE_S:
+            continue  # maybe another process is writing it right now
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                entry.unlink()
+
+
 _STEMMER: Any = None
+
+
+def _bm25s() -> Any:
+    """bm25s, with the DEBUG level it sets on its own logger undone (follow the app's)."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.NOTSET)
+    return bm25s
 
 
 def _stemmer() -> Any:

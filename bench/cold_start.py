@@ -1,0 +1,140 @@
+"""Cold start: ``newsqa ask`` end to end as a new process, and REPL launch-to-first-answer.
+
+Index: the seeds plus the dev corpus (214 articles), built once under bench/out/cold-data
+(its ONNX graph is already built there, as after any first ingest). Each run is a fresh
+``python -m bot ...`` process; the first run is discarded (it fills the OS page cache, which a
+user's machine would also have after the first start), then the median of 5 is reported.
+Target: ``ask`` ≤ 2.5 s.
+
+    python bench/cold_start.py [--no-docs]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+import common
+
+QUESTION = "How many Ukrainians returned home on Friday?"
+EXPECT = "390"
+RUNS = 5
+TARGET_S = 2.5
+DATA = common.OUT / "cold-data"
+
+
+def build() -> None:
+    from index.config import IndexConfig
+    from index.engine import Engine
+
+    engine = Engine(IndexConfig(data_dir=DATA))  # its own embedder: models dir in DATA
+    inputs = [str(common.SEEDS)] + ([str(common.CORPUS)] if common.CORPUS.is_dir() else [])
+    engine.ingest(inputs, prune=True)
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(NEWSQA_DATA_DIR=str(DATA), NEWSQA_LLM="none", NEWSQA_LOG_LEVEL="WARNING",
+               NEWSQA_SEEDS_DIR=str(common.SEEDS))
+    env.pop("NEWSQA_CHROMA_HOST", None)
+    return env
+
+
+def ask_once() -> tuple[float, dict[str, Any]]:
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", QUESTION],
+                         cwd=common.REPO, env=_env(), capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - t0
+    return wall, json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def repl_once() -> tuple[float | None, float]:
+    """Seconds from launch to the first stdout line with the answer, and to process exit."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "repl"], cwd=common.REPO, env=_env(),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, bufsize=1)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(QUESTION + "\n")
+    proc.stdin.close()
+    first: float | None = None
+    for line in proc.stdout:
+        if first is None and EXPECT in line:
+            first = time.perf_counter() - t0
+    proc.wait(timeout=120)
+    return first, time.perf_counter() - t0
+
+
+def run() -> dict[str, Any]:
+    build()
+    ask_once()  # discarded: page cache
+    walls, inner = [], []
+    for _ in range(RUNS):
+        wall, answer = ask_once()
+        walls.append(wall)
+        inner.append(answer.get("timings_ms", {}).get("total", 0.0))
+    result: dict[str, Any] = {
+        "bench": "cold_start",
+        "articles": 214 if common.CORPUS.is_dir() else 2,
+        "ask_median_s": round(statistics.median(walls), 3),
+        "ask_runs_s": [round(w, 3) for w in walls],
+        "ask_answer_ms_median": round(statistics.median(inner), 1),
+        "target_s": TARGET_S,
+        "met": statistics.median(walls) <= TARGET_S,
+    }
+    try:
+        repl_once()
+        firsts, exits = [], []
+        for _ in range(RUNS):
+            first, done = repl_once()
+            if first is not None:
+                firsts.append(first)
+            exits.append(done)
+        result["repl_first_answer_median_s"] = (
+            round(statistics.median(firsts), 3) if firsts else None
+        )
+        result["repl_exit_median_s"] = round(statistics.median(exits), 3)
+    except (subprocess.SubprocessError, OSError) as exc:
+        result["repl_error"] = str(exc)[:200]
+    return result
+
+
+def markdown(r: dict[str, Any]) -> str:
+    runs = ", ".join(f"{s:.2f}" for s in r["ask_runs_s"])
+    rows = [
+        ["`newsqa ask --json \"...\"` (process start → exit)", f"{r['ask_median_s']:.2f} s",
+         f"≤ {r['target_s']} s", common.verdict(r["met"])],
+    ]
+    first = r.get("repl_first_answer_median_s")
+    if first is not None:
+        rows.append(["`echo \"...\" | newsqa repl` (start → first answer line)", f"{first:.2f} s",
+                     "–", ""])
+        rows.append(["`echo \"...\" | newsqa repl` (start → exit)",
+                     f"{r['repl_exit_median_s']:.2f} s", "–", ""])
+    elif "repl_error" in r:
+        rows.append(["`newsqa repl` (piped)", f"error: {r['repl_error']}", "–", ""])
+    table = common.md_table(["", "median of 5", "target", ""], rows)
+    return (
+        "## Cold start\n\n"
+        "`python bench/cold_start.py` — a new `python -m bot` process per run over a built "
+        f"index ({r['articles']} articles: seeds + dev corpus), question "
+        f"“{QUESTION}”; one discarded run first (page cache).\n\n{table}\n\n"
+        f"`ask` runs: {runs} s; of which answering itself took {r['ask_answer_ms_median']:.0f} ms "
+        "(the rest is interpreter start, imports, opening Chroma, loading the ONNX session).\n"
+    )
+
+
+def main() -> None:
+    result = run()
+    if common.wants_docs():
+        common.update_section("cold_start", markdown(result))
+    common.emit(result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""CLI-level tests of ``newsqa ingest`` and ``newsqa sources``: typer's CliRunner in-process
+where speed matters, a real ``python -m bot`` subprocess where exit status and stray
+tracebacks are the point. Real embedder, real Chroma in tmp_path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from index.embedder import OnnxEmbedder
+from index.ingest import ingest_lock
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+
+
+def cli_env(data_dir: Path, seeds: Path, embedder: OnnxEmbedder) -> dict[str, str]:
+    """Environment for a CLI run over ``data_dir``; the ONNX graph is linked, not rebuilt."""
+    models = data_dir / "models"
+    models.mkdir(parents=True, exist_ok=True)
+    link = models / embedder.onnx_path.name
+    if not link.exists():
+        link.symlink_to(embedder.onnx_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSQA_", "TELEGRAM_"))}
+    env.update(
+        NEWSQA_DATA_DIR=str(data_dir),
+        NEWSQA_SEEDS_DIR=str(seeds),
+        PYTHONPATH=str(REPO),
+        COLUMNS="200",
+    )
+    return env
+
+
+def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=env, cwd=cwd, capture_output=True, text=True, timeout=300,
+    )
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def seeds(tmp_path: Path) -> Path:
+    folder = tmp_path / "seeds"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+@pytest.fixture
+def runner(
+    tmp_path: Path, seeds: Path, embedder: OnnxEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> CliRunner:
+    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
+    for key in list(os.environ):
+        if key.startswith("NEWSQA_"):
+            monkeypatch.delenv(key)
+    for key, value in cli_env(tmp_path / "data", seeds, embedder).items():
+        monkeypatch.setenv(key, value)
+    return CliRunner()
+
+
+def test_ingest_twice_leaves_sources_json_identical(runner: CliRunner, seeds: Path) -> None:
+    first = runner.invoke(app, ["ingest", str(seeds)])
+    assert first.exit_code == 0, first.output
+    assert "added 2, updated 0, unchanged 0, removed 0, skipped 0" in first.output
+    listed = runner.invoke(app, ["sources", "--json"])
+    assert listed.exit_code == 0, listed.output
+
+    second = runner.invoke(app, ["ingest", str(seeds)])
+    assert second.exit_code == 0, second.output
+    assert "added 0, updated 0, unchanged 2, removed 0, skipped 0" in second.output
+    again = runner.invoke(app, ["sources", "--json"])
+    assert again.stdout == listed.stdout
+
+    articles = json.loads(listed.stdout)
+    assert len(articles) == 2
+    for a in articles:
+        assert {"article_id", "title", "source", "published", "url", "path", "chunks"} <= set(a)
+        assert a["chunks"] > 0 and Path(a["path"]).parent == seeds.resolve()
+
+
+def test_prune_reports_the_removed_article(runner: CliRunner, seeds: Path) -> None:
+    assert runner.invoke(app, ["ingest", str(seeds)]).exit_code == 0
+    next(seeds.glob("003_*.txt")).unlink()
+    result = runner.invoke(app, ["ingest", "--prune", str(seeds)])
+    assert result.exit_code == 0, result.output
+    assert "added 0, updated 0, unchanged 1, removed 1, skipped 0" in result.output
+    assert len(json.loads(runner.invoke(app, ["sources", "--json"]).stdout)) == 1
+
+
+def test_a_running_ingest_makes_a_second_one_fail_with_one_line(
+    runner: CliRunner, seeds: Path, tmp_path: Path
+) -> None:
+    with ingest_lock(tmp_path / "data"):
+        result = runner.invoke(app, ["ingest", str(seeds)])
+    assert result.exit_code == 1
+    assert "another ingest is running" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def bad_inputs(tmp_path: Path) -> list[str]:
+    """Random bytes, an empty file, latin-1, 11 MB, a missing path, a closed localhost port."""
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "noise.txt").write_bytes(os.urandom(4096))
+    (bad / "empty.txt").write_bytes(b"")
+    latin1 = "Caf\xe9 prices\n\nPrices in Z\xfcrich rose."
+    (bad / "latin1.txt").write_bytes(latin1.encode("latin-1"))
+    with (bad / "huge.txt").open("wb") as fh:  # sparse: 11 MB on paper, nothing on disk
+        fh.truncate(11 * 1024 * 1024)
+    url = f"http://127.0.0.1:{closed_port()}/news/1"
+    return [*(str(p) for p in sorted(bad.iterdir())), "missing.txt", url]
+
+
+def test_nothing_ingestable_exits_non_zero_with_the_reasons(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    result = runner.invoke(app, ["ingest", *bad_inputs(tmp_path)])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert len([ln for ln in result.output.splitlines() if ln.startswith("skipped ")]) == 6
+    assert "added 0, updated 0, unchanged 0, removed 0, skipped 6" in result.output
+
+
+@pytest.mark.slow
+def test_bad_inputs_get_a_reason_each_and_the_rest_still_ingests(
+    tmp_path: Path, seeds: Path, embedder: OnnxEmbedder
+) -> None:
+    """A real process: exit status 0 and not a single traceback line."""
+    inputs = bad_inputs(tmp_path)
+    url = inputs[-1]
+    env = cli_env(tmp_path / "data", seeds, embedder)
+
+    mixed = run_cli(["ingest", *inputs, str(seeds)], env, tmp_path)
+    out = mixed.stdout + mixed.stderr
+    assert mixed.returncode == 0, out
+    assert "Traceback" not in out
+    skipped = [line for line in out.splitlines() if line.startswith("skipped ")]
+    assert len(skipped) == 6, out
+    for needle in ("noise.txt", "empty.txt", "latin1.txt", "huge.txt", "missing.txt", url):
+        (line,) = [s for s in skipped if needle in s]
+        assert ": " in line and len(line) < 300
+    assert "added 2, updated 0, unchanged 0, removed 0, skipped 6" in out

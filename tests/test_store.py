@@ -1,0 +1,195 @@
+"""Tests for index.store: real Chroma in tmp_path, deterministic vectors (no embedder needed).
+
+The BM25 side is derived from the collection; these tests check it follows the collection
+(fingerprinted directories, rebuilt when stale or damaged) and that the sentence collection
+is kept consistent with the chunks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.chunking import chunk_article
+from index.config import IndexConfig
+from index.documents import parse_text
+from index.ingest import IngestBusy, ingest_lock, sentence_id
+from index.store import ChunkStore, ingest_running, make_private_dir
+from index.types import Article, Chunk
+
+DIM = 384
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _article(n: int) -> Article:
+    text = (
+        f"Harbour report number {n}\n"
+        f"Source: Test Wire | Published: 2024-01-{n % 28 + 1:02d}T00:00:00+00:00 | URL: https://x.test/{n}\n\n"
+        f"Cranes at pier {n} stopped on Monday. Dockers said pay talks failed.\n\n"
+        f"The port authority expects ships number {n} to wait three days.\n"
+    )
+    art = parse_text(text, path=f"/news/{n}.txt")
+    assert isinstance(art, Article)
+    return art
+
+
+def _vectors(n: int, seed: int) -> np.ndarray:
+    v = np.random.default_rng(seed).normal(size=(n, DIM)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def _write(store: ChunkStore, art: Article, *, sentences: bool = True) -> list[Chunk]:
+    """Store an article the way ingest does: sentence vectors first, then chunks."""
+    chunks = chunk_article(art, _words)
+    rows = [(c, i) for c in chunks for i in range(len(c.sentence_spans))]
+    if sentences:
+        store.upsert_sentences(
+            [sentence_id(c.chunk_id, i) for c, i in rows],
+            _vectors(len(rows), seed=len(rows)),
+            [{"chunk_id": c.chunk_id, "article_id": c.article_id, "i": i} for c, i in rows],
+        )
+    store.upsert(
+        [c.chunk_id for c in chunks],
+        _vectors(len(chunks), seed=7),
+        [c.text for c in chunks],
+        [c.metadata(art) for c in chunks],
+    )
+    return chunks
+
+
+def _bm25_dirs(data_dir: Path) -> list[Path]:
+    return sorted(p for p in (data_dir / "bm25").iterdir() if p.is_dir())
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ChunkStore:
+    return ChunkStore(IndexConfig(data_dir=tmp_path / "data"))
+
+
+def test_data_dir_is_created_private_and_an_existing_one_is_left_alone(tmp_path: Path) -> None:
+    store = ChunkStore(IndexConfig(data_dir=tmp_path / "deep" / "data"))
+    store.refresh_bm25()
+    for d in (tmp_path / "deep" / "data", tmp_path / "deep" / "data" / "bm25"):
+        assert stat.S_IMODE(d.stat().st_mode) == 0o700, d
+    mine = tmp_path / "shared"
+    mine.mkdir(mode=0o755)
+    mine.chmod(0o755)
+    make_private_dir(mine)
+    assert stat.S_IMODE(mine.stat().st_mode) == 0o755
+
+
+def test_bm25_index_follows_the_chunk_set(store: ChunkStore) -> None:
+    a, b = _article(1), _article(2)
+    chunks_a = _write(store, a)
+    _write(store, b)
+    bm = store.bm25()
+    assert sorted(bm.chunk_ids) == sorted(c.chunk_id for c in store.iter_all())
+    assert {x.article_id for x in store.articles()} == {a.article_id, b.article_id}
+    hits = dict(bm.search("pier 1 cranes", 5))
+    assert chunks_a[0].chunk_id in hits
+    (only,) = _bm25_dirs(store.cfg.data_dir)
+    manifest = json.loads((only / "manifest.json").read_text())
+    assert sorted(manifest["chunk_ids"]) == sorted(bm.chunk_ids)
+    assert manifest["n_sentences"] == store.sentence_count()
+
+    store.delete([c.chunk_id for c in chunks_a])
+    bm2 = store.bm25()
+    assert bm2.fingerprint != bm.fingerprint
+    assert not set(bm2.chunk_ids) & {c.chunk_id for c in chunks_a}
+    assert [x.article_id for x in store.articles()] == [b.article_id]
+    (newer,) = _bm25_dirs(store.cfg.data_dir)  # the superseded index is gone
+    assert newer != only
+
+
+def test_a_damaged_or_foreign_bm25_index_is_rebuilt_from_the_collection(
+    tmp_path: Path,
+) -> None:
+    cfg = IndexConfig(data_dir=tmp_path / "data")
+    store = ChunkStore(cfg)
+    _write(store, _article(3))
+    store.refresh_bm25()
+    (index_dir,) = _bm25_dirs(cfg.data_dir)
+    (index_dir / "manifest.json").write_text("{not json")
+    leftover = cfg.bm25_dir / ".tmp-99999-1"
+    leftover.mkdir()
+    old = time.time() - 3600
+    os.utime(leftover, (old, old))
+
+    fresh = ChunkStore(cfg)  # a new process: nothing cached in memory
+    bm = fresh.bm25()
+    assert sorted(bm.chunk_ids) == sorted(c.chunk_id for c in fresh.iter_all())
+    assert bm.search("pier 3", 3)
+    assert not leftover.exists()
+    assert json.loads((_bm25_dirs(cfg.data_dir)[0] / "manifest.json").read_text())
+
+
+def test_a_second_handle_on_the_same_index_sees_new_chunks(tmp_path: Path) -> None:
+    cfg = IndexConfig(data_dir=tmp_path / "data")
+    reader, writer = ChunkStore(cfg), ChunkStore(cfg)
+    _write(writer, _article(4))
+    assert len(reader.articles()) == 1
+    _write(writer, _article(5))
+    writer.refresh_bm25()
+    assert len(reader.articles()) == 2
+    assert reader.vector_search(_vectors(1, 1)[0], 50)
+
+
+def test_stored_chunks_answers_for_many_articles_in_one_query(store: ChunkStore) -> None:
+    arts = [_article(n) for n in range(10, 14)]
+    written = {a.article_id: {c.chunk_id for c in _write(store, a)} for a in arts}
+    assert store.stored_chunks([a.article_id for a in arts] + ["nope"]) == written
+    assert store.stored_chunks([]) == {}
+
+
+def test_repair_sentences_drops_orphans_left_by_deleted_chunks(store: ChunkStore) -> None:
+    gone = _write(store, _article(20))
+    kept = _write(store, _article(21))
+    store.delete([c.chunk_id for c in gone])  # its sentence vectors are now orphans
+    assert store.repair_sentences() == []
+    res = store._sentences.get(include=["metadatas"])
+    assert {m["chunk_id"] for m in res["metadatas"]} == {c.chunk_id for c in kept}
+    assert store.sentence_count() == store.refresh_bm25().n_sentences
+
+
+def test_repair_sentences_reports_chunks_without_their_vectors(store: ChunkStore) -> None:
+    _write(store, _article(23))
+    bare = _write(store, _article(24), sentences=False)  # as if a writer lost them
+    missing = store.repair_sentences()
+    assert {c.chunk_id for c in missing} == {c.chunk_id for c in bare}
+    assert all(c.text and c.meta["sentences"] for c in missing)
+
+
+def test_ingest_lock_is_exclusive_and_probing_it_never_blocks_an_ingest(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert not ingest_running(data)
+    with ingest_lock(data):
+        assert ingest_running(data)
+        with pytest.raises(IngestBusy, match="another ingest is running"), ingest_lock(data):
+            pass
+    assert not ingest_running(data)
+
+    stop = threading.Event()
+
+    def probe() -> None:
+        while not stop.is_set():
+            ingest_running(data)
+
+    prober = threading.Thread(target=probe)
+    prober.start()
+    try:
+        for _ in range(20):
+            with ingest_lock(data):
+                pass
+    finally:
+        stop.set()
+        prober.join()
