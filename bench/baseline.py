@@ -185,7 +185,8 @@ def markdown(r: dict[str, Any]) -> str:
     ).format(table=table, sq=r["speedup_vs_query_engine_p50"], tgt=r["target_speedup"],
              vs=common.verdict(r["met_speed"]), sr=r["speedup_vs_retriever_p50"], k=r["k"],
              nr=100 * rec["newsqa_retrieval"], vr=100 * rec["vanilla"],
-             vrc=common.verdict(r["met_recall"]), **r)
+             vrc=common.verdict(r["met_recall"]), questions=r["questions"],
+             answerable=r["answerable"], chunks=r["chunks"])
 
 
 def main() -> None:

@@ -112,9 +112,9 @@ def markdown(r: dict[str, Any]) -> str:
     ]
     first = r.get("repl_first_answer_median_s")
     if first is not None:
-        rows.append(["`echo \"...\" | newsqa repl` (start → first answer line)", f"{first:.2f} s",
-                     "–", ""])
-        rows.append(["`echo \"...\" | newsqa repl` (start → exit)",
+        rows.append(["piped `newsqa repl`, one question (start → first answer line)",
+                     f"{first:.2f} s", "–", ""])
+        rows.append(["piped `newsqa repl`, one question (start → exit)",
                      f"{r['repl_exit_median_s']:.2f} s", "–", ""])
     elif "repl_error" in r:
         rows.append(["`newsqa repl` (piped)", f"error: {r['repl_error']}", "–", ""])

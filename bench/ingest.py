@@ -82,7 +82,8 @@ def markdown(r: dict[str, Any]) -> str:
         "Ingest runs at **{pct:.0f} %** of the raw embedder's throughput "
         "(target ≥ {target:.0f} %: {verdict}).\n"
     ).format(table=table, pct=100 * r["ratio"], target=100 * r["target"],
-             verdict=common.verdict(r["met"]), **r)
+             verdict=common.verdict(r["met"]), articles=r["articles"], chunks=r["chunks"],
+             sentences=r["sentences"])
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ Each bench runs as its own process (``python bench/<name>.py --no-docs``) so one
 caches never flatter the next; its last stdout line is its JSON result. Builds are cached under
 bench/out/, so a rerun takes a few minutes; the first run builds the synthetic indexes too.
 
-    python bench/run_all.py [--only name,name] [--skip name,name]
+    python bench/run_all.py [--only name,name] [--skip name,name] [--render]
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import common
 
 BENCHES = ("ingest", "query", "baseline", "scale", "cold_start", "telegram_load")
 TIMEOUT_S = 900
+LAST = common.OUT / "last-run.json"
 
 
 def _last_json(stdout: str) -> dict[str, Any]:
@@ -190,6 +191,10 @@ def _names(flag: str) -> set[str]:
 
 
 def main() -> None:
+    if "--render" in sys.argv:  # rewrite the doc from the last run's saved results
+        raw = json.loads(LAST.read_text(encoding="utf-8"))
+        write_doc(raw["results"], raw["started"], raw["machine"], raw["wall_s"])
+        return
     common.require_eval_dev()
     only, skip = _names("--only"), _names("--skip")
     wanted = [n for n in ("eval", *BENCHES) if (not only or n in only) and n not in skip]
@@ -204,6 +209,9 @@ def main() -> None:
         if "error" in results[name]:
             print(f"    {name}: {results[name]['error']}", file=sys.stderr, flush=True)
     wall = time.perf_counter() - t0
+    raw = {"started": started, "machine": machine, "wall_s": round(wall, 1), "results": results}
+    LAST.parent.mkdir(parents=True, exist_ok=True)
+    LAST.write_text(json.dumps(raw, indent=1), encoding="utf-8")  # re-render with --render
     if only or skip:  # a partial run refreshes its own sections and leaves the others
         for name, body in bodies(results).items():
             common.update_section(name, body)

@@ -41,7 +41,7 @@ REFUSAL = re.compile(
     r"insufficient information|not enough information|cannot (?:be )?determine|"
     r"can ?not (?:be )?answer|no information|not (?:mentioned|provided|available) in|"
     r"unable to (?:answer|find)|(?:could|can) ?not find|couldn'?t find|don'?t have|"
-    r"do not (?:contain|have)|no answer",
+    r"do not (?:contain|have)",
     re.IGNORECASE,
 )
 
@@ -62,6 +62,9 @@ _APOSTROPHES = re.compile(r"['\u2019\u2018`]")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _WS = re.compile(r"\s+")
+# "yes/no", "true or false" name the question's form, they are not a verdict.
+_FORM = re.compile(r"\b(?:yes\s*(?:/|or)\s*no|no\s*(?:/|or)\s*yes|true\s*(?:/|or)\s*false)\b",
+                   re.IGNORECASE)
 
 
 # -- pure scoring --------------------------------------------------------------------------------
@@ -105,7 +108,7 @@ def first_sentence(text: str) -> str:
 
 def verdict(answer: str) -> str | None:
     """``"yes"``/``"no"`` from the first yes/no/true/false word in the first sentence."""
-    for word in normalize(first_sentence(answer)).split():
+    for word in normalize(_FORM.sub(" ", first_sentence(answer))).split():
         if word in ("yes", "true"):
             return "yes"
         if word in ("no", "false"):
@@ -269,6 +272,10 @@ def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "inference_hit_alias": _mean(r["hit"] for r in inference),
         "inference_hit_strict": _mean(r["hit_strict"] for r in inference),
         "refusal_rate_null": _mean(r["refused_detected"] for r in null),
+        "no_verdict_rate": _mean(
+            r["verdict"] is None and not r["refused_detected"]
+            for r in rows if r["type"] in VERDICT_TYPES and gold_class(r["gold"])
+        ),
         "false_refusal_rate": _mean(r["refused_detected"] for r in answerable),
         "cites_on_null": _mean(bool(r["cited_files"]) for r in null),
         "retrieval_recall_at_k": _mean(r["retrieval_recall"] for r in answerable),
@@ -467,7 +474,8 @@ def metrics_table(metrics: dict[str, Any]) -> Table:
         "retriever's top-k chunks; cite R/P: recall/precision of the cited files. "
         f"inference hit with aliases {_pct(o['inference_hit_alias'])}, strict "
         f"{_pct(o['inference_hit_strict'])}; null questions citing something "
-        f"{_pct(o['cites_on_null'])}; gold retrieved but not cited "
+        f"{_pct(o['cites_on_null'])}; yes/no questions answered without a verdict "
+        f"{_pct(o['no_verdict_rate'])}; gold retrieved but not cited "
         f"{_pct(o['gold_retrieved_not_cited'])}"
     )
     return table

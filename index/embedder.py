@@ -322,16 +322,14 @@ class OnnxEmbedder:
         _verify_model_dir(self.model_dir)
         self.max_length = max_length
 
-        # The shipped tokenizer.json pins truncation to 128 and pads every input to 128;
-        # sentence-transformers overrides that with max_seq_length=256 and dynamic padding.
-        tokenizer_path = str(self.model_dir / "tokenizer.json")
-        self._tokenizer = Tokenizer.from_file(tokenizer_path)
+        # The shipped tokenizer.json truncates to 128 and pads every input to 128 pieces, but
+        # sentence-transformers uses max_seq_length=256 and pads per batch: turn both off here
+        # and truncate/pad in embed(), so the same tokenizer also counts full-length texts.
+        self._tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
-        self._encoder = Tokenizer.from_file(tokenizer_path)
-        self._encoder.no_padding()  # we pad per batch ourselves, after sorting by length
-        self._encoder.enable_truncation(max_length=max_length)
-        self._pad_id = self._encoder.token_to_id("[PAD]") or 0
+        self._pad_id = self._token_id("[PAD]")
+        self._sep_id = self._token_id("[SEP]")
 
         sha8 = EXPECTED_SHA256["model.safetensors"][:8]
         self.onnx_path = Path(cache_dir) / f"all-MiniLM-L6-v2-{sha8}.onnx"
@@ -342,6 +340,14 @@ class OnnxEmbedder:
     def tokenizer(self) -> Tokenizer:
         """The model's word-piece tokenizer, without truncation or padding (for counting)."""
         return self._tokenizer
+
+    def _token_id(self, token: str) -> int:
+        token_id = self._tokenizer.token_to_id(token)
+        if token_id is None:
+            raise EmbedderError(
+                f"tokenizer.json has no {token} token; reinstall with: {INSTALL_HINT}"
+            )
+        return int(token_id)
 
     def count_tokens(self, text: str) -> int:
         """Number of word pieces in ``text``, without [CLS]/[SEP] and without truncation."""
@@ -376,20 +382,16 @@ class OnnxEmbedder:
             str(self.onnx_path), self._session_options(), providers=["CPUExecutionProvider"]
         )
 
-    def _run(self, encodings: Sequence[Any]) -> FloatArray:
-        """Pad one batch to its longest member and run the graph."""
-        longest = max(len(e.ids) for e in encodings)
-        ids = np.full((len(encodings), longest), self._pad_id, dtype=np.int64)
+    def _run(self, batch: Sequence[list[int]]) -> FloatArray:
+        """Pad one batch of token ids to its longest member and run the graph."""
+        ids = np.full((len(batch), max(map(len, batch))), self._pad_id, dtype=np.int64)
         mask = np.zeros_like(ids)
-        types = np.zeros_like(ids)
-        for row, enc in enumerate(encodings):
-            n = len(enc.ids)
-            ids[row, :n] = enc.ids
-            mask[row, :n] = 1
-            types[row, :n] = enc.type_ids
+        for row, seq in enumerate(batch):
+            ids[row, : len(seq)] = seq
+            mask[row, : len(seq)] = 1
         (out,) = self._session.run(
             ["sentence_embedding"],
-            {"input_ids": ids, "attention_mask": mask, "token_type_ids": types},
+            {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
         )
         return np.asarray(out, dtype=np.float32)
 
@@ -407,24 +409,29 @@ class OnnxEmbedder:
         result = np.zeros((len(texts), HIDDEN), dtype=np.float32)
         if not texts:
             return result
-        encodings = self._encoder.encode_batch(list(texts))
-        lengths = [len(e.ids) for e in encodings]
-        order = sorted(range(len(texts)), key=lengths.__getitem__)
+        # [CLS] ... [SEP], cut like Hugging Face's truncation of a single sequence: keep the
+        # first max_length - 2 pieces and the final [SEP].
+        limit = self.max_length
+        sequences = [
+            ids if len(ids) <= limit else [*ids[: limit - 1], self._sep_id]
+            for ids in (e.ids for e in self._tokenizer.encode_batch(list(texts)))
+        ]
+        order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
         batch: list[int] = []
         real_tokens = 0
         for i in order:
             # Close the batch when it is full, or when padding everything to this (longest so
             # far) text would make more than ~1/6 of the batch's compute padding.
-            n = lengths[i]
+            n = len(sequences[i])
             if batch and (
                 len(batch) == batch_size
                 or (len(batch) + 1) * n > _MAX_PADDED_RATIO * (real_tokens + n)
             ):
-                result[batch] = self._run([encodings[j] for j in batch])
+                result[batch] = self._run([sequences[j] for j in batch])
                 batch, real_tokens = [], 0
             batch.append(i)
             real_tokens += n
-        result[batch] = self._run([encodings[j] for j in batch])
+        result[batch] = self._run([sequences[j] for j in batch])
         return result
 
 

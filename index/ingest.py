@@ -1,11 +1,12 @@
 """Incremental, crash-safe ingestion: inputs → articles → chunks → embeddings → store.
 
-Chunk ids are content hashes, so an unchanged article is recognised without embedding
-anything: its freshly computed id set (and text hash) equals the stored one. Writes go in an
-order that a kill -9 at any point can only leave *extra* rows, which the next run removes:
-sentence vectors before their chunk, a changed article's new chunks before its stale ones are
-deleted, the BM25 index last (it is derived and rebuilt when its fingerprint is stale). The
-ingest lock keeps a second ingest out of the data dir.
+Chunk ids are content hashes (of the text and the article's version), so an unchanged
+article is recognised without embedding anything: its freshly computed id set equals the
+stored one. Writes go in an order that a kill -9 at any point can only leave *extra* rows,
+which the next run removes, re-embedding nothing that was already written: sentence vectors
+before their chunk, a changed article's new chunks before its old ones are deleted, the BM25
+index last (it is derived and rebuilt when its fingerprint is stale). The ingest lock keeps
+a second ingest out of the data dir.
 """
 
 from __future__ import annotations
@@ -24,7 +25,14 @@ import numpy as np
 
 from index.chunking import chunk_article
 from index.documents import MAX_BYTES, Skipped, iter_inputs, load_input
-from index.store import LOCK_NAME, ChunkStore, StoredChunk, make_private_dir, spans_of_meta
+from index.store import (
+    LOCK_NAME,
+    ChunkStore,
+    StoredChunk,
+    make_private_dir,
+    sentence_id,
+    spans_of_meta,
+)
 from index.types import Article, Chunk, IngestReport
 
 
@@ -84,10 +92,6 @@ class _Pending:
     stale_ids: set[str]  # the old version's chunks, deleted once the new ones are in
     status: str  # "added" | "updated"
     label: str
-
-
-def sentence_id(chunk_id: str, i: int) -> str:
-    return f"{chunk_id}:{i}"
 
 
 def ingest(
@@ -273,11 +277,12 @@ def _embed_sentences(store: ChunkStore, embedder: Embedder, chunks: list[StoredC
 
 def _prune(store: ChunkStore, report: IngestReport) -> None:
     """Remove articles whose source file is gone (URL articles are kept)."""
-    gone: dict[str, list[str]] = {}
-    for chunk in store.iter_all(include_documents=False):
-        path = chunk.meta.get("path")
-        if path and not Path(path).exists():
-            gone.setdefault(str(path), []).append(chunk.chunk_id)
-    for path, ids in sorted(gone.items()):
-        store.delete(ids)
-        report.removed.append(path)
+    gone = sorted(
+        (a for a in store.refresh_bm25().articles if a.path and not Path(a.path).exists()),
+        key=lambda a: str(a.path),
+    )
+    if not gone:
+        return
+    stored = store.stored_chunks([a.article_id for a in gone])
+    store.delete([cid for a in gone for cid in stored.get(a.article_id, ())])
+    report.removed.extend(str(a.path) for a in gone)

@@ -59,12 +59,11 @@ class StoredChunk:
 
 
 def make_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) readable by the owner only: it holds chat history.
-
-    An existing directory is left as it is: the user may have chosen its mode on purpose.
-    """
-    if not path.is_dir():
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create ``path`` (and parents) and make it readable by the owner only: the data dir
+    holds chat history. Also applied to an existing dir (another component may have made it
+    first with the umask's mode); one we do not own is left as it is."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(PermissionError):
         path.chmod(0o700)  # mkdir's mode is filtered by the umask
     return path
 
@@ -342,49 +341,52 @@ class ChunkStore:
         self._wrote()
 
     def delete(self, ids: Iterable[str]) -> None:
+        """Delete chunks, then their sentence vectors (a crash in between leaves orphans only,
+        which ``repair_sentences`` removes)."""
         ids = list(ids)
         for i in range(0, len(ids), _GET_BATCH):
             batch = ids[i : i + _GET_BATCH]
             self._guard(lambda batch=batch: self._collection.delete(ids=batch))  # type: ignore[misc]
+            self._guard(
+                lambda batch=batch: self._sentences.delete(  # type: ignore[misc]
+                    where={"chunk_id": {"$in": batch}}
+                )
+            )
         self._wrote()
 
     def repair_sentences(self) -> list[StoredChunk]:
         """Drop sentence vectors whose chunk is gone; return chunks that lack some of theirs.
 
         Cheap when consistent: the sentence count is compared with the total the BM25
-        manifest recorded, and only a mismatch (after replaced chunks, prunes or a crash
-        between the two writes) pays for a full scan.
+        manifest recorded. A mismatch (a crash between two writes) costs an id-only scan
+        of the sentences; only chunks missing vectors (never left by our own write order)
+        cost a scan of the chunks' metadata.
         """
         bm = self.refresh_bm25()
-        if self._guard(self._sentences.count) == bm.n_sentences:
+        n = self.sentence_count()
+        if n == bm.n_sentences:
             return []
-        expected = {
-            c.chunk_id: len(spans_of_meta(c.meta)) for c in self.iter_all(include_documents=False)
-        }
-        have: dict[str, set[int]] = {}
-        orphans: list[str] = []
-        offset = 0
-        while True:
-            res = self._guard(
-                lambda offset=offset: self._sentences.get(  # type: ignore[misc]
-                    include=["metadatas"], limit=_ID_PAGE, offset=offset
-                )
-            )
-            for sid, meta in zip(res["ids"], res["metadatas"], strict=True):
-                cid, i = str((meta or {}).get("chunk_id")), int((meta or {}).get("i", -1))
-                if cid in expected and 0 <= i < expected[cid]:
-                    have.setdefault(cid, set()).add(i)
-                else:
-                    orphans.append(sid)
-            if len(res["ids"]) < _ID_PAGE:
-                break
-            offset += len(res["ids"])
+        live = set(bm.chunk_ids)
+        parsed = [(sid, *split_sentence_id(sid)) for sid in self._ids_of(self._sentences)]
+        orphans = [sid for sid, cid, _ in parsed if cid not in live]
+        if n - len(orphans) != bm.n_sentences:
+            expected = {
+                c.chunk_id: len(spans_of_meta(c.meta))
+                for c in self.iter_all(include_documents=False)
+            }
+            orphans = [sid for sid, cid, i in parsed if not 0 <= i < expected.get(cid, 0)]
         for i in range(0, len(orphans), _GET_BATCH):
             batch = orphans[i : i + _GET_BATCH]
             self._guard(lambda batch=batch: self._sentences.delete(ids=batch))  # type: ignore[misc]
         if orphans:
             self._wrote()
-        return self.get([cid for cid, n in expected.items() if len(have.get(cid, ())) != n])
+        if n - len(orphans) == bm.n_sentences:
+            return []
+        have: dict[str, int] = {}
+        for _, cid, i in parsed:
+            if 0 <= i < expected.get(cid, 0):
+                have[cid] = have.get(cid, 0) + 1
+        return self.get([cid for cid, k in expected.items() if have.get(cid, 0) != k])
 
     def delete_orphan_sentences(self) -> None:
         """Kept for callers of the first version; ``repair_sentences`` does the work."""
@@ -568,12 +570,15 @@ class ChunkStore:
         return bm
 
     def _all_ids(self) -> list[str]:
-        """Every chunk id: an id-only read (20k ids ~0.1 s; with metadata it is ~40x slower)."""
+        return self._ids_of(self._collection)
+
+    def _ids_of(self, collection: Any) -> list[str]:
+        """Every id: an id-only read (20k ids ~0.1 s; with metadata it is ~40x slower)."""
         out: list[str] = []
         offset = 0
         while True:
             res = self._guard(
-                lambda offset=offset: self._collection.get(  # type: ignore[misc]
+                lambda offset=offset: collection.get(  # type: ignore[misc]
                     include=[], limit=_ID_PAGE, offset=offset
                 )
             )
@@ -581,6 +586,17 @@ class ChunkStore:
             if len(res["ids"]) < _ID_PAGE:
                 return out
             offset += len(res["ids"])
+
+
+def sentence_id(chunk_id: str, i: int) -> str:
+    """Id of a chunk's ``i``-th sentence vector; it names its chunk, so orphans are found
+    from ids alone."""
+    return f"{chunk_id}:{i}"
+
+
+def split_sentence_id(sid: str) -> tuple[str, int]:
+    chunk_id, _, i = sid.rpartition(":")
+    return chunk_id, int(i) if i.isdigit() else -1
 
 
 def _fingerprint(chunk_ids: Iterable[str]) -> str:

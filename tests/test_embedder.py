@@ -69,6 +69,13 @@ def test_fixture_covers_truncation(embedder: OnnxEmbedder, reference: dict[str, 
     assert reference["seq_lens"] == [min(c + 2, 256) for c in counts]
 
 
+def test_text_beyond_max_length_is_ignored(embedder: OnnxEmbedder) -> None:
+    head = "The quick brown fox jumps over the lazy dog. " * 40  # ~400 pieces
+    assert embedder.count_tokens(head) > 300
+    a, b = embedder.embed([head + "Stocks fell.", head + "A volcano erupted in Iceland."])
+    np.testing.assert_allclose(a, b, atol=1e-6)
+
+
 def test_vectors_are_unit_length(embedder: OnnxEmbedder, reference: dict[str, list]) -> None:
     norms = np.linalg.norm(embedder.embed(reference["texts"]), axis=1)
     np.testing.assert_allclose(norms, 1.0, atol=1e-5)

@@ -74,6 +74,8 @@ def test_inference_hit_strict_and_alias(answer: str, gold: str, strict: bool, al
         ("That is true: the Guardian says so.", "yes"),
         ("According to CNN: this is false.", "no"),
         ("According to CNN, it rained. Yes, really.", None),  # verdict only in the 1st sentence
+        ("The articles do not state a yes/no answer directly; here is what they say:", None),
+        ("Yes or no cannot be said; no.", "no"),
         ("", None),
     ],
 )
@@ -119,6 +121,7 @@ def test_refusal_flag_and_non_refusals() -> None:
     assert is_refusal("whatever", refused=True)
     assert not is_refusal("390 Ukrainians returned home on Friday [1].")
     assert not is_refusal("Insufficient funds were reported by the bank.")
+    assert not is_refusal("The articles do not state a yes/no answer directly; they say: …")
 
 
 def test_answer_hit_by_type() -> None:

@@ -76,16 +76,17 @@ def store(tmp_path: Path) -> ChunkStore:
     return ChunkStore(IndexConfig(data_dir=tmp_path / "data"))
 
 
-def test_data_dir_is_created_private_and_an_existing_one_is_left_alone(tmp_path: Path) -> None:
+def test_data_dir_is_private_even_when_something_else_created_it_first(tmp_path: Path) -> None:
     store = ChunkStore(IndexConfig(data_dir=tmp_path / "deep" / "data"))
     store.refresh_bm25()
     for d in (tmp_path / "deep" / "data", tmp_path / "deep" / "data" / "bm25"):
         assert stat.S_IMODE(d.stat().st_mode) == 0o700, d
-    mine = tmp_path / "shared"
-    mine.mkdir(mode=0o755)
-    mine.chmod(0o755)
-    make_private_dir(mine)
-    assert stat.S_IMODE(mine.stat().st_mode) == 0o755
+    early = tmp_path / "early"
+    (early / "models").mkdir(parents=True)  # e.g. the embedder's cache made it first
+    early.chmod(0o755)
+    ChunkStore(IndexConfig(data_dir=early))
+    assert stat.S_IMODE(early.stat().st_mode) == 0o700
+    assert stat.S_IMODE(make_private_dir(tmp_path / "x").stat().st_mode) == 0o700
 
 
 def test_bm25_index_follows_the_chunk_set(store: ChunkStore) -> None:
@@ -151,13 +152,24 @@ def test_stored_chunks_answers_for_many_articles_in_one_query(store: ChunkStore)
     assert store.stored_chunks([]) == {}
 
 
-def test_repair_sentences_drops_orphans_left_by_deleted_chunks(store: ChunkStore) -> None:
+def _sentence_owners(store: ChunkStore) -> set[str]:
+    return {str(m["chunk_id"]) for m in store._sentences.get(include=["metadatas"])["metadatas"]}
+
+
+def test_deleting_chunks_deletes_their_sentence_vectors(store: ChunkStore) -> None:
+    gone = _write(store, _article(18))
+    kept = _write(store, _article(19))
+    store.delete([c.chunk_id for c in gone])
+    assert _sentence_owners(store) == {c.chunk_id for c in kept}
+
+
+def test_repair_sentences_drops_orphans_left_by_a_crash(store: ChunkStore) -> None:
     gone = _write(store, _article(20))
     kept = _write(store, _article(21))
-    store.delete([c.chunk_id for c in gone])  # its sentence vectors are now orphans
+    # killed between the two deletes: the chunks are gone, their sentence vectors are not
+    store._collection.delete(ids=[c.chunk_id for c in gone])
     assert store.repair_sentences() == []
-    res = store._sentences.get(include=["metadatas"])
-    assert {m["chunk_id"] for m in res["metadatas"]} == {c.chunk_id for c in kept}
+    assert _sentence_owners(store) == {c.chunk_id for c in kept}
     assert store.sentence_count() == store.refresh_bm25().n_sentences
 
 
