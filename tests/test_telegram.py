@@ -424,18 +424,74 @@ async def test_errors_apologise_without_secrets(
     assert down._store is None
 
 
-def test_webhook_needs_tornado(tmp_path: Path) -> None:
-    import importlib.util
+@pytest.mark.slow
+def test_newsqa_telegram_webhook_process(tmp_path: Path, embedder: Any) -> None:
+    """Webhook mode: PTB registers the hook, checks the secret, and answers pushed updates."""
+    import httpx
 
-    if importlib.util.find_spec("tornado") is not None:
-        pytest.skip("tornado installed: webhook mode is available")
-    from bot.telegram_app import run_telegram
-
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    data_dir = tmp_path / "data"
+    Engine(IndexConfig(data_dir=data_dir), embedder=embedder).ingest([str(seeds)])
+    port = _closed_port()
+    hook = f"http://127.0.0.1:{port}/hook"
     with FakeBotAPI() as fake:
-        settings = make_settings(fake, tmp_path,
-                                 telegram_webhook_url="https://bot.example.com/hook")
-        with pytest.raises(ValueError, match="webhook mode needs tornado"):
-            run_telegram(settings, Engine(IndexConfig(data_dir=tmp_path)))
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_BASE_URL": fake.base_url,
+            "NEWSQA_DATA_DIR": str(data_dir),
+            "NEWSQA_SEEDS_DIR": str(seeds),
+            "TELEGRAM_ALLOWED_USERS": "",
+            "TELEGRAM_ADMINS": "",
+            "NEWSQA_TELEGRAM_WEBHOOK_URL": hook,
+            "NEWSQA_TELEGRAM_WEBHOOK_LISTEN": "127.0.0.1",
+            "NEWSQA_TELEGRAM_WEBHOOK_PORT": str(port),
+            "NEWSQA_TELEGRAM_WEBHOOK_SECRET": "s3cret-token",
+        }
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "telegram"], cwd=REPO, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not fake.calls_to("setWebhook"):
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < deadline, "bot never registered its webhook"
+                time.sleep(0.05)
+            [registered] = fake.calls_to("setWebhook")
+            assert registered.params["url"] == hook
+            assert registered.params["secret_token"] == "s3cret-token"
+            msg = fake.message(301, Q)
+            update = {"update_id": 1, "message": msg}
+            while True:  # the listener may come up just after setWebhook
+                try:
+                    wrong = httpx.post(hook, json=update, timeout=5,
+                                       headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
+                    break
+                except httpx.ConnectError:
+                    assert time.monotonic() < deadline, "webhook listener never came up"
+                    time.sleep(0.1)
+            assert wrong.status_code == 403
+            ok = httpx.post(hook, json=update, timeout=5,
+                            headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"})
+            assert ok.status_code == 200
+            while not fake.sent(301):
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < deadline, "bot never answered"
+                time.sleep(0.05)
+            [reply] = fake.sent(301)
+            assert "390" in reply["text"]
+        finally:
+            proc.send_signal(signal.SIGINT)
+            try:
+                out, err = proc.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                out, err = proc.communicate()
+    assert proc.returncode == 0, err[-3000:]
+    assert TOKEN not in out and TOKEN not in err
+    assert "Traceback" not in err
 
 
 # ----------------------------------------------------------------------------------------------
