@@ -70,6 +70,19 @@ def repl_once() -> tuple[float | None, float]:
     return first, time.perf_counter() - t0
 
 
+IMPORTS = ("import bot.cli", "import chromadb", "import llama_index.core",
+           "import onnxruntime, tokenizers")
+
+
+def import_s(stmt: str) -> float:
+    """Median seconds a fresh interpreter spends on one import (what a cold start pays)."""
+    code = f"import time; t = time.perf_counter(); {stmt}; print(time.perf_counter() - t)"
+    runs = [float(subprocess.run([sys.executable, "-c", code], cwd=common.REPO, check=True,
+                                 capture_output=True, text=True).stdout.split()[-1])
+            for _ in range(3)]
+    return round(statistics.median(runs), 3)
+
+
 def run() -> dict[str, Any]:
     build()
     ask_once()  # discarded: page cache
@@ -87,6 +100,7 @@ def run() -> dict[str, Any]:
         "target_s": TARGET_S,
         "met": statistics.median(walls) <= TARGET_S,
     }
+    result["imports_s"] = {stmt: import_s(stmt) for stmt in IMPORTS}
     try:
         repl_once()
         firsts, exits = [], []
@@ -126,7 +140,18 @@ def markdown(r: dict[str, Any]) -> str:
         f"“{QUESTION}”; one discarded run first (page cache).\n\n{table}\n\n"
         f"`ask` runs: {runs} s; of which answering itself took {r['ask_answer_ms_median']:.0f} ms "
         "(the rest is interpreter start, imports, opening Chroma, loading the ONNX session).\n"
+        + _imports_md(r)
     )
+
+
+def _imports_md(r: dict[str, Any]) -> str:
+    imports = r.get("imports_s")
+    if not imports:
+        return ""
+    rows = [[f"`{stmt}`", f"{sec:.2f} s"] for stmt, sec in imports.items()]
+    return ("\nImport cost in a fresh interpreter (median of 3; `bot.cli` alone, then the "
+            "heavy libraries the answer path may pull in):\n\n"
+            + common.md_table(["import", "time"], rows) + "\n")
 
 
 def main() -> None:

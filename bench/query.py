@@ -79,7 +79,7 @@ def run() -> dict[str, Any]:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    result: dict[str, Any] = {"bench": "query", "seeds": {
+    result: dict[str, Any] = {"bench": "query", "k": seeds.cfg.top_k, "seeds": {
         "articles": 2, "questions": len(common.SEED_QUESTIONS), **common.lat_summary(seed_ms),
         "target_p50_ms": TARGET_SEEDS_MS,
     }}
@@ -122,9 +122,10 @@ def markdown(r: dict[str, Any]) -> str:
     return (
         "## Query latency (warm, in process)\n\n"
         "`python bench/query.py` — wall time of `Engine.answer()` per question after a warm-up, "
-        "offline composer (no LLM), k = 8. The 1k corpus is synthetic: **recombined sentences "
-        "of the dev corpus** written as article files and ingested through `Engine.ingest` "
-        "(built once, cached in `bench/out/`).\n\n" + table + "\n"
+        f"offline composer (no LLM), k = {r.get('k', 'default')} (the default). The 1k corpus "
+        "is synthetic: **recombined sentences of the dev corpus** written as article files "
+        "and ingested through `Engine.ingest` (built once, cached in `bench/out/`).\n\n"
+        + table + "\n"
     )
 
 

@@ -98,6 +98,8 @@ def eval_markdown(m: dict[str, Any]) -> str:
         "- R@k / hit@k: gold evidence files among the retriever's top-k chunks; cite R / cite P: "
         "recall and precision of the cited files; verbatim: quotes found word for word in the "
         "file they cite.\n"
+        "- Yes/no questions (comparison, temporal) answered without any verdict: "
+        f"{pct(o.get('no_verdict_rate'))}.\n"
         f"- Null questions that still cite something: {pct(o['cites_on_null'])}. Answerable "
         "questions with a gold file retrieved but not cited: "
         f"{pct(o['gold_retrieved_not_cited'])}.\n"

@@ -424,8 +424,10 @@ def run_eval(
         console.file.write(json.dumps(metrics) + "\n")
         console.file.flush()
         return
-    # Pipes get 80 columns by default: too narrow for twelve columns.
-    console.print(metrics_table(metrics), width=None if console.is_terminal else 120)
+    # Pipes get 80 columns by default (and print() cannot widen past that): too narrow for
+    # twelve columns, so a non-terminal gets its own wider console on the same file.
+    wide = console if console.is_terminal else Console(file=console.file, width=130)
+    wide.print(metrics_table(metrics))
     console.print(f"{len(rows)} results written to {out_path}")
 
 
