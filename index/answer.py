@@ -95,10 +95,21 @@ class Answerer:
             self.store, qvec, q.resolved, k, filters=filters, boost_articles=q.boost_articles
         )
         outlets = self._named_outlets(q.text)
+        missing = [o for o in outlets_named(q.text) if not self._named_outlets(o)]
         cands = self._cover_named(q, qvec, cands, outlets, filters)
         t1 = time.perf_counter()
         sents = self._sentences(q, qvec, cands, outlets) if cands else []
-        result = self._compose(q, cands, sents, outlets)
+        if missing and cands:
+            # What an outlet we hold no article from reported cannot be checked: say so.
+            names = " or ".join(missing)
+            result = _refusal(q, _closest_articles(cands), (
+                f"None of the indexed articles are from {names}, so I cannot check what "
+                f"{'it' if len(missing) == 1 else 'they'} reported. "
+                "Add such articles with /ingest (or `newsqa ingest`), or ask about the "
+                "outlets listed by /sources."
+            ))
+        else:
+            result = self._compose(q, cands, sents, outlets)
         if self.llm is not None and not result.refused:
             # The LLM may only cite these numbered, verbatim sentences.
             numbered = [_citation(n, x) for n, x in enumerate(sents[:LLM_CONTEXT], start=1)]
@@ -293,15 +304,41 @@ class Answerer:
                 return False
         return True
 
+# Well-known outlets, matched case-sensitively in questions. Naming one that the index holds no
+# article from means the question's premise cannot be checked. (Ambiguous words such as "Time"
+# are left out on purpose.)
+KNOWN_OUTLETS = (
+    "Bloomberg", "Reuters", "Wall Street Journal", "WSJ", "New York Times", "NYT",
+    "Washington Post", "CNN", "BBC", "The Guardian", "Financial Times", "The Economist",
+    "Associated Press", "AP News", "CNBC", "CNET", "TechCrunch", "The Verge", "Engadget",
+    "Forbes", "Business Insider", "Axios", "Politico", "NPR", "Fox News", "NBC News",
+    "ABC News", "CBS News", "Al Jazeera", "The Independent", "The Telegraph", "Sky News",
+    "USA Today", "Los Angeles Times", "Newsweek", "Ars Technica", "Gizmodo", "ZDNet",
+    "VentureBeat", "The Atlantic", "HuffPost", "Yahoo News", "Daily Mail", "ESPN",
+    "Sporting News", "TalkSport", "Polygon", "IGN", "Kotaku", "The Hill", "Vox", "Wired",
+)
+_KNOWN_OUTLET_RE = re.compile(
+    r"(?<![\w'’])(" + "|".join(re.escape(o) for o in KNOWN_OUTLETS) + r")(?![\w'’])"
+)
+
+
+def outlets_named(text: str) -> list[str]:
+    """Well-known outlets a question names, as written."""
+    return list(dict.fromkeys(m.group(1) for m in _KNOWN_OUTLET_RE.finditer(text)))
+
+
 def _outlet_variants(outlet: str) -> set[str]:
     """"Cnbc | World Business News Leader" is named "CNBC"; "BBC News - Sport" is "BBC News"."""
     full = outlet.casefold().strip()
     head = re.split(r"\s+[|\-–—:]\s+", full)[0].strip()
     variants = {full, head}
-    if head.endswith(" news") and len(head) > 8:
-        variants.add(head[: -len(" news")])
-    if head.endswith(".com"):
-        variants.add(head[: -len(".com")])
+    for v in list(variants):
+        if v.startswith("the "):
+            variants.add(v[len("the "):])
+    for v in list(variants):
+        for suffix in (" news", ".com"):
+            if v.endswith(suffix):
+                variants.add(v[: -len(suffix)])
     return {v for v in variants if len(v) >= 3}
 
 
@@ -435,6 +472,49 @@ def _conflicts_json(
     return out
 
 
+_CAPSEQ = re.compile(r"[A-Z][\w’'.&-]*(?:\s+(?:[A-Z][\w’'.&-]*|of|de|van|von|al|bin))*")
+_NOT_NAMES = frozenset(
+    "the a an in on at but and or as after before when while this that these those it its he "
+    "she they we his her their our i according however also meanwhile still some many most "
+    "mr mrs ms dr president ceo".split()
+)
+
+
+def _names(text: str, q: Question) -> list[str]:
+    """Capitalised name-like spans not already named by the question."""
+    out = []
+    for m in _CAPSEQ.finditer(text):
+        words = re.sub(r"[’']s$", "", m.group(0).rstrip(".’'")).split()
+        while words and words[0].lower() in _NOT_NAMES:
+            words = words[1:]
+        if m.start() == 0 and len(words) > 1 and words[0].endswith(("ing", "ly")):
+            words = words[1:]  # "Using Caroline Ellison …": a capitalised verb, not a name
+        if not words:
+            continue
+        name = " ".join(words)
+        if _NOT_PLACES.match(name) or set(stems(name)) <= set(q.keywords) | set(q.entities):
+            continue
+        out.append(name)
+    return out
+
+
+def _name_lead(q: Question, chosen: list[Sentence]) -> str | None:
+    """For who/which questions: the name the chosen quotes agree on, if one stands out."""
+    counts: dict[str, float] = {}
+    for rank, s in enumerate(chosen):
+        for name in dict.fromkeys(_names(s.text, q)):
+            counts[name] = counts.get(name, 0.0) + (1.5 if rank == 0 else 1.0)
+    if not counts:
+        return None
+    # A longer name that contains a shorter one ("Sam Bankman-Fried" ⊃ "Bankman-Fried") wins.
+    for name in list(counts):
+        for other in counts:
+            if other != name and name in other:
+                counts[other] += counts[name]
+    best = max(counts, key=lambda n: (counts[n], len(n)))
+    return best if counts[best] >= 1.5 else None
+
+
 def _lead(q: Question, s: Sentence) -> str | None:
     """The short answer itself when the question's type makes it extractable."""
     text = s.text
@@ -466,7 +546,7 @@ def _answer_text(
         )
         parts.append(f"The sources disagree on the {c.topic}: {claims}.")
     best = chosen[0]
-    lead = _lead(q, best)
+    lead = _name_lead(q, chosen) if q.qtype is QType.NAME else _lead(q, best)
     outlet = str(best.chunk.meta.get("source") or "") or None
     published = str(best.chunk.meta.get("published") or "")[:10] or None
     attribution = ", ".join(x for x in (outlet, f"as of {published}" if published else None) if x)

@@ -176,6 +176,9 @@ class OnnxEmbedder:
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3  # errors only: keep the library quiet
+        # Spinning worker threads burn the other core while the bot answers another chat or
+        # Chroma works; measured slower under contention, so let them sleep.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return opts
 
     def _open_session(self) -> ort.InferenceSession:
