@@ -3,8 +3,9 @@
 The corpora are **recombined dev-corpus sentences**: a pool of 3,000 distinct sentence-like
 texts (head of one dev sentence + tail of another, ``common.spliced_pool``) is embedded once
 with the real model; synthetic articles of 10 paragraphs × 2 pool sentences (10 chunks each) are
-then written straight through ``ChunkStore.upsert`` / ``upsert_sentences`` with the pool's
-vectors (a chunk's vector is the normalised mean of its sentences', as ingest computes it),
+then written straight through ``ChunkStore.upsert`` with the pool's vectors (a chunk's
+vector is the normalised mean of its sentences', its sentence vectors in its ``svec``
+metadata, as ingest writes them),
 followed by ``rebuild_bm25``. Honest shortcut: embedding 200k+ sentences would take ~25 min on
 2 cores, and the embedder is not what is measured here (``bench/ingest.py`` measures it); the
 store, BM25 and answer path see exactly the data ingest would write. Each size extends a copy
@@ -35,7 +36,7 @@ SIZES = (1_000, 10_000, 100_000)  # chunks
 PARAGRAPHS = 10  # chunks per article
 PER_PARAGRAPH = 2  # sentences per chunk
 N_QUESTIONS = 60
-BUILD_VERSION = "2"
+BUILD_VERSION = "3"  # 3: sentence vectors in chunk metadata, no second collection
 TARGET_GROWTH = 3.0
 TARGET_RSS_MB = 600.0
 ROOT = common.OUT / "scale"
@@ -55,8 +56,7 @@ def build_step(chunks: int, start_article: int) -> None:
     from index.chunking import chunk_id_for
     from index.config import IndexConfig
     from index.documents import article_id_for
-    from index.ingest import sentence_id
-    from index.store import ChunkStore
+    from index.store import SVEC_KEY, ChunkStore, encode_sentence_vectors
     from index.types import Article, Chunk
 
     emb = common.embedder()
@@ -65,12 +65,10 @@ def build_step(chunks: int, start_article: int) -> None:
     store = ChunkStore(IndexConfig(data_dir=_dir(chunks) / "data"))
     n_articles = chunks // PARAGRAPHS
     t0 = time.perf_counter()
-    batch: dict[str, list[Any]] = {k: [] for k in ("ids", "vecs", "docs", "metas", "sids",
-                                                   "svecs", "smetas")}
+    batch: dict[str, list[Any]] = {k: [] for k in ("ids", "vecs", "docs", "metas")}
 
     def flush() -> None:
         if batch["ids"]:
-            store.upsert_sentences(batch["sids"], np.asarray(batch["svecs"]), batch["smetas"])
             store.upsert(batch["ids"], np.asarray(batch["vecs"]), batch["docs"], batch["metas"])
         for v in batch.values():
             v.clear()
@@ -105,11 +103,9 @@ def build_step(chunks: int, start_article: int) -> None:
             batch["ids"].append(cid)
             batch["vecs"].append(mean / max(float(np.linalg.norm(mean)), 1e-12))
             batch["docs"].append(body)
-            batch["metas"].append(chunk.metadata(article))
-            for j, v in enumerate(svecs):
-                batch["sids"].append(sentence_id(cid, j))
-                batch["svecs"].append(v)
-                batch["smetas"].append({"chunk_id": cid, "article_id": aid, "i": j})
+            batch["metas"].append(
+                chunk.metadata(article) | {SVEC_KEY: encode_sentence_vectors(np.stack(svecs))}
+            )
         if len(batch["ids"]) >= 2000:
             flush()
     flush()
@@ -206,8 +202,9 @@ def markdown(r: dict[str, Any]) -> str:
         "## Scale: latency and memory vs index size\n\n"
         "`python bench/scale.py` — synthetic corpora of **recombined dev-corpus sentences** "
         "(3,000 distinct spliced sentences, each embedded for real once; articles of 10 "
-        "paragraphs × 2 sentences = 10 chunks), written straight through `ChunkStore.upsert` / "
-        "`upsert_sentences` + `rebuild_bm25` with the pool's vectors instead of re-embedding "
+        "paragraphs × 2 sentences = 10 chunks), written straight through `ChunkStore.upsert` "
+        "(sentence vectors in each chunk's `svec` metadata) + `rebuild_bm25` with the pool's "
+        "vectors instead of re-embedding "
         "200k+ sentences (the embedder is measured in the ingest section). Each size is "
         "measured in a fresh process: warm `Engine.answer()` over {q} dev questions; RSS from "
         "/proc/self/status after them.\n\n{table}\n\n"

@@ -19,7 +19,7 @@ import numpy as np
 from index.conflicts import Quantity, agree, quantities, topic_name
 from index.question import STOPWORDS, QType, Question, parse, stems
 from index.retrieve import Candidate, Filters, recency_key, retrieve
-from index.store import ChunkStore, StoredChunk
+from index.store import ChunkStore, StoredChunk, decode_sentence_vectors
 from index.text import normalize
 from index.types import Answer, ArticleInfo, Citation, Claim, Conflict, Turn
 
@@ -133,7 +133,12 @@ class Answerer:
     def _sentences(
         self, q: Question, qvec: np.ndarray, cands: list[Candidate], outlets: Sequence[str] = ()
     ) -> list[Sentence]:
-        vecs = self.store.sentence_vectors([c.chunk.chunk_id for c in cands])
+        # Sentence vectors travel in the chunk's metadata: no extra round trip to Chroma.
+        vecs = {
+            c.chunk.chunk_id: m
+            for c in cands
+            if (m := decode_sentence_vectors(c.chunk.meta)) is not None
+        }
         idf = self.store.bm25().idf(q.keywords)
         for term in idf:  # the counted noun and the named entities carry the question
             if term == q.target:

@@ -2,11 +2,12 @@
 
 Chunk ids are content hashes (of the text and the article's version), so an unchanged
 article is recognised without embedding anything: its freshly computed id set equals the
-stored one. Writes go in an order that a kill -9 at any point can only leave *extra* rows,
-which the next run removes, re-embedding nothing that was already written: sentence vectors
-before their chunk, a changed article's new chunks before its old ones are deleted, the BM25
-index last (it is derived and rebuilt when its fingerprint is stale). The ingest lock keeps
-a second ingest out of the data dir.
+stored one (and every chunk carries its sentence vectors). A chunk and its sentence vectors
+are one row, so one write. Writes go in an order that a kill -9 at any point can only leave
+*extra* rows, which the next run removes, re-embedding nothing that was already written: a
+changed article's new chunks before its old ones are deleted, the BM25 index last (it is
+derived and rebuilt when its fingerprint is stale). The ingest lock keeps a second ingest
+out of the data dir.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from index.chunking import chunk_article
 from index.documents import MAX_BYTES, Skipped, iter_inputs, load_input
 from index.store import (
     LOCK_NAME,
+    SVEC_KEY,
     ChunkStore,
-    StoredChunk,
+    encode_sentence_vectors,
     make_private_dir,
-    sentence_id,
     spans_of_meta,
 )
 from index.types import Article, Chunk, IngestReport
@@ -145,24 +146,28 @@ def ingest(
         _flush(store, embedder, pending, report, notify)
         if prune:
             _prune(store, report)
-        # BM25 refresh, then leftovers of a crash or of replaced chunks.
-        _embed_sentences(store, embedder, store.repair_sentences())
+        store.refresh_bm25()
     return report
 
 
 def _classify(store: ChunkStore, batch: list[_Loaded], report: IngestReport) -> list[_Pending]:
-    """Compare a batch of articles with what is stored (one query), report the unchanged."""
+    """Compare a batch of articles with what is stored (one query), report the unchanged.
+
+    A stored chunk without its sentence vectors (an index of the old layout) is written
+    again, so such an index upgrades itself on the next ingest.
+    """
     if not batch:
         return []
-    stored = store.stored_chunks([b.article.article_id for b in batch])
+    stored = store.stored_chunk_state([b.article.article_id for b in batch])
     out: list[_Pending] = []
     for b in batch:
-        existing = stored.get(b.article.article_id, set())
+        state = stored.get(b.article.article_id, {})
+        existing = set(state)
         new_ids = {c.chunk_id for c in b.chunks}
-        if existing == new_ids:
+        if existing == new_ids and all(state.values()):
             report.unchanged.append(b.label)
             continue
-        to_write = [c for c in b.chunks if c.chunk_id not in existing]
+        to_write = [c for c in b.chunks if not state.get(c.chunk_id, False)]
         status = "updated" if existing else "added"
         out.append(_Pending(b.article, to_write, existing - new_ids, status, b.label))
     return out
@@ -177,15 +182,18 @@ def _reuse_key(
     return article_id, text, tuple((s - start, e - start) for s, e in spans)
 
 
-def _reusable(store: ChunkStore, stale_ids: list[str]) -> dict[ReuseKey, np.ndarray]:
-    """Sentence vectors of an edited article's old chunks, by text and sentence split."""
-    out: dict[ReuseKey, np.ndarray] = {}
-    for chunk, _, sentences in store.stored_vectors(stale_ids):
+def _reusable(
+    store: ChunkStore, stale_ids: list[str]
+) -> dict[ReuseKey, tuple[np.ndarray, np.ndarray]]:
+    """``(chunk vector, sentence vectors)`` of an edited article's old chunks, by text and
+    sentence split (the chunk vector as stored: it was computed before float16 rounding)."""
+    out: dict[ReuseKey, tuple[np.ndarray, np.ndarray]] = {}
+    for chunk, vec, sentences in store.stored_vectors(stale_ids):
         spans = spans_of_meta(chunk.meta)
         if spans and len(sentences) == len(spans):
             start = int(chunk.meta.get("start", 0))
             key = _reuse_key(str(chunk.meta.get("article_id", "")), chunk.text, start, spans)
-            out[key] = sentences
+            out[key] = (vec, sentences)
     return out
 
 
@@ -201,26 +209,18 @@ def _flush(
     Sentences are embedded one by one (the composer scores sentences, and a query must not
     pay for embedding them); a chunk's vector is the normalised mean of its own. An edited
     article's chunks get new ids (they hash its version), but those whose text did not
-    change take their sentence vectors from the old chunks instead of the embedder, and so
-    do chunks whose sentences a killed run already wrote.
+    change take their sentence vectors from the old chunks instead of the embedder.
     """
     if not pending:
         return
     pairs = [(p.article, c) for p in pending for c in p.chunks]
     if pairs:
         reuse = _reusable(store, [cid for p in pending for cid in p.stale_ids])
-        per_chunk: list[np.ndarray | None] = [
+        reused = [
             reuse.get(_reuse_key(a.article_id, c.text, c.start, c.sentence_spans))
             for a, c in pairs
         ]
-        # Sentence vectors already stored under the new ids: a run killed between its two
-        # writes left them; resuming does not embed them again.
-        todo = [c.chunk_id for (_, c), m in zip(pairs, per_chunk, strict=True) if m is None]
-        written = store.sentence_vectors(todo)
-        for j, (_, c) in enumerate(pairs):
-            got = written.get(c.chunk_id)
-            if per_chunk[j] is None and got is not None and len(got) == len(c.sentence_spans):
-                per_chunk[j] = got
+        per_chunk: list[np.ndarray | None] = [r[1] if r else None for r in reused]
         fresh = [j for j, m in enumerate(per_chunk) if m is None]
         texts = [pairs[j][0].text[s:e] for j in fresh for s, e in pairs[j][1].sentence_spans]
         vectors = embedder.embed(texts) if texts else None
@@ -231,48 +231,29 @@ def _flush(
             row += n
         matrices = [m for m in per_chunk if m is not None]
         assert len(matrices) == len(pairs)  # every chunk has at least one sentence
-        numbered = [(c, i) for _, c in pairs for i in range(len(c.sentence_spans))]
-        store.upsert_sentences(
-            ids=[sentence_id(c.chunk_id, i) for c, i in numbered],
-            embeddings=np.concatenate(matrices).astype(np.float32, copy=False),
-            metadatas=[
-                {"chunk_id": c.chunk_id, "article_id": c.article_id, "i": i} for c, i in numbered
-            ],
+        chunk_vecs = np.stack(
+            [np.asarray(m, dtype=np.float32).mean(axis=0) for m in matrices]
         )
-        chunk_vecs = np.stack([m.mean(axis=0) for m in matrices]).astype(np.float32)
         chunk_vecs /= np.maximum(np.linalg.norm(chunk_vecs, axis=1, keepdims=True), 1e-12)
+        for j, r in enumerate(reused):
+            if r is not None:
+                chunk_vecs[j] = r[0]
         store.upsert(
             ids=[c.chunk_id for _, c in pairs],
             embeddings=chunk_vecs,
             documents=[c.text for _, c in pairs],
-            metadatas=[c.metadata(a) for a, c in pairs],
+            metadatas=[
+                c.metadata(a) | {SVEC_KEY: encode_sentence_vectors(m)}
+                for (a, c), m in zip(pairs, matrices, strict=True)
+            ],
         )
         report.chunks_embedded += len(fresh)
         notify("embedded", len(fresh))
     stale = [cid for p in pending for cid in p.stale_ids]
     if stale:
-        store.delete(stale)  # chunks first: a chunk never outlives its sentences
+        store.delete(stale)
     for p in pending:
         (report.updated if p.status == "updated" else report.added).append(p.label)
-
-
-def _embed_sentences(store: ChunkStore, embedder: Embedder, chunks: list[StoredChunk]) -> None:
-    """Give stored chunks that lack sentence vectors their vectors again (from their text)."""
-    rows: list[tuple[StoredChunk, int, str]] = []
-    for chunk in chunks:
-        base = int(chunk.meta.get("start", 0))
-        for i, (s, e) in enumerate(spans_of_meta(chunk.meta)):
-            rows.append((chunk, i, chunk.text[s - base : e - base]))
-    if not rows:
-        return
-    store.upsert_sentences(
-        ids=[sentence_id(c.chunk_id, i) for c, i, _ in rows],
-        embeddings=embedder.embed([t for _, _, t in rows]),
-        metadatas=[
-            {"chunk_id": c.chunk_id, "article_id": str(c.meta.get("article_id", "")), "i": i}
-            for c, i, _ in rows
-        ],
-    )
 
 
 def _prune(store: ChunkStore, report: IngestReport) -> None:

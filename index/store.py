@@ -1,9 +1,12 @@
 """Chunk storage: Chroma for vectors (persistent or client/server) and a BM25 index beside it.
 
-Chroma is the source of truth: a collection of chunks (text, flat metadata, the normalised
-mean of their sentence vectors) and ``<name>_sentences`` (one vector per sentence). The BM25
-index is derived: it lives in ``<data_dir>/bm25/<fingerprint>/``, named after a hash of the
-chunk-id set it was built from (ids hash the article's version, so any edit moves the set).
+Chroma is the source of truth: one collection of chunks (text, flat metadata, the normalised
+mean of their sentence vectors). A chunk's sentence vectors ride in its own metadata
+(``svec``: float16, base64), since they are only ever fetched by chunk id, never searched: no
+second HNSW index to hold in memory, and a chunk and its sentence vectors are one atomic
+write. The BM25 index is derived: it lives in ``<data_dir>/bm25/<fingerprint>/``, named
+after a hash of the chunk-id set it was built from (ids hash the article's version, so any
+edit moves the set).
 A reader that finds no index for the collection's current fingerprint (after a crash,
 another process's ingest, or a shared Chroma server changing) rebuilds it from the
 collection. In server mode each bot process keeps its own copy beside it; the limit: a
@@ -18,6 +21,7 @@ client is reopened. Writers are serialised by the ingest lock (``ingest.py``).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import errno
 import fcntl
@@ -43,6 +47,7 @@ _ID_PAGE = 10_000
 _RECHECK_S = 30.0  # full fingerprint check at least this often (count-preserving changes)
 _TMP_MAX_AGE_S = 600.0  # a BM25 temp dir older than this was left by a killed process
 LOCK_NAME = "ingest.lock"
+SVEC_KEY = "svec"  # chunk metadata: its sentence vectors, see ``encode_sentence_vectors``
 
 T = TypeVar("T")
 
@@ -228,32 +233,35 @@ class ChunkStore:
         self.cfg = cfg
         self._client = _open_client(cfg)
         self._broken = False  # server mode: reopen the collections before the next call
-        self._collection, self._sentences = self._open_collections()
+        self._collection = self._open_collection()
+        self._drop_legacy_sentences()
         self._bm25_lock = threading.Lock()
         self._bm25: _Bm25 | None = None
         self._bm25_key: tuple[int, float] = (-1, -1.0)
         self._bm25_checked = 0.0
         self._seen: tuple[int, float] | None = None  # embedded mode: last state we knew of
 
-    def _open_collections(self) -> tuple[Any, Any]:
-        def open_both() -> tuple[Any, Any]:
-            chunks, sentences = (
-                self._client.get_or_create_collection(
-                    name=name,
-                    embedding_function=None,  # never let Chroma download its own model
-                    metadata={"hnsw:space": "cosine"},
-                )
-                for name in (self.cfg.collection, self.cfg.collection + "_sentences")
-            )
-            return chunks, sentences
-
+    def _open_collection(self) -> Any:
         try:
-            return open_both()
+            return self._client.get_or_create_collection(
+                name=self.cfg.collection,
+                embedding_function=None,  # never let Chroma download its own model
+                metadata={"hnsw:space": "cosine"},
+            )
         except Exception as exc:
             if self.cfg.server_mode and _is_connection_error(exc):
                 self._broken = True
                 raise StoreUnavailable(_server_hint(self.cfg, exc)) from exc
             raise
+
+    def _drop_legacy_sentences(self) -> None:
+        """Delete the ``<name>_sentences`` collection of the old layout, if any.
+
+        Its chunks lack ``svec``; the next ingest re-embeds them (``ingest._classify``) and
+        until then answers fall back to the chunk vector.
+        """
+        with contextlib.suppress(Exception):  # absent, or a read-only data dir
+            self._client.delete_collection(self.cfg.collection + "_sentences")
 
     def _guard(self, fn: Callable[[], T]) -> T:
         """Turn connection failures in server mode into one clear ``StoreUnavailable``.
@@ -262,7 +270,7 @@ class ChunkStore:
         once the server is back (``Engine.reset_store`` is not needed, but harmless).
         """
         if self._broken:
-            self._collection, self._sentences = self._open_collections()
+            self._collection = self._open_collection()
             self._broken = False
         try:
             return fn()
@@ -292,7 +300,7 @@ class ChunkStore:
             with contextlib.suppress(Exception):  # keep answering from stale handles
                 _forget_system(self._client)
                 self._client = _open_client(self.cfg)
-                self._collection, self._sentences = self._open_collections()
+                self._collection = self._open_collection()
             n = self.count()
             self._seen = (n, key[1])
         return n
@@ -318,18 +326,6 @@ class ChunkStore:
             )
         self._wrote()
 
-    def upsert_sentences(
-        self, ids: Sequence[str], embeddings: np.ndarray, metadatas: Sequence[dict[str, Any]]
-    ) -> None:
-        for i in range(0, len(ids), _GET_BATCH):
-            sl = slice(i, i + _GET_BATCH)
-            self._guard(
-                lambda sl=sl: self._sentences.upsert(  # type: ignore[misc]
-                    ids=list(ids[sl]), embeddings=embeddings[sl], metadatas=list(metadatas[sl])
-                )
-            )
-        self._wrote()
-
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
         for i in range(0, len(ids), _GET_BATCH):
             sl = slice(i, i + _GET_BATCH)
@@ -341,64 +337,16 @@ class ChunkStore:
         self._wrote()
 
     def delete(self, ids: Iterable[str]) -> None:
-        """Delete chunks, then their sentence vectors (a crash in between leaves orphans only,
-        which ``repair_sentences`` removes)."""
         ids = list(ids)
         for i in range(0, len(ids), _GET_BATCH):
             batch = ids[i : i + _GET_BATCH]
             self._guard(lambda batch=batch: self._collection.delete(ids=batch))  # type: ignore[misc]
-            self._guard(
-                lambda batch=batch: self._sentences.delete(  # type: ignore[misc]
-                    where={"chunk_id": {"$in": batch}}
-                )
-            )
         self._wrote()
-
-    def repair_sentences(self) -> list[StoredChunk]:
-        """Drop sentence vectors whose chunk is gone; return chunks that lack some of theirs.
-
-        Cheap when consistent: the sentence count is compared with the total the BM25
-        manifest recorded. A mismatch (a crash between two writes) costs an id-only scan
-        of the sentences; only chunks missing vectors (never left by our own write order)
-        cost a scan of the chunks' metadata.
-        """
-        bm = self.refresh_bm25()
-        n = self.sentence_count()
-        if n == bm.n_sentences:
-            return []
-        live = set(bm.chunk_ids)
-        parsed = [(sid, *split_sentence_id(sid)) for sid in self._ids_of(self._sentences)]
-        orphans = [sid for sid, cid, _ in parsed if cid not in live]
-        if n - len(orphans) != bm.n_sentences:
-            expected = {
-                c.chunk_id: len(spans_of_meta(c.meta))
-                for c in self.iter_all(include_documents=False)
-            }
-            orphans = [sid for sid, cid, i in parsed if not 0 <= i < expected.get(cid, 0)]
-        for i in range(0, len(orphans), _GET_BATCH):
-            batch = orphans[i : i + _GET_BATCH]
-            self._guard(lambda batch=batch: self._sentences.delete(ids=batch))  # type: ignore[misc]
-        if orphans:
-            self._wrote()
-        if n - len(orphans) == bm.n_sentences:
-            return []
-        have: dict[str, int] = {}
-        for _, cid, i in parsed:
-            if 0 <= i < expected.get(cid, 0):
-                have[cid] = have.get(cid, 0) + 1
-        return self.get([cid for cid, k in expected.items() if have.get(cid, 0) != k])
-
-    def delete_orphan_sentences(self) -> None:
-        """Kept for callers of the first version; ``repair_sentences`` does the work."""
-        self.repair_sentences()
 
     # -- reads ------------------------------------------------------------------------------
 
     def count(self) -> int:
         return int(self._guard(lambda: self._collection.count()))
-
-    def sentence_count(self) -> int:
-        return int(self._guard(lambda: self._sentences.count()))
 
     def article_chunks(self, article_id: str, *, embeddings: bool = False) -> dict[str, Any]:
         include = ["metadatas", "documents"] + (["embeddings"] if embeddings else [])
@@ -410,6 +358,15 @@ class ChunkStore:
 
     def stored_chunks(self, article_ids: Sequence[str]) -> dict[str, set[str]]:
         """``article_id -> chunk ids`` stored for many articles, in one query."""
+        return {
+            aid: set(chunks) for aid, chunks in self.stored_chunk_state(article_ids).items()
+        }
+
+    def stored_chunk_state(self, article_ids: Sequence[str]) -> dict[str, dict[str, bool]]:
+        """``article_id -> {chunk id: has its sentence vectors}``, in one query.
+
+        A chunk without ``svec`` (written by the old two-collection layout) is not complete.
+        """
         if not article_ids:
             return {}
         res = self._guard(
@@ -418,9 +375,11 @@ class ChunkStore:
                 include=["metadatas"],
             )
         )
-        out: dict[str, set[str]] = {}
+        out: dict[str, dict[str, bool]] = {}
         for cid, meta in zip(res["ids"], res["metadatas"], strict=True):
-            out.setdefault(str((meta or {}).get("article_id")), set()).add(cid)
+            meta = meta or {}
+            complete = decode_sentence_vectors(meta) is not None
+            out.setdefault(str(meta.get("article_id")), {})[cid] = complete
         return out
 
     def stored_vectors(
@@ -434,33 +393,33 @@ class ChunkStore:
                 ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"]
             )
         )
-        sentences = self.sentence_vectors(res["ids"])
         empty = np.zeros((0, 0), dtype=np.float32)
-        return [
-            (StoredChunk(cid, doc or "", dict(meta or {})), np.asarray(emb, dtype=np.float32),
-             sentences.get(cid, empty))
-            for cid, doc, meta, emb in zip(
-                res["ids"], res["documents"], res["metadatas"], res["embeddings"], strict=True
-            )
-        ]
+        out = []
+        for cid, doc, meta, emb in zip(
+            res["ids"], res["documents"], res["metadatas"], res["embeddings"], strict=True
+        ):
+            sentences = decode_sentence_vectors(meta or {})
+            chunk = StoredChunk(cid, doc or "", dict(meta or {}))
+            vec = np.asarray(emb, dtype=np.float32)
+            out.append((chunk, vec, empty if sentences is None else sentences))
+        return out
 
     def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
-        """``chunk_id -> (n_sentences, dim)`` vectors, in sentence order."""
+        """``chunk_id -> (n_sentences, dim)`` float32 vectors, in sentence order.
+
+        Chunks without (valid) ``svec`` are left out; callers fall back to the chunk vector.
+        Callers already holding a chunk's metadata can use ``decode_sentence_vectors``.
+        """
         if not chunk_ids:
             return {}
-        res = self._guard(
-            lambda: self._sentences.get(
-                where={"chunk_id": {"$in": list(chunk_ids)}},
-                include=["embeddings", "metadatas"],
-            )
-        )
-        rows: dict[str, list[tuple[int, Any]]] = {}
-        for meta, emb in zip(res["metadatas"], res["embeddings"], strict=True):
-            rows.setdefault(str(meta["chunk_id"]), []).append((int(meta["i"]), emb))
-        return {
-            cid: np.asarray([e for _, e in sorted(r, key=lambda t: t[0])], dtype=np.float32)
-            for cid, r in rows.items()
-        }
+        ids = list(dict.fromkeys(chunk_ids))
+        res = self._guard(lambda: self._collection.get(ids=ids, include=["metadatas"]))
+        out: dict[str, np.ndarray] = {}
+        for cid, meta in zip(res["ids"], res["metadatas"], strict=True):
+            mat = decode_sentence_vectors(meta or {})
+            if mat is not None:
+                out[cid] = mat
+        return out
 
     def get(self, ids: Sequence[str]) -> list[StoredChunk]:
         if not ids:
@@ -560,7 +519,12 @@ class ChunkStore:
         on_disk = self.cfg.bm25_dir / _dir_name(fp)
         bm = bm or _Bm25.load(on_disk, fp)
         if bm is None:
-            chunks = list(self.iter_all())  # the fingerprint of what was read, not of before
+            # the fingerprint of what was read, not of before; sentence vectors are not
+            # needed here and would hold ~2 KB per chunk in memory until the build ends
+            chunks = [
+                StoredChunk(c.chunk_id, c.text, {k: v for k, v in c.meta.items() if k != SVEC_KEY})
+                for c in self.iter_all()
+            ]
             bm = _Bm25.build(chunks, _fingerprint(c.chunk_id for c in chunks))
             with contextlib.suppress(OSError):  # read-only data dir: keep it in memory
                 bm.save(self.cfg.bm25_dir, replace=bm.fingerprint == fp and on_disk.exists())
@@ -588,15 +552,28 @@ class ChunkStore:
             offset += len(res["ids"])
 
 
-def sentence_id(chunk_id: str, i: int) -> str:
-    """Id of a chunk's ``i``-th sentence vector; it names its chunk, so orphans are found
-    from ids alone."""
-    return f"{chunk_id}:{i}"
+def encode_sentence_vectors(vectors: np.ndarray) -> str:
+    """A chunk's ``(n_sentences, dim)`` vectors as one metadata string: float16
+    little-endian, base64. Half precision keeps cosine > 0.999 at half the bytes."""
+    data = np.ascontiguousarray(vectors, dtype="<f2").tobytes()
+    return base64.b64encode(data).decode("ascii")
 
 
-def split_sentence_id(sid: str) -> tuple[str, int]:
-    chunk_id, _, i = sid.rpartition(":")
-    return chunk_id, int(i) if i.isdigit() else -1
+def decode_sentence_vectors(meta: dict[str, Any]) -> np.ndarray | None:
+    """The chunk's sentence vectors (float32, one row per ``sentences`` span) from its
+    metadata, or ``None`` when absent or not matching its spans (an index of the old layout).
+    """
+    raw = meta.get(SVEC_KEY)
+    n = len(spans_of_meta(meta))
+    if not isinstance(raw, str) or not raw or n == 0:
+        return None
+    try:
+        flat = np.frombuffer(base64.b64decode(raw, validate=True), dtype="<f2")
+    except ValueError:  # binascii.Error, or a byte count that is not whole float16s
+        return None
+    if flat.size == 0 or flat.size % n:
+        return None
+    return flat.reshape(n, -1).astype(np.float32)
 
 
 def _fingerprint(chunk_ids: Iterable[str]) -> str:
@@ -640,13 +617,11 @@ class _Bm25:
         chunk_ids: list[str],
         articles: list[ArticleInfo],
         fingerprint: str,
-        n_sentences: int = 0,
     ) -> None:
         self.retriever = retriever
         self.chunk_ids = chunk_ids
         self.articles = articles
         self.fingerprint = fingerprint
-        self.n_sentences = n_sentences
 
     @staticmethod
     def tokenize(texts: list[str]) -> Any:
@@ -667,8 +642,7 @@ class _Bm25:
                 retriever.index(cls.tokenize(corpus), show_progress=False)
             except ValueError:  # bm25s fails on an empty vocabulary (only stopwords)
                 retriever = None
-        n_sentences = sum(len(spans_of_meta(c.meta)) for c in chunks)
-        return cls(retriever, [c.chunk_id for c in chunks], articles, fingerprint, n_sentences)
+        return cls(retriever, [c.chunk_id for c in chunks], articles, fingerprint)
 
     def save(self, root: Path, *, replace: bool = False) -> Path:
         """Write ``root/<fingerprint>/`` via a temp dir and a rename, then drop older indexes.
@@ -693,7 +667,6 @@ class _Bm25:
             manifest = {
                 "fingerprint": self.fingerprint,
                 "chunk_ids": self.chunk_ids,
-                "n_sentences": self.n_sentences,
                 "articles": [a.to_json() for a in self.articles],
             }
             (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
@@ -719,13 +692,7 @@ class _Bm25:
             articles = [ArticleInfo(**a) for a in manifest["articles"]]
         except Exception:  # missing, half-deleted by a concurrent clean-up, or corrupt
             return None
-        return cls(
-            retriever,
-            manifest["chunk_ids"],
-            articles,
-            manifest["fingerprint"],
-            int(manifest.get("n_sentences", 0)),
-        )
+        return cls(retriever, manifest["chunk_ids"], articles, manifest["fingerprint"])
 
     def idf(self, terms: Sequence[str]) -> dict[str, float]:
         """BM25 idf of stemmed terms over the chunks; unseen terms get the maximum."""

@@ -1,8 +1,8 @@
 """Tests for index.store: real Chroma in tmp_path, deterministic vectors (no embedder needed).
 
 The BM25 side is derived from the collection; these tests check it follows the collection
-(fingerprinted directories, rebuilt when stale or damaged) and that the sentence collection
-is kept consistent with the chunks.
+(fingerprinted directories, rebuilt when stale or damaged) and that a chunk's sentence
+vectors live in its own metadata (no second collection).
 """
 
 from __future__ import annotations
@@ -20,8 +20,15 @@ import pytest
 from index.chunking import chunk_article
 from index.config import IndexConfig
 from index.documents import parse_text
-from index.ingest import IngestBusy, ingest_lock, sentence_id
-from index.store import ChunkStore, ingest_running, make_private_dir
+from index.ingest import IngestBusy, ingest_lock
+from index.store import (
+    SVEC_KEY,
+    ChunkStore,
+    decode_sentence_vectors,
+    encode_sentence_vectors,
+    ingest_running,
+    make_private_dir,
+)
 from index.types import Article, Chunk
 
 DIM = 384
@@ -49,20 +56,19 @@ def _vectors(n: int, seed: int) -> np.ndarray:
 
 
 def _write(store: ChunkStore, art: Article, *, sentences: bool = True) -> list[Chunk]:
-    """Store an article the way ingest does: sentence vectors first, then chunks."""
+    """Store an article the way ingest does: each chunk with its sentence vectors."""
     chunks = chunk_article(art, _words)
-    rows = [(c, i) for c in chunks for i in range(len(c.sentence_spans))]
-    if sentences:
-        store.upsert_sentences(
-            [sentence_id(c.chunk_id, i) for c, i in rows],
-            _vectors(len(rows), seed=len(rows)),
-            [{"chunk_id": c.chunk_id, "article_id": c.article_id, "i": i} for c, i in rows],
-        )
+    metas = []
+    for n, c in enumerate(chunks):
+        meta = c.metadata(art)
+        if sentences:
+            meta[SVEC_KEY] = encode_sentence_vectors(_vectors(len(c.sentence_spans), seed=n))
+        metas.append(meta)
     store.upsert(
         [c.chunk_id for c in chunks],
         _vectors(len(chunks), seed=7),
         [c.text for c in chunks],
-        [c.metadata(art) for c in chunks],
+        metas,
     )
     return chunks
 
@@ -101,7 +107,6 @@ def test_bm25_index_follows_the_chunk_set(store: ChunkStore) -> None:
     (only,) = _bm25_dirs(store.cfg.data_dir)
     manifest = json.loads((only / "manifest.json").read_text())
     assert sorted(manifest["chunk_ids"]) == sorted(bm.chunk_ids)
-    assert manifest["n_sentences"] == store.sentence_count()
 
     store.delete([c.chunk_id for c in chunks_a])
     bm2 = store.bm25()
@@ -152,33 +157,44 @@ def test_stored_chunks_answers_for_many_articles_in_one_query(store: ChunkStore)
     assert store.stored_chunks([]) == {}
 
 
-def _sentence_owners(store: ChunkStore) -> set[str]:
-    return {str(m["chunk_id"]) for m in store._sentences.get(include=["metadatas"])["metadatas"]}
+def test_sentence_vectors_round_trip_through_chunk_metadata(store: ChunkStore) -> None:
+    chunks = _write(store, _article(18))
+    got = store.sentence_vectors([c.chunk_id for c in chunks] + ["nope"])
+    assert set(got) == {c.chunk_id for c in chunks}
+    for n, c in enumerate(chunks):
+        want = _vectors(len(c.sentence_spans), seed=n)
+        mat = got[c.chunk_id]
+        assert mat.dtype == np.float32 and mat.shape == (len(c.sentence_spans), DIM)
+        cos = (mat * want).sum(axis=1) / np.linalg.norm(mat, axis=1)
+        assert cos.min() > 0.999
+    (first,) = store.get([chunks[0].chunk_id])
+    np.testing.assert_array_equal(decode_sentence_vectors(first.meta), got[chunks[0].chunk_id])
+    assert store.sentence_vectors([]) == {}
 
 
-def test_deleting_chunks_deletes_their_sentence_vectors(store: ChunkStore) -> None:
-    gone = _write(store, _article(18))
-    kept = _write(store, _article(19))
-    store.delete([c.chunk_id for c in gone])
-    assert _sentence_owners(store) == {c.chunk_id for c in kept}
+def test_chunks_without_sentence_vectors_are_omitted_and_marked_incomplete(
+    store: ChunkStore,
+) -> None:
+    done = _write(store, _article(23))
+    bare = _write(store, _article(24), sentences=False)  # as the old layout left them
+    assert set(store.sentence_vectors([c.chunk_id for c in done + bare])) == {
+        c.chunk_id for c in done
+    }
+    state = store.stored_chunk_state([done[0].article_id, bare[0].article_id])
+    assert state[done[0].article_id] == {c.chunk_id: True for c in done}
+    assert state[bare[0].article_id] == {c.chunk_id: False for c in bare}
+    bad = dict(store.get([done[0].chunk_id])[0].meta)
+    assert decode_sentence_vectors(bad | {SVEC_KEY: "not base64!"}) is None
+    assert decode_sentence_vectors(bad | {"sentences": ""}) is None
 
 
-def test_repair_sentences_drops_orphans_left_by_a_crash(store: ChunkStore) -> None:
-    gone = _write(store, _article(20))
-    kept = _write(store, _article(21))
-    # killed between the two deletes: the chunks are gone, their sentence vectors are not
-    store._collection.delete(ids=[c.chunk_id for c in gone])
-    assert store.repair_sentences() == []
-    assert _sentence_owners(store) == {c.chunk_id for c in kept}
-    assert store.sentence_count() == store.refresh_bm25().n_sentences
-
-
-def test_repair_sentences_reports_chunks_without_their_vectors(store: ChunkStore) -> None:
-    _write(store, _article(23))
-    bare = _write(store, _article(24), sentences=False)  # as if a writer lost them
-    missing = store.repair_sentences()
-    assert {c.chunk_id for c in missing} == {c.chunk_id for c in bare}
-    assert all(c.text and c.meta["sentences"] for c in missing)
+def test_the_old_sentence_collection_is_dropped_on_open(tmp_path: Path) -> None:
+    cfg = IndexConfig(data_dir=tmp_path / "data")
+    store = ChunkStore(cfg)
+    store._client.get_or_create_collection(cfg.collection + "_sentences", embedding_function=None)
+    ChunkStore(cfg)
+    names = {getattr(c, "name", c) for c in store._client.list_collections()}
+    assert names == {cfg.collection}
 
 
 def test_ingest_lock_is_exclusive_and_probing_it_never_blocks_an_ingest(tmp_path: Path) -> None:
