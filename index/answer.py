@@ -254,7 +254,7 @@ class Answerer:
         for s in sents[1:]:
             if len(chosen) >= MAX_QUOTES:
                 break
-            if s.score < 0.8 * best.score or any(_same(s, c) for c in chosen):
+            if s.score < 0.7 * best.score or any(_same(s, c) for c in chosen):
                 continue
             if s.article_id in {c.article_id for c in chosen}:
                 continue  # prefer distinct articles; the same article needs no second vote
