@@ -42,6 +42,8 @@ import numpy as np
 from index.config import IndexConfig
 from index.types import ArticleInfo
 
+SYNC_TTL_S = 0.5
+
 _GET_BATCH = 2000
 _ID_PAGE = 10_000
 _RECHECK_S = 30.0  # full fingerprint check at least this often (count-preserving changes)
@@ -240,6 +242,9 @@ class ChunkStore:
         self._bm25_key: tuple[int, float] = (-1, -1.0)
         self._bm25_checked = 0.0
         self._seen: tuple[int, float] | None = None  # embedded mode: last state we knew of
+        # One answer asks for the chunk count several times (vector search, BM25, idf,
+        # outlets), ~1 ms each at 5k chunks: a check younger than this is reused.
+        self._synced: tuple[float, int] | None = None
 
     def _open_collection(self) -> Any:
         try:
@@ -289,6 +294,14 @@ class ChunkStore:
 
     def _sync(self) -> int:
         """The chunk count; in embedded mode, reopen when another process changed the index."""
+        now = time.monotonic()
+        if self._synced is not None and now - self._synced[0] < SYNC_TTL_S:
+            return self._synced[1]
+        n = self._sync_now()
+        self._synced = (time.monotonic(), n)
+        return n
+
+    def _sync_now(self) -> int:
         n = self.count()
         if self.cfg.server_mode:
             return n
@@ -314,6 +327,7 @@ class ChunkStore:
         documents: Sequence[str],
         metadatas: Sequence[dict[str, Any]],
     ) -> None:
+        self._synced = None  # our own write: the next read re-checks
         for i in range(0, len(ids), _GET_BATCH):
             sl = slice(i, i + _GET_BATCH)
             self._guard(
@@ -327,6 +341,7 @@ class ChunkStore:
         self._wrote()
 
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
+        self._synced = None  # our own write: the next read re-checks
         for i in range(0, len(ids), _GET_BATCH):
             sl = slice(i, i + _GET_BATCH)
             self._guard(
@@ -337,6 +352,7 @@ class ChunkStore:
         self._wrote()
 
     def delete(self, ids: Iterable[str]) -> None:
+        self._synced = None  # our own write: the next read re-checks
         ids = list(ids)
         for i in range(0, len(ids), _GET_BATCH):
             batch = ids[i : i + _GET_BATCH]
