@@ -424,46 +424,73 @@ async def test_errors_apologise_without_secrets(
     assert down._store is None
 
 
+def _spawn_bot(
+    tmp_path: Path, embedder: Any, fake: FakeBotAPI, **env_extra: str
+) -> tuple[subprocess.Popen[str], Path]:
+    """`python -m bot telegram` over a seeded data dir, pointed at the fake Bot API."""
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    data_dir = tmp_path / "data"
+    Engine(IndexConfig(data_dir=data_dir), embedder=embedder).ingest([str(seeds)])
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_BASE_URL": fake.base_url,
+        "NEWSQA_DATA_DIR": str(data_dir),
+        "NEWSQA_SEEDS_DIR": str(seeds),
+        "TELEGRAM_ALLOWED_USERS": "",
+        "TELEGRAM_ADMINS": "",
+        "NEWSQA_TELEGRAM_WEBHOOK_URL": "",
+        **env_extra,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "telegram"], cwd=REPO, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    return proc, data_dir
+
+
+def _stop(proc: subprocess.Popen[str]) -> tuple[str, str]:
+    """Ctrl-C, as a user would; kill only if it hangs."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        return proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.communicate()
+
+
+def _wait(proc: subprocess.Popen[str], done: Callable[[], object], what: str,
+          deadline: float) -> None:
+    while not done():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
 @pytest.mark.slow
 def test_newsqa_telegram_webhook_process(tmp_path: Path, embedder: Any) -> None:
     """Webhook mode: PTB registers the hook, checks the secret, and answers pushed updates."""
     import httpx
 
-    seeds = tmp_path / "seeds"
-    shutil.copytree(SEEDS, seeds)
-    data_dir = tmp_path / "data"
-    Engine(IndexConfig(data_dir=data_dir), embedder=embedder).ingest([str(seeds)])
     port = _closed_port()
     hook = f"http://127.0.0.1:{port}/hook"
     with FakeBotAPI() as fake:
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_BASE_URL": fake.base_url,
-            "NEWSQA_DATA_DIR": str(data_dir),
-            "NEWSQA_SEEDS_DIR": str(seeds),
-            "TELEGRAM_ALLOWED_USERS": "",
-            "TELEGRAM_ADMINS": "",
-            "NEWSQA_TELEGRAM_WEBHOOK_URL": hook,
-            "NEWSQA_TELEGRAM_WEBHOOK_LISTEN": "127.0.0.1",
-            "NEWSQA_TELEGRAM_WEBHOOK_PORT": str(port),
-            "NEWSQA_TELEGRAM_WEBHOOK_SECRET": "s3cret-token",
-        }
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "telegram"], cwd=REPO, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        proc, _ = _spawn_bot(
+            tmp_path, embedder, fake,
+            NEWSQA_TELEGRAM_WEBHOOK_URL=hook,
+            NEWSQA_TELEGRAM_WEBHOOK_LISTEN="127.0.0.1",
+            NEWSQA_TELEGRAM_WEBHOOK_PORT=str(port),
+            NEWSQA_TELEGRAM_WEBHOOK_SECRET="s3cret-token",
         )
         try:
             deadline = time.monotonic() + 60
-            while not fake.calls_to("setWebhook"):
-                assert proc.poll() is None, proc.communicate()
-                assert time.monotonic() < deadline, "bot never registered its webhook"
-                time.sleep(0.05)
+            _wait(proc, lambda: fake.calls_to("setWebhook"),
+                  "bot never registered its webhook", deadline)
             [registered] = fake.calls_to("setWebhook")
             assert registered.params["url"] == hook
             assert registered.params["secret_token"] == "s3cret-token"
-            msg = fake.message(301, Q)
-            update = {"update_id": 1, "message": msg}
+            update = {"update_id": 1, "message": fake.message(301, Q)}
             while True:  # the listener may come up just after setWebhook
                 try:
                     wrong = httpx.post(hook, json=update, timeout=5,
@@ -476,19 +503,11 @@ def test_newsqa_telegram_webhook_process(tmp_path: Path, embedder: Any) -> None:
             ok = httpx.post(hook, json=update, timeout=5,
                             headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"})
             assert ok.status_code == 200
-            while not fake.sent(301):
-                assert proc.poll() is None, proc.communicate()
-                assert time.monotonic() < deadline, "bot never answered"
-                time.sleep(0.05)
+            _wait(proc, lambda: fake.sent(301), "bot never answered", deadline)
             [reply] = fake.sent(301)
             assert "390" in reply["text"]
         finally:
-            proc.send_signal(signal.SIGINT)
-            try:
-                out, err = proc.communicate(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                out, err = proc.communicate()
+            out, err = _stop(proc)
     assert proc.returncode == 0, err[-3000:]
     assert TOKEN not in out and TOKEN not in err
     assert "Traceback" not in err
@@ -500,47 +519,18 @@ def test_newsqa_telegram_webhook_process(tmp_path: Path, embedder: Any) -> None:
 
 @pytest.mark.slow
 def test_newsqa_telegram_process(tmp_path: Path, embedder: Any) -> None:
-    seeds = tmp_path / "seeds"
-    shutil.copytree(SEEDS, seeds)
-    data_dir = tmp_path / "data"
-    Engine(IndexConfig(data_dir=data_dir), embedder=embedder).ingest([str(seeds)])
     with FakeBotAPI() as fake:
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_BASE_URL": fake.base_url,
-            "NEWSQA_DATA_DIR": str(data_dir),
-            "NEWSQA_SEEDS_DIR": str(seeds),
-            "NEWSQA_LOG_LEVEL": "DEBUG",
-            "TELEGRAM_ALLOWED_USERS": "",
-            "TELEGRAM_ADMINS": "",
-            "NEWSQA_TELEGRAM_WEBHOOK_URL": "",
-        }
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "telegram"], cwd=REPO, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
+        proc, data_dir = _spawn_bot(tmp_path, embedder, fake, NEWSQA_LOG_LEVEL="DEBUG")
         try:
             deadline = time.monotonic() + 60
-            while not fake.calls_to("getUpdates"):
-                assert proc.poll() is None, proc.communicate()
-                assert time.monotonic() < deadline, "bot never polled"
-                time.sleep(0.05)
+            _wait(proc, lambda: fake.calls_to("getUpdates"), "bot never polled", deadline)
             question = fake.message(201, Q)
-            while not fake.sent(201):
-                assert proc.poll() is None, proc.communicate()
-                assert time.monotonic() < deadline, "bot never answered"
-                time.sleep(0.05)
+            _wait(proc, lambda: fake.sent(201), "bot never answered", deadline)
             [reply] = fake.sent(201)
             assert "390" in reply["text"]
             assert reply["reply_parameters"]["message_id"] == question["message_id"]
         finally:
-            proc.send_signal(signal.SIGINT)
-            try:
-                out, err = proc.communicate(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                out, err = proc.communicate()
+            out, err = _stop(proc)
         assert all(c.token == TOKEN for c in fake.calls)  # the token did reach the API…
     assert proc.returncode == 0, err[-3000:]
     assert TOKEN not in out and TOKEN not in err  # …and nowhere else
