@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fakes import write_bad_files  # tests/ is on sys.path
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -116,16 +117,9 @@ def test_a_running_ingest_makes_a_second_one_fail_with_one_line(
 
 def bad_inputs(tmp_path: Path) -> list[str]:
     """Random bytes, an empty file, latin-1, 11 MB, a missing path, a closed localhost port."""
-    bad = tmp_path / "bad"
-    bad.mkdir()
-    (bad / "noise.txt").write_bytes(os.urandom(4096))
-    (bad / "empty.txt").write_bytes(b"")
-    latin1 = "Caf\xe9 prices\n\nPrices in Z\xfcrich rose."
-    (bad / "latin1.txt").write_bytes(latin1.encode("latin-1"))
-    with (bad / "huge.txt").open("wb") as fh:  # sparse: 11 MB on paper, nothing on disk
-        fh.truncate(11 * 1024 * 1024)
+    files = write_bad_files(tmp_path / "bad", big_bytes=11 * 1024 * 1024)
     url = f"http://127.0.0.1:{closed_port()}/news/1"
-    return [*(str(p) for p in sorted(bad.iterdir())), "missing.txt", url]
+    return [*(str(p) for p in sorted(files.values())), "missing.txt", url]
 
 
 def test_nothing_ingestable_exits_non_zero_with_the_reasons(
@@ -153,7 +147,7 @@ def test_bad_inputs_get_a_reason_each_and_the_rest_still_ingests(
     assert "Traceback" not in out
     skipped = [line for line in out.splitlines() if line.startswith("skipped ")]
     assert len(skipped) == 6, out
-    for needle in ("noise.txt", "empty.txt", "latin1.txt", "huge.txt", "missing.txt", url):
+    for needle in ("noise.txt", "empty.txt", "latin1.txt", "big.txt", "missing.txt", url):
         (line,) = [s for s in skipped if needle in s]
         assert ": " in line and len(line) < 300
     assert "added 2, updated 0, unchanged 0, removed 0, skipped 6" in out

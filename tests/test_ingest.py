@@ -6,13 +6,13 @@ pruning, bad inputs skipped with a reason, and the stored chunks exact slices of
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
+from fakes import write_bad_files  # tests/ is on sys.path
 
 from index.documents import load_input
 from index.engine import Engine
@@ -227,14 +227,7 @@ def test_bad_inputs_are_skipped_with_one_line_reasons(
     make_engine: Callable[..., Engine], seeds: Path, tmp_path: Path
 ) -> None:
     bad = tmp_path / "bad"
-    bad.mkdir()
-    (bad / "noise.txt").write_bytes(os.urandom(4096))
-    (bad / "empty.txt").write_bytes(b"")
-    latin1 = "Caf\xe9 prices\n\nPrices in Z\xfcrich rose."
-    (bad / "latin1.txt").write_bytes(latin1.encode("latin-1"))
-    big = bad / "big.txt"
-    with big.open("wb") as fh:
-        fh.truncate(6000)
+    big = write_bad_files(bad, big_bytes=6000)["big.txt"]
     inputs = [str(bad), str(tmp_path / "missing.txt"), "http://127.0.0.1:9/news", str(seeds)]
     report = make_engine().ingest(inputs, max_bytes=5000)
     assert len(report.added) == 2
