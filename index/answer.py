@@ -94,8 +94,9 @@ class Answerer:
         cands = retrieve(
             self.store, qvec, q.resolved, k, filters=filters, boost_articles=q.boost_articles
         )
-        outlets = self._named_outlets(q.text)
-        missing = [o for o in outlets_named(q.text) if not self._named_outlets(o)]
+        indexed = sorted({a.source for a in self.store.articles() if a.source})
+        outlets = _named_outlets(q.text, indexed)
+        missing = [o for o in outlets_named(q.text) if not _named_outlets(o, indexed)]
         cands = self._cover_named(q, qvec, cands, outlets, filters)
         t1 = time.perf_counter()
         sents = self._sentences(q, qvec, cands, outlets) if cands else []
@@ -195,16 +196,6 @@ class Answerer:
         return sorted(out, key=lambda x: -x.score)
 
     # -- composing ----------------------------------------------------------------------------
-
-    def _named_outlets(self, text: str) -> list[str]:
-        """Outlets of indexed articles that the question names ("as reported by TechCrunch")."""
-        low = f" {text.casefold()} "
-        found = []
-        for outlet in sorted({a.source for a in self.store.articles() if a.source}):
-            variants = _outlet_variants(outlet)
-            if any(re.search(rf"(?<!\w){re.escape(v)}(?!\w)", low) for v in variants):
-                found.append(outlet)
-        return found
 
     def _cover_named(
         self,
@@ -325,6 +316,15 @@ KNOWN_OUTLETS = (
 _KNOWN_OUTLET_RE = re.compile(
     r"(?<![\w'’])(" + "|".join(re.escape(o) for o in KNOWN_OUTLETS) + r")(?![\w'’])"
 )
+
+
+def _named_outlets(text: str, indexed: Sequence[str]) -> list[str]:
+    """Indexed outlets that ``text`` names ("as reported by TechCrunch")."""
+    low = f" {text.casefold()} "
+    return [
+        outlet for outlet in indexed
+        if any(re.search(rf"(?<!\w){re.escape(v)}(?!\w)", low) for v in _outlet_variants(outlet))
+    ]
 
 
 def outlets_named(text: str) -> list[str]:
