@@ -176,8 +176,8 @@ class CachedEmbedder:
 
 def dev_sentences(count_tokens: Callable[[str], int]) -> list[str]:
     """Every sentence newsqa would embed for the dev corpus, in ingest order."""
-    from index.chunking import chunk_article
-    from index.documents import Skipped, load_input
+    from index.ingest.chunk import chunk_article
+    from index.ingest.read import Skipped, load_input
 
     out: list[str] = []
     for path in sorted(CORPUS.glob("*.txt")):

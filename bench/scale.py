@@ -53,9 +53,9 @@ def _built(chunks: int) -> bool:
 
 def build_step(chunks: int, start_article: int) -> None:
     """(In a child process.) Add articles ``start_article..chunks/5`` to ``_dir(chunks)``."""
-    from index.chunking import chunk_id_for
     from index.config import IndexConfig
-    from index.documents import article_id_for
+    from index.ingest.chunk import chunk_id_for
+    from index.ingest.parse import article_id_for
     from index.store import SVEC_KEY, ChunkStore, encode_sentence_vectors
     from index.types import Article, Chunk
 

@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bot.settings import Settings, load_settings
 from index.engine import Engine
-from index.ingest import IngestBusy
+from index.ingest.pipeline import IngestBusy
 from index.retrieve import Filters
 from index.store import StoreUnavailable
 from index.types import IngestReport

@@ -178,7 +178,7 @@ class Repl:
             self._error("Usage: /ingest PATH|URL (a .txt/.md/.html file, a folder or a web page).")
             return
         from bot.cli import run_ingest  # the CLI owns the progress bar and summary
-        from index.ingest import IngestBusy  # lazily: pulls numpy and httpx
+        from index.ingest.pipeline import IngestBusy  # lazily: pulls numpy and httpx
 
         try:
             run_ingest(self.engine, _ingest_inputs(arg), console=self.err)

@@ -69,9 +69,9 @@ from bot.telegram_render import (
     render_sources,
     strip_html,
 )
-from index.documents import SUPPORTED_SUFFIXES
 from index.engine import Engine, turn_of
-from index.ingest import IngestBusy
+from index.ingest.pipeline import IngestBusy
+from index.ingest.read import SUPPORTED_SUFFIXES
 from index.store import StoreUnavailable, make_private_dir
 from index.types import Answer, Turn
 

@@ -70,8 +70,8 @@ class Engine:
         progress: Callable[[str, int], None] | None = None,
         max_bytes: int | None = None,
     ) -> IngestReport:
-        from index.documents import MAX_BYTES
-        from index.ingest import ingest as run_ingest
+        from index.ingest.pipeline import ingest as run_ingest
+        from index.ingest.read import MAX_BYTES
 
         return run_ingest(
             self.store,

@@ -1,4 +1,4 @@
-"""Tests for index.chunking: sentence-aligned chunks with exact offsets, sized for MiniLM."""
+"""Tests for index.ingest.chunk: sentence-aligned chunks with exact offsets, sized for MiniLM."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from index.chunking import article_version, chunk_article, chunk_id_for
-from index.documents import load_input, parse_text
 from index.embedder import OnnxEmbedder
+from index.ingest.chunk import article_version, chunk_article, chunk_id_for
+from index.ingest.parse import parse_text
+from index.ingest.read import load_input
 from index.text import match_key
 from index.types import Article
 

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from index.embedder import OnnxEmbedder
-from index.ingest import ingest_lock
+from index.ingest.pipeline import ingest_lock
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"

@@ -29,11 +29,11 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from index.chunking import chunk_article
 from index.config import IndexConfig
-from index.documents import load_input
 from index.embedder import OnnxEmbedder
 from index.engine import Engine
+from index.ingest.chunk import chunk_article
+from index.ingest.read import load_input
 from index.store import ChunkStore, _Bm25, ingest_running
 from index.types import Article
 

@@ -1,4 +1,4 @@
-"""Tests for index.documents: real files in tmp_path and a real HTTP server on 127.0.0.1."""
+"""Tests for index.ingest.read: real files in tmp_path and a real HTTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -12,15 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from index.documents import (
+from index.ingest.parse import article_id_for, parse_text
+from index.ingest.read import (
     MAX_BYTES,
     SUPPORTED_SUFFIXES,
     Skipped,
-    article_id_for,
     iter_inputs,
     load_input,
     load_inputs,
-    parse_text,
 )
 from index.text import match_key
 from index.types import Article

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from fakes import write_bad_files  # tests/ is on sys.path
 
-from index.documents import load_input
 from index.engine import Engine
+from index.ingest.read import load_input
 from index.store import SVEC_KEY, decode_sentence_vectors, spans_of_meta
 from index.text import match_key
 from index.types import Article

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.chunking import chunk_article
 from index.config import IndexConfig
-from index.documents import parse_text
-from index.ingest import IngestBusy, ingest_lock
+from index.ingest.chunk import chunk_article
+from index.ingest.parse import parse_text
+from index.ingest.pipeline import IngestBusy, ingest_lock
 from index.store import (
     SVEC_KEY,
     ChunkStore,

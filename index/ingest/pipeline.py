@@ -24,8 +24,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from index.chunking import chunk_article
-from index.documents import MAX_BYTES, Skipped, iter_inputs, load_input
+from index.ingest.chunk import chunk_article
+from index.ingest.read import MAX_BYTES, Skipped, iter_inputs, load_input
 from index.store import (
     LOCK_NAME,
     SVEC_KEY,
