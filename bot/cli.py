@@ -108,7 +108,10 @@ def ingest(
     """Add or update articles (.txt, .md, .html, URLs) in the index."""
     settings = _settings()
     with friendly_errors():
-        report = run_ingest(make_engine(settings), paths, prune=prune, console=out)
+        engine = make_engine(settings)
+        # An index built by an older pipeline is re-read along the way (once).
+        upgrade = [] if engine.is_empty() else engine.outdated_inputs()
+        report = run_ingest(engine, [*paths, *upgrade], prune=prune, console=out)
     if not report.ingested_any and not report.removed:
         raise typer.Exit(1)
 
@@ -157,6 +160,19 @@ def ensure_seeded(engine: Engine, settings: Settings) -> None:
     if engine.is_empty() and settings.seeds_dir.is_dir():
         err.print(f"Index is empty: building it from {settings.seeds_dir}/ (first run) …")
         run_ingest(engine, [str(settings.seeds_dir)], console=err)
+        return
+    ensure_current(engine)
+
+
+def ensure_current(engine: Engine) -> None:
+    """An index written by an older ingest pipeline is re-read once, with a progress bar."""
+    outdated = engine.outdated_inputs()
+    if outdated:
+        err.print(
+            f"The index was built by an older newsqa: re-reading {len(outdated)} "
+            "article(s) once to upgrade it …"
+        )
+        run_ingest(engine, outdated, console=err)
 
 
 @app.command()

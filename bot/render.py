@@ -230,4 +230,8 @@ def ingest_summary(console: Console, report: IngestReport) -> None:
         line = Text("skipped ", style="yellow")
         line.append(f"{safe(item)}: {safe(reason)}")
         console.print(line)
+    for item, note in report.notes:
+        line = Text("note ", style="cyan")
+        line.append(f"{safe(item)}: {safe(note)}")
+        console.print(line)
     console.print(report.summary(), markup=False, highlight=False)

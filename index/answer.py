@@ -20,7 +20,7 @@ from index.conflicts import Quantity, agree, quantities, topic_name
 from index.question import STOPWORDS, QType, Question, parse, stems
 from index.retrieve import Candidate, Filters, recency_key, retrieve
 from index.store import ChunkStore, StoredChunk, decode_sentence_vectors
-from index.text import normalize
+from index.text import display, normalize
 from index.types import Answer, ArticleInfo, Citation, Claim, Conflict, Turn
 
 # Calibrated on ../shared/eval-dev (see docs/BENCHMARKS.md): below these the evidence is too
@@ -59,6 +59,7 @@ class Sentence:
     score: float = 0.0
     vec: np.ndarray | None = None
     quantities: list[Quantity] = field(default_factory=list)
+    header: tuple[int, int] | None = None
 
     @property
     def article_id(self) -> str:
@@ -154,11 +155,15 @@ class Answerer:
             base = int(chunk.meta.get("start", 0))
             spans = _spans(chunk)
             mat = vecs.get(chunk.chunk_id)
+            headers = _headers(chunk)
+            table_header = str(chunk.meta.get("table_header") or "")
             for i, (s, e) in enumerate(spans):
-                text = chunk.text[s - base : e - base]
+                text = display(chunk.text[s - base : e - base])
                 if not text.strip():
                     continue
-                sent = Sentence(text, s, e, chunk, i)
+                if i in headers and table_header:  # a row is never shown without its header
+                    text = f"{table_header}\n{text}"
+                sent = Sentence(text, s, e, chunk, i, header=headers.get(i))
                 if mat is not None and i < len(mat):
                     sent.vec = mat[i]
                     sent.semantic = float(mat[i] @ qvec)
@@ -358,6 +363,16 @@ def _spans(chunk: StoredChunk) -> list[tuple[int, int]]:
         start = int(chunk.meta.get("start", 0))
         spans = [(start, start + len(chunk.text))]
     return spans
+
+
+def _headers(chunk: StoredChunk) -> dict[int, tuple[int, int]]:
+    """Sentence index → its table header span, from the chunk's ``headers`` metadata."""
+    out: dict[int, tuple[int, int]] = {}
+    for part in str(chunk.meta.get("headers") or "").split(";"):
+        bits = part.split(":")
+        if len(bits) == 3 and all(b.isdigit() for b in bits):
+            out[int(bits[0])] = (int(bits[1]), int(bits[2]))
+    return out
 
 
 def _cue(qtype: QType, text: str, q: Question, qtys: list[Quantity]) -> float:
@@ -588,13 +603,22 @@ def _citation(n: int, s: Sentence) -> Citation:
         path=str(meta.get("path") or "") or None,
         start=s.start,
         end=s.end,
+        header_start=s.header[0] if s.header else 0,
+        header_end=s.header[1] if s.header else 0,
     )
 
 
 def verify(citation: Citation, chunk_text: str, chunk_start: int) -> bool:
-    """A quote is shown only if it is exactly the stored text at its recorded offsets."""
+    """A quote is shown only if it is exactly what the stored text at its recorded offsets
+    displays as (a table row's header line is checked against the original by the caller that
+    holds the whole article, e.g. the eval's file check)."""
     lo, hi = citation.start - chunk_start, citation.end - chunk_start
-    return 0 <= lo < hi <= len(chunk_text) and chunk_text[lo:hi] == citation.quote
+    if not 0 <= lo < hi <= len(chunk_text):
+        return False
+    row = display(chunk_text[lo:hi])
+    if citation.header_end > citation.header_start:
+        return citation.quote.endswith("\n" + row)
+    return citation.quote == row
 
 
 def _closest_articles(cands: list[Candidate]) -> list[ArticleInfo]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from index.config import IndexConfig
@@ -89,6 +90,17 @@ class Engine:
 
     def is_empty(self) -> bool:
         return self.store.count() == 0
+
+    def outdated_inputs(self) -> list[str]:
+        """Files and URLs of articles indexed by an older ingest pipeline that can be read
+        again (files that still exist, and URLs); re-ingesting them upgrades the index."""
+        from index.ingest.chunk import SCHEMA_VERSION
+        from index.ingest.read import is_url
+
+        return [
+            where for where in self.store.outdated_sources(SCHEMA_VERSION)
+            if is_url(where) or Path(where).is_file()
+        ]
 
     def answer(
         self,

@@ -49,6 +49,8 @@ _ID_PAGE = 10_000
 _RECHECK_S = 30.0  # full fingerprint check at least this often (count-preserving changes)
 _TMP_MAX_AGE_S = 600.0  # a BM25 temp dir older than this was left by a killed process
 LOCK_NAME = "ingest.lock"
+ANN_KEY = "ann"  # chunk metadata: per-sentence entities (index.ingest.annotate.encode)
+SCHEMA_KEY = "schema"  # chunk metadata: the ingest schema that wrote it (ingest.chunk)
 SVEC_KEY = "svec"  # chunk metadata: its sentence vectors, see ``encode_sentence_vectors``
 
 T = TypeVar("T")
@@ -398,6 +400,29 @@ class ChunkStore:
             out.setdefault(str(meta.get("article_id")), {})[cid] = complete
         return out
 
+    def outdated_sources(self, schema: int) -> list[str]:
+        """Path (or URL) of every article with chunks written by another ingest schema.
+
+        An id-only read of all chunks and of the current ones (~0.1 s per 20k), then the
+        metadata of the outdated ones only.
+        """
+        current = self._guard(
+            lambda: self._collection.get(where={SCHEMA_KEY: schema}, include=[])
+        )["ids"]
+        stale = sorted(set(self._all_ids()) - set(current))
+        found: dict[str, None] = {}
+        for i in range(0, len(stale), 1000):
+            batch = stale[i : i + 1000]
+            res = self._guard(
+                lambda b=batch: self._collection.get(ids=b, include=["metadatas"])  # type: ignore[misc]
+            )
+            for meta in res["metadatas"]:
+                meta = meta or {}
+                where = str(meta.get("path") or meta.get("url") or "")
+                if where:
+                    found[where] = None
+        return list(found)
+
     def stored_vectors(
         self, chunk_ids: Sequence[str]
     ) -> list[tuple[StoredChunk, np.ndarray, np.ndarray]]:
@@ -650,8 +675,10 @@ class _Bm25:
         articles = _aggregate_articles(chunks)
         retriever = None
         if chunks:
-            corpus = [
-                f"{c.meta.get('title', '')}\n{c.meta.get('source', '')}\n{c.text}" for c in chunks
+            corpus = [  # the subheading a chunk sits under is search context for it
+                f"{c.meta.get('title', '')}\n{c.meta.get('source', '')}\n"
+                f"{c.meta.get('heading', '')}\n{c.text}"
+                for c in chunks
             ]
             retriever = bm25s.BM25()
             try:

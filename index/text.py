@@ -59,3 +59,83 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
             if e - trail > s + lead:
                 spans.append((line_start + s + lead, line_start + e - trail))
     return spans
+
+
+# ---------------------------------------------------------------------------------------------
+# Display text: what a reader sees of a stored slice. The stored text stays verbatim; a quote is
+# ``display(text[start:end])``, a pure function of the original, so it is checked against the
+# original file by recomputing it.
+
+_MARKUP = re.compile(
+    r"(?P<entity>&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});)"
+    r"|(?P<image>!\[(?P<alt>[^\]\n]*)\]\([^)\n]*\))"
+    r"|(?P<link>\[(?P<label>[^\]\n]+)\]\((?:[^()\n]|\([^)\n]*\))*\))"
+    r"|(?P<strong>\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|`)"
+    r"|(?P<heading>^[ \t]*#{1,6}[ \t]+)"
+    r"|(?P<bidi>[\u200e\u200f\u202a-\u202e\u2066-\u2069])"
+    r"|(?P<space>\s+)",
+    re.MULTILINE,
+)
+
+
+def display_map(raw: str) -> tuple[str, list[int]]:
+    """``(display, offsets)``: ``raw`` with HTML entities decoded, Markdown inline markup
+    (``**``, ``_``/``*`` emphasis markers, backticks, ``[text](url)``, ``#`` heading marks)
+    and bidi controls removed, and whitespace runs collapsed to one space.
+
+    ``offsets[i]`` is the index in ``raw`` of display character ``i``; ``offsets[len(display)]``
+    is ``len(raw)``, so a display span ``[a, b)`` comes from ``raw[offsets[a]:offsets[b]]``
+    (for ``b`` pointing past a removed token, the raw end is ``offsets[b - 1] + 1`` at least).
+    """
+    import html
+
+    out: list[str] = []
+    offs: list[int] = []
+    pos = 0
+
+    def emit(text: str, at: int, step: int = 1) -> None:
+        for k, ch in enumerate(text):
+            out.append(ch)
+            offs.append(at + k * step)
+
+    for m in _MARKUP.finditer(raw):
+        if m.start() > pos:
+            emit(raw[pos : m.start()], pos)
+        kind = m.lastgroup
+        if kind == "entity":
+            decoded = html.unescape(m.group(0))
+            for ch in decoded:
+                if ch in "\u00a0\u2009\u202f":
+                    ch = " "
+                out.append(ch)
+                offs.append(m.start())
+        elif kind == "image":
+            emit(m.group("alt"), m.start("alt"))
+        elif kind == "link":
+            emit(m.group("label"), m.start("label"))
+        elif kind == "space" and out and out[-1] != " ":
+            out.append(" ")
+            offs.append(m.start())
+        pos = m.end()
+    if pos < len(raw):
+        emit(raw[pos:], pos)
+    # Whitespace collapsing may leave a space next to a removed token: trim the ends.
+    while out and out[-1] == " ":
+        out.pop()
+        offs.pop()
+    lead = 0
+    while lead < len(out) and out[lead] == " ":
+        lead += 1
+    text = "".join(out[lead:])
+    offsets = [*offs[lead:], len(raw)]
+    return text, offsets
+
+
+def display(raw: str) -> str:
+    """What a reader is shown of a stored slice (see ``display_map``)."""
+    if not _NEEDS_DISPLAY.search(raw):
+        return raw.strip()
+    return display_map(raw)[0]
+
+
+_NEEDS_DISPLAY = re.compile(r"[&*_`\[#\u200e\u200f\u202a-\u202e\u2066-\u2069]|\s{2,}|[\n\t\r\f\v]")

@@ -3,7 +3,38 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
+
+
+class BlockKind(StrEnum):
+    """What a block of an article is. Only ``BODY`` sentences and ``TABLE`` rows are quoted;
+    headlines and subheadings are searchable context for what follows them."""
+
+    HEADLINE = "headline"
+    SUBHEADING = "subheading"
+    BYLINE = "byline"
+    DATELINE = "dateline"
+    CAPTION = "caption"
+    LIST = "list"
+    TABLE = "table"
+    BOILERPLATE = "boilerplate"
+    META = "meta"
+    BODY = "body"
+
+
+QUOTABLE = frozenset({BlockKind.BODY, BlockKind.TABLE})
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph-like span ``text[start:end]`` of an article and its kind. A table row carries
+    its table's header row as ``header`` (a span), so it is never quoted without it."""
+
+    kind: BlockKind
+    start: int
+    end: int
+    header: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -11,20 +42,28 @@ class Article:
     """One news article as read from a file or URL.
 
     ``text`` is the original text exactly as decoded (only line endings normalised to ``\\n``), so
-    every quote can be checked against it by offset. ``paragraphs`` lists the ``(start, end)``
-    character spans of the paragraphs kept for indexing: repeated paragraphs and a headline
-    repeated as body are already dropped, metadata lines too.
+    every quote can be checked against it by offset. ``blocks`` are its paragraphs in order,
+    each with a kind; repeated paragraphs and a headline repeated as body are already dropped.
+    ``published`` is ISO ``YYYY-MM-DD`` (or None: undated). ``language`` is an ISO 639-1 code.
+    ``notes`` are one-line remarks for the ingest report (a guessed encoding, a language).
     """
 
     article_id: str
     text: str
     title: str
-    paragraphs: tuple[tuple[int, int], ...]
+    blocks: tuple[Block, ...]
     source: str | None = None
     published: str | None = None
     url: str | None = None
     path: str | None = None
     content_hash: str = ""
+    language: str = "en"
+    notes: tuple[str, ...] = ()
+
+    @property
+    def paragraphs(self) -> tuple[tuple[int, int], ...]:
+        """Spans of the quotable blocks (body paragraphs and table rows), in order."""
+        return tuple((b.start, b.end) for b in self.blocks if b.kind in QUOTABLE)
 
 
 @dataclass(frozen=True)
@@ -39,9 +78,20 @@ class Chunk:
     paragraph: int
     sentence_spans: tuple[tuple[int, int], ...]
     """Absolute ``(start, end)`` offsets of each sentence in ``Article.text``."""
+    headers: tuple[tuple[int, int] | None, ...] = ()
+    """Per sentence: the span of its table's header row (table rows only), else None."""
+    heading: str = ""
+    """The subheading the chunk sits under (search context, never quoted)."""
 
     def metadata(self, article: Article) -> dict[str, Any]:
-        """Flat metadata for Chroma: only str/int/float values, no ``None``."""
+        """Flat metadata for Chroma: only str/int/float values, no ``None``.
+
+        ``sentences`` is ``"s:e;s:e"``; ``headers`` is ``"i:s:e;…"`` for the sentences that are
+        table rows (``i`` = sentence index); ``heading`` the subheading above the chunk.
+        """
+        headers = ";".join(
+            f"{i}:{h[0]}:{h[1]}" for i, h in enumerate(self.headers) if h is not None
+        )
         meta: dict[str, Any] = {
             "article_id": article.article_id,
             "title": article.title,
@@ -54,7 +104,17 @@ class Chunk:
             "end": self.end,
             "paragraph": self.paragraph,
             "sentences": ";".join(f"{s}:{e}" for s, e in self.sentence_spans),
+            "lang": article.language,
         }
+        if headers:
+            meta["headers"] = headers
+        if self.heading:
+            meta["heading"] = self.heading
+        header = next((h for h in self.headers if h is not None), None)
+        if header is not None:  # one table per chunk: its header row, as shown
+            from index.text import display
+
+            meta["table_header"] = display(article.text[header[0] : header[1]])
         return meta
 
 
@@ -76,7 +136,11 @@ class ArticleInfo:
 
 @dataclass(frozen=True)
 class Citation:
-    """A verbatim quote: ``quote == article.text[start:end]`` is checked before it is shown."""
+    """A verbatim quote: ``quote == display(article.text[start:end])`` is checked before it is
+    shown (``index.text.display`` only decodes entities, drops Markdown marks and collapses
+    whitespace). A table row is quoted after its header row: ``quote`` is then
+    ``header + "\\n" + row``, the header being ``display(article.text[header_start:header_end])``.
+    """
 
     n: int
     quote: str
@@ -89,11 +153,13 @@ class Citation:
     path: str | None
     start: int = 0
     end: int = 0
+    header_start: int = 0
+    header_end: int = 0
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        data.pop("start")
-        data.pop("end")
+        for key in ("start", "end", "header_start", "header_end"):
+            data.pop(key)
         return data
 
 
@@ -165,6 +231,8 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     """``(input, reason)`` pairs."""
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    """``(input, note)`` pairs for ingested inputs (a guessed encoding, a language)."""
     chunks_embedded: int = 0
 
     @property

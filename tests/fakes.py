@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def write_bad_files(folder: Path, *, big_bytes: int) -> dict[str, Path]:
-    """The files an ingest must skip with a reason: random bytes, empty, latin-1, too large.
+    """The files an ingest must skip with a reason: random bytes, empty, broken UTF-8, too large.
 
     ``big.txt`` is sparse (``big_bytes`` on paper, nothing on disk), so 11 MB costs nothing.
     """
@@ -15,7 +15,8 @@ def write_bad_files(folder: Path, *, big_bytes: int) -> dict[str, Path]:
     files = {name: folder / name for name in ("noise.txt", "empty.txt", "latin1.txt", "big.txt")}
     files["noise.txt"].write_bytes(os.urandom(4096))
     files["empty.txt"].write_bytes(b"")
-    files["latin1.txt"].write_bytes("Caf\xe9 prices\n\nPrices in Z\xfcrich rose.".encode("latin-1"))
+    # Valid UTF-8 but for one stray byte: not guessed as a legacy encoding (no mojibake).
+    files["latin1.txt"].write_bytes("Café prices\n\nPrices in Zürich rose.".encode() + b"\xff\n")
     with files["big.txt"].open("wb") as fh:
         fh.truncate(big_bytes)
     return files

@@ -9,10 +9,13 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from index.ingest.blocks import Para, classify, meta_date_line
+from index.ingest.dates import parse_date
 from index.ingest.decode import normalise_newlines
+from index.ingest.language import detect_language
 from index.ingest.skipped import Skipped
-from index.text import match_key
-from index.types import Article
+from index.text import display, match_key
+from index.types import QUOTABLE, Article, Block, BlockKind
 
 _TITLE_MAX = 200
 _LATE_TITLE_MAX = 150
@@ -217,30 +220,50 @@ def parse_text(
             credit = _credit_source(match.group(1)) or None
             skip.add(last)
 
-    # Paragraphs: first occurrence of each match key only.
-    kept: list[tuple[int, int]] = []
+    # Paragraphs: first occurrence of each match key only, then each gets a kind.
+    paras: list[Para] = []
     seen: set[str] = set()
+    dated: str | None = None
     body = [(i, line) for i, line in enumerate(lines) if i not in skip]
-    for block in _blocks([line for _, line in body], text):
-        start, end = block[0].start, block[-1].end
+    for group in _blocks([line for _, line in body], text):
+        start, end = group[0].start, group[-1].end
         key = match_key(text[start:end])
         if key in seen:
             continue
         seen.add(key)
-        kept.append((start, end))
-    if not kept and title_lines:  # only a headline: index it rather than lose all content
-        first = lines[min(title_lines)]
-        kept.append((first.start, first.end))
+        paras.append(Para(start, end, text[start:end]))
+        if dated is None and len(paras) <= 8:
+            dated = meta_date_line(text[start:end])
+    blocks = classify(paras)
+    blocks += [Block(BlockKind.HEADLINE, lines[i].start, lines[i].end) for i in set(title_lines)]
+    if meta_idx is not None:
+        blocks.append(Block(BlockKind.META, lines[meta_idx].start, lines[meta_idx].end))
+    if credit is not None:
+        blocks.append(Block(BlockKind.BYLINE, lines[last].start, lines[last].end))
+    blocks.sort(key=lambda b: (b.start, b.end))
+    if not any(b.kind in QUOTABLE for b in blocks):
+        return Skipped(label, "no article text (only headings, captions, links or metadata)")
 
+    notes: list[str] = []
+    sample = " ".join(text[b.start : b.end] for b in blocks if b.kind in QUOTABLE)[:4000]
+    language = detect_language(sample)
+    if language != "en":
+        notes.append(f"language {language}: answers are tuned for English")
+    published_raw = first_of(published_hint, fields.get("published"), fields.get("date"), dated)
+    published = parse_date(published_raw) if published_raw else None
+    if published_raw and published is None:
+        notes.append(f"publication date not understood: {published_raw[:40]!r}")
     identity = path or url or f"text:{hashlib.sha256(text.encode('utf-8')).hexdigest()}"
     return Article(
         article_id=article_id_for(identity),
         text=text,
-        title=title,
-        paragraphs=tuple(kept),
+        title=display(title),
+        blocks=tuple(blocks),
         source=first_of(source_hint, fields.get("source"), credit),
-        published=first_of(published_hint, fields.get("published"), fields.get("date")),
+        published=published,
         url=first_of(url, fields.get("url")),
         path=path,
+        language=language,
+        notes=tuple(notes),
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )

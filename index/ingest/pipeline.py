@@ -19,21 +19,25 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from index.ingest.chunk import chunk_article
+from index.ingest.chunk import SCHEMA_VERSION, chunk_article
 from index.ingest.read import MAX_BYTES, Skipped, iter_inputs, load_input
 from index.store import (
+    ANN_KEY,
     LOCK_NAME,
+    SCHEMA_KEY,
     SVEC_KEY,
     ChunkStore,
     encode_sentence_vectors,
     make_private_dir,
     spans_of_meta,
 )
+from index.text import display
 from index.types import Article, Chunk, IngestReport
 
 
@@ -131,6 +135,8 @@ def ingest(
             if loaded.article_id in seen_articles:
                 continue
             seen_articles.add(loaded.article_id)
+            label = loaded.path or loaded.url or item
+            report.notes.extend((label, note) for note in loaded.notes)
             chunks = chunk_article(loaded, embedder.count_tokens, max_tokens)
             if not chunks:
                 report.skipped.append((item, "no indexable text after cleaning"))
@@ -238,13 +244,20 @@ def _flush(
         for j, r in enumerate(reused):
             if r is not None:
                 chunk_vecs[j] = r[0]
+        anns = _annotations(pairs)
+        today = date.today().isoformat()
         store.upsert(
             ids=[c.chunk_id for _, c in pairs],
             embeddings=chunk_vecs,
             documents=[c.text for _, c in pairs],
             metadatas=[
-                c.metadata(a) | {SVEC_KEY: encode_sentence_vectors(m)}
-                for (a, c), m in zip(pairs, matrices, strict=True)
+                c.metadata(a) | {
+                    SVEC_KEY: encode_sentence_vectors(m),
+                    ANN_KEY: ann,
+                    SCHEMA_KEY: SCHEMA_VERSION,
+                    "ingested": today,
+                }
+                for (a, c), m, ann in zip(pairs, matrices, anns, strict=True)
             ],
         )
         report.chunks_embedded += len(fresh)
@@ -254,6 +267,35 @@ def _flush(
         store.delete(stale)
     for p in pending:
         (report.updated if p.status == "updated" else report.added).append(p.label)
+
+
+def _annotations(pairs: list[tuple[Article, Chunk]]) -> list[str]:
+    """Each chunk's per-sentence entities (``annotate.encode``), one spaCy pass for all.
+
+    Articles not in English get none: the English model's entities would be noise.
+    """
+    from index.ingest.annotate import annotate, encode
+    from index.ingest.dates import resolve_date
+
+    out: list[str] = []
+    todo: list[tuple[int, str, str | None]] = []  # (chunk index, display sentence, published)
+    for j, (a, c) in enumerate(pairs):
+        if a.language == "en":
+            todo += [(j, display(a.text[s:e]), a.published) for s, e in c.sentence_spans]
+    per_chunk: list[list[list[Any]]] = [[] for _ in pairs]
+    by_date: dict[str | None, list[int]] = {}
+    for k, (_, _, pub) in enumerate(todo):
+        by_date.setdefault(pub, []).append(k)
+    results: dict[int, list[Any]] = {}
+    for pub, idx in by_date.items():
+        anns = annotate([todo[k][1] for k in idx], published=pub, resolve_date=resolve_date)
+        results.update(zip(idx, anns, strict=True))
+    for k, (j, _, _) in enumerate(todo):
+        per_chunk[j].append(results[k])
+    for j, (_, c) in enumerate(pairs):
+        out.append(encode(per_chunk[j]) if per_chunk[j] else "")
+        assert not per_chunk[j] or len(per_chunk[j]) == len(c.sentence_spans)
+    return out
 
 
 def _prune(store: ChunkStore, report: IngestReport) -> None:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from index.ingest.decode import decode
+from index.ingest.decode import decode_detail, encoding_note
 from index.ingest.fetch import HTML_SUFFIXES, Fetched, content_kind, fetch, new_client
 from index.ingest.html import from_html_bytes
 from index.ingest.parse import parse_text
@@ -171,10 +172,7 @@ def _load_file(item: str, *, max_bytes: int) -> Article | Skipped:
         return Skipped(item, f"file too large (> {size_text(max_bytes)} limit)")
     if resolved.suffix.lower() in HTML_SUFFIXES:
         return from_html_bytes(item, data, charset=None, path=str(resolved), url=None)
-    text = decode(item, data, charset=None)
-    if isinstance(text, Skipped):
-        return text
-    return parse_text(text, path=str(resolved))
+    return _text_article(item, data, charset=None, path=str(resolved))
 
 
 
@@ -197,7 +195,19 @@ def read_fetched(got: Fetched) -> Article | Skipped:
         return Skipped(url, "empty response")
     if kind == "html":
         return from_html_bytes(url, data, charset=got.charset, path=None, url=url)
-    text = decode(url, data, charset=got.charset)
-    if isinstance(text, Skipped):
-        return text
-    return parse_text(text, url=url)
+    return _text_article(url, data, charset=got.charset, url=url)
+
+
+def _text_article(
+    item: str, data: bytes, *, charset: str | None, path: str | None = None,
+    url: str | None = None,
+) -> Article | Skipped:
+    """Decode and parse a plain-text/Markdown body; a guessed encoding becomes a note."""
+    got = decode_detail(item, data, charset=charset)
+    if isinstance(got, Skipped):
+        return got
+    article = parse_text(got.text, path=path, url=url)
+    note = encoding_note(got.encoding, got.guessed)
+    if note is None or isinstance(article, Skipped):
+        return article
+    return replace(article, notes=(*article.notes, note))
