@@ -148,9 +148,10 @@ def classify(paras: Sequence[Para]) -> list[Block]:
             while j < n and (_TAB_ROW.search(paras[j].text) if tab else
                              _TABLE_ROW.match(paras[j].text)):
                 j += 1
-            blocks.extend(_table(paras[i:j]))
-            i = j
-            continue
+            if j - i >= 2 or not tab:  # one tab-separated line is not a table
+                blocks.extend(_table(paras[i:j]))
+                i = j
+                continue
         kind = _single_kind(p.text)
         if kind is not None:
             blocks.append(Block(kind, p.start, p.end))
