@@ -199,9 +199,14 @@ def ws_normalize(text: str) -> str:
 
 
 def is_verbatim(quote: str, source_text: str) -> bool:
-    """The quote occurs in its source after whitespace normalisation (nothing else)."""
-    q = ws_normalize(quote)
-    return bool(q) and q in ws_normalize(source_text)
+    """Every line of the quote (a table row's quote is its header line and the row) occurs in
+    its source as displayed (``index.text.display``: entities decoded, Markdown marks dropped,
+    whitespace collapsed); nothing else is forgiven."""
+    from index.text import display
+
+    shown = ws_normalize(display(source_text))
+    lines = [ws_normalize(line) for line in quote.split("\n")]
+    return bool(quote.strip()) and all(line in shown for line in lines if line)
 
 
 def percentile(values: Sequence[float], pct: float) -> float | None:

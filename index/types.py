@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -234,6 +237,17 @@ class IngestReport:
     notes: list[tuple[str, str]] = field(default_factory=list)
     """``(input, note)`` pairs for ingested inputs (a guessed encoding, a language)."""
     chunks_embedded: int = 0
+    timings_s: dict[str, float] = field(default_factory=dict)
+    """Seconds per stage: read (decode, extract, parse), segment (sentences, chunks),
+    annotate (entities), embed, write (Chroma, BM25)."""
+
+    @contextmanager
+    def timer(self, stage: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings_s[stage] = self.timings_s.get(stage, 0.0) + time.perf_counter() - t0
 
     @property
     def ingested_any(self) -> bool:

@@ -127,7 +127,8 @@ def ingest(
         pending: list[_Pending] = []
         seen_articles: set[str] = set()
         for item in items:
-            loaded = load_input(item, max_bytes=max_bytes, client=http_client)
+            with report.timer("read"):
+                loaded = load_input(item, max_bytes=max_bytes, client=http_client)
             notify("input", 1)
             if isinstance(loaded, Skipped):
                 report.skipped.append((loaded.input, loaded.reason))
@@ -137,7 +138,8 @@ def ingest(
             seen_articles.add(loaded.article_id)
             label = loaded.path or loaded.url or item
             report.notes.extend((label, note) for note in loaded.notes)
-            chunks = chunk_article(loaded, embedder.count_tokens, max_tokens)
+            with report.timer("segment"):
+                chunks = chunk_article(loaded, embedder.count_tokens, max_tokens)
             if not chunks:
                 report.skipped.append((item, "no indexable text after cleaning"))
                 continue
@@ -152,7 +154,8 @@ def ingest(
         _flush(store, embedder, pending, report, notify)
         if prune:
             _prune(store, report)
-        store.refresh_bm25()
+        with report.timer("write"):
+            store.refresh_bm25()
     return report
 
 
@@ -228,8 +231,11 @@ def _flush(
         ]
         per_chunk: list[np.ndarray | None] = [r[1] if r else None for r in reused]
         fresh = [j for j, m in enumerate(per_chunk) if m is None]
-        texts = [pairs[j][0].text[s:e] for j in fresh for s, e in pairs[j][1].sentence_spans]
-        vectors = embedder.embed(texts) if texts else None
+        texts = [  # what a reader sees of a sentence is what gets embedded
+            display(pairs[j][0].text[s:e]) for j in fresh for s, e in pairs[j][1].sentence_spans
+        ]
+        with report.timer("embed"):
+            vectors = embedder.embed(texts) if texts else None
         row = 0
         for j in fresh:
             n = len(pairs[j][1].sentence_spans)
@@ -244,27 +250,30 @@ def _flush(
         for j, r in enumerate(reused):
             if r is not None:
                 chunk_vecs[j] = r[0]
-        anns = _annotations(pairs)
+        with report.timer("annotate"):
+            anns = _annotations(pairs)
         today = date.today().isoformat()
-        store.upsert(
-            ids=[c.chunk_id for _, c in pairs],
-            embeddings=chunk_vecs,
-            documents=[c.text for _, c in pairs],
-            metadatas=[
-                c.metadata(a) | {
-                    SVEC_KEY: encode_sentence_vectors(m),
-                    ANN_KEY: ann,
-                    SCHEMA_KEY: SCHEMA_VERSION,
-                    "ingested": today,
-                }
-                for (a, c), m, ann in zip(pairs, matrices, anns, strict=True)
-            ],
-        )
+        with report.timer("write"):
+            store.upsert(
+                ids=[c.chunk_id for _, c in pairs],
+                embeddings=chunk_vecs,
+                documents=[c.text for _, c in pairs],
+                metadatas=[
+                    c.metadata(a) | {
+                        SVEC_KEY: encode_sentence_vectors(m),
+                        ANN_KEY: ann,
+                        SCHEMA_KEY: SCHEMA_VERSION,
+                        "ingested": today,
+                    }
+                    for (a, c), m, ann in zip(pairs, matrices, anns, strict=True)
+                ],
+            )
         report.chunks_embedded += len(fresh)
         notify("embedded", len(fresh))
     stale = [cid for p in pending for cid in p.stale_ids]
     if stale:
-        store.delete(stale)
+        with report.timer("write"):
+            store.delete(stale)
     for p in pending:
         (report.updated if p.status == "updated" else report.added).append(p.label)
 

@@ -1,0 +1,133 @@
+"""Full-article ingest: ``newsqa ingest`` of ../shared/eval-dev/news/corpus, today's pipeline
+side by side with the one before the structured-ingest change (commit e75ab60), one run.
+
+Each side runs in its own process (so peak RSS is its own) over a fresh data dir, sharing the
+built ONNX model; the old side runs that commit's ``index/`` from ``git archive`` in
+bench/out/. Reported: wall time, articles/s, chunks/s, peak RSS and, for today's pipeline, the
+share of time per stage (read, segment, annotate, embed, write).
+
+    python bench/ingest_news.py [--no-docs] [--rounds N]
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tarfile
+import tempfile
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import common
+
+BASELINE = "e75ab60"
+NEWS = common.EVAL_DEV / "news" / "corpus"
+LIMIT = 1.6  # the ingest issue's budget: at most 1.6x the old wall time
+
+_CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+from index.config import IndexConfig
+from index.embedder import OnnxEmbedder
+from index.engine import Engine
+data, models, corpus = (Path(a) for a in sys.argv[1:4])
+emb = OnnxEmbedder(models)
+emb.embed(["warm up"])
+engine = Engine(IndexConfig(data_dir=data), embedder=emb)
+engine.store.count()
+t0 = time.perf_counter()
+report = engine.ingest([str(corpus)])
+wall = time.perf_counter() - t0
+print(json.dumps({
+    "wall_s": wall, "articles": len(report.added), "chunks": engine.store.count(),
+    "timings_s": getattr(report, "timings_s", {}),
+    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}))
+"""
+
+
+def _baseline_code() -> Path:
+    root = common.OUT / f"baseline-{BASELINE}"
+    if not (root / "index").is_dir():
+        root.mkdir(parents=True, exist_ok=True)
+        tar = subprocess.run(["git", "-C", str(common.REPO), "archive", BASELINE, "index"],
+                             check=True, capture_output=True).stdout
+        with tarfile.open(fileobj=BytesIO(tar)) as archive:
+            archive.extractall(root, filter="data")
+    return root
+
+
+def _side(code: Path) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="newsqa-bench-news-") as tmp:
+        out = subprocess.run(
+            [sys.executable, "-c", _CHILD, str(Path(tmp) / "data"), str(common.MODELS),
+             str(NEWS)],
+            env={"PYTHONPATH": str(code), "PATH": "/usr/bin:/bin"},
+            cwd=tmp, check=True, capture_output=True, text=True,
+        ).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def run(rounds: int = 1) -> dict[str, Any]:
+    if not NEWS.is_dir():
+        raise SystemExit(f"missing {NEWS}: the news dev set sits beside the repository")
+    common.embedder()  # builds the shared ONNX model once
+    old_code = _baseline_code()
+    old, new = [], []
+    for _ in range(rounds):  # alternate so neither side gets a warmer machine
+        old.append(_side(old_code))
+        new.append(_side(common.REPO))
+    o = min(old, key=lambda r: r["wall_s"])
+    n = min(new, key=lambda r: r["wall_s"])
+    return {
+        "bench": "ingest_news",
+        "rounds": rounds,
+        "before": o,
+        "after": n,
+        "ratio": round(n["wall_s"] / o["wall_s"], 3),
+        "limit": LIMIT,
+        "met": n["wall_s"] <= LIMIT * o["wall_s"],
+        "load": common.machine().get("loadavg"),
+    }
+
+
+def markdown(r: dict[str, Any]) -> str:
+    def row(label: str, x: dict[str, Any]) -> list[str]:
+        return [label, f"{x['wall_s']:.1f} s", f"{x['articles'] / x['wall_s']:.1f}",
+                f"{x['chunks'] / x['wall_s']:.1f}", str(x["chunks"]),
+                f"{x['peak_rss_mb']:.0f} MB"]
+
+    table = common.md_table(
+        ["pipeline", "wall", "articles/s", "chunks/s", "chunks", "peak RSS"],
+        [row(f"before ({BASELINE}: punkt, no blocks/entities)", r["before"]),
+         row("now (blocks, pysbd, spaCy NER, display text)", r["after"])],
+    )
+    stages = r["after"]["timings_s"]
+    total = sum(stages.values()) or 1.0
+    shares = ", ".join(f"{k} {v:.1f} s ({100 * v / total:.0f} %)" for k, v in stages.items())
+    return (
+        "## Full-article ingest (news dev corpus)\n\n"
+        "`python bench/ingest_news.py` — `Engine.ingest` of ../shared/eval-dev/news/corpus "
+        f"(127 full articles, ~64k words), both sides in one run, best of {r['rounds']}, "
+        f"load average at the end {r['load']}.\n\n{table}\n\n"
+        f"Stages now: {shares}.\n\n"
+        f"Now / before = **{r['ratio']:.2f}x** the wall time (budget ≤ {r['limit']}x: "
+        f"{common.verdict(r['met'])}).\n"
+    )
+
+
+def main() -> None:
+    rounds = 1
+    if "--rounds" in sys.argv:
+        rounds = int(sys.argv[sys.argv.index("--rounds") + 1])
+    result = run(rounds)
+    if common.wants_docs():
+        common.update_section("ingest_news", markdown(result))
+    common.emit(result)
+
+
+if __name__ == "__main__":
+    main()
