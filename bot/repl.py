@@ -277,7 +277,7 @@ class Repl:
             try:
                 self.engine.embedder  # noqa: B018 - loading is the point
                 self.article_count = len(self.engine.sources())
-                import index.answer  # noqa: F401 - first answer needs it
+                import index.answer.compose  # noqa: F401 - first answer needs it
             except Exception:  # the first question reports it properly
                 log.debug("warm-up failed", exc_info=True)
             on_done()

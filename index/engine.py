@@ -110,7 +110,7 @@ class Engine:
         k: int | None = None,
         filters: Filters | None = None,
     ) -> Answer:
-        from index.answer import Answerer
+        from index.answer.compose import Answerer
 
         answerer = Answerer(self.store, self.embedder, self.llm)
         return answerer.answer(question, history, k=k or self.cfg.top_k, filters=filters)

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from index.answer.question import Question
 from index.config import LLMConfig
-from index.question import Question
 from index.text import normalize, sentence_spans
 from index.types import Answer, Citation, Claim, Conflict
 

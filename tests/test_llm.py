@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from fake_llm_server import FakeLLMServer  # tests/ is on sys.path (no __init__.py)
 
-from index.answer import Answerer
+from index.answer.compose import Answerer
 from index.config import IndexConfig, LLMConfig
 from index.embedder import OnnxEmbedder
 from index.engine import Engine

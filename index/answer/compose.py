@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from index.conflicts import Quantity, agree, quantities, topic_name
-from index.question import STOPWORDS, QType, Question, parse, stems
+from index.answer.conflicts import Quantity, agree, quantities, topic_name
+from index.answer.question import STOPWORDS, QType, Question, parse, stems
 from index.retrieve import Candidate, Filters, recency_key, retrieve
 from index.store import ChunkStore, StoredChunk, decode_sentence_vectors
 from index.text import display, normalize
