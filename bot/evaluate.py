@@ -1,10 +1,13 @@
 """``newsqa eval``: run a question set (eval-dev format) and score it without an LLM judge.
 
 Scoring follows ../shared/eval-dev/README.md: normalised whole-word containment for entity
-answers (strict, and with a small alias table), the first yes/no verdict of the first sentence
-for comparison/temporal questions, refusal patterns for null questions, evidence recall by
-corpus file name, and a verbatim check of every quote against the file it cites. The scoring
-functions are pure so they can be unit-tested; ``run_eval`` is the I/O around them.
+answers (strict, and with a small alias table; a list-valued ``answer`` and ``accept_also`` are
+acceptable alternatives), the first yes/no verdict of the first sentence for comparison/temporal
+questions, refusal patterns for every unanswerable question (``answerable: false``, type
+``null_query`` or gold "Insufficient information."), evidence recall by corpus file name, and a
+verbatim check of every quote against the file it cites. A question's ``history`` (earlier
+questions of the same chat) is asked first, as in the REPL, so follow-ups are scored in context.
+The scoring functions are pure so they can be unit-tested; ``run_eval`` is the I/O around them.
 """
 
 from __future__ import annotations
@@ -22,11 +25,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from index.engine import Engine
+from index.engine import Engine, turn_of
+from index.types import Answer, Turn
 
 NULL_TYPE = "null_query"
 VERDICT_TYPES = ("comparison_query", "temporal_query")
 TYPE_ORDER = ("inference_query", "comparison_query", "temporal_query", NULL_TYPE)
+INSUFFICIENT = "Insufficient information."  # the gold answer of an unanswerable question
+MAX_TURNS = 20  # as bot.repl: earlier turns a conversation keeps
 
 # Short forms a correct answer may use instead of the full gold name (keys are normalised).
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -91,6 +97,28 @@ def contains(haystack: str, needle: str) -> bool:
 def gold_key(gold: str) -> str:
     """Normalised gold answer (the trailing period goes with the punctuation)."""
     return normalize(gold)
+
+
+def golds_of(question: dict[str, Any]) -> list[str]:
+    """Acceptable gold strings: ``answer`` (a string, or a list of alternatives) + ``accept_also``.
+
+    Empty strings are dropped; a non-list ``accept_also`` counts as one alternative.
+    """
+    def as_list(value: Any) -> list[Any]:
+        return value if isinstance(value, list) else [value]
+
+    found = [*as_list(question.get("answer")), *as_list(question.get("accept_also") or [])]
+    return list(dict.fromkeys(s for x in found if x is not None and (s := str(x).strip())))
+
+
+def is_unanswerable(question: dict[str, Any]) -> bool:
+    """``answerable`` is false, the type is ``null_query`` or the gold is "Insufficient
+    information." — whatever the set calls its type (news set: ``unanswerable``)."""
+    return (
+        question.get("answerable") is False
+        or question.get("type") == NULL_TYPE
+        or any(gold_key(g) == gold_key(INSUFFICIENT) for g in golds_of(question))
+    )
 
 
 def inference_hit(answer: str, gold: str, *, aliases: bool = False) -> bool:
@@ -167,15 +195,31 @@ def is_refusal(answer: str, refused: bool = False) -> bool:
     return refused or bool(REFUSAL.search(answer))
 
 
-def answer_hit(qtype: str, answer: str, gold: str, refused: bool, *, aliases: bool = True) -> bool:
-    """Whether one answer is correct for its question type (null: it must refuse)."""
-    if qtype == NULL_TYPE:
+def answer_hit(
+    qtype: str,
+    answer: str,
+    gold: str | Sequence[str],
+    refused: bool,
+    *,
+    aliases: bool = True,
+    answerable: bool | None = None,
+) -> bool:
+    """Whether one answer is correct: an unanswerable question must be refused; otherwise any
+    one of the acceptable ``gold`` strings must match (yes/no verdict for comparison/temporal
+    types, entity containment for the others) and the answer must not be a refusal.
+
+    ``answerable`` defaults to: not ``null_query`` and not gold "Insufficient information.".
+    """
+    golds = [gold] if isinstance(gold, str) else list(gold)
+    if answerable is None:
+        answerable = not is_unanswerable({"type": qtype, "answer": golds})
+    if not answerable:
         return is_refusal(answer, refused)
     if is_refusal(answer, refused):
         return False
     if qtype in VERDICT_TYPES:
-        return verdict_hit(answer, gold)
-    return inference_hit(answer, gold, aliases=aliases)
+        return any(verdict_hit(answer, g) for g in golds)
+    return any(inference_hit(answer, g, aliases=aliases) for g in golds)
 
 
 def recall(found: Iterable[str], gold: Iterable[str]) -> float | None:
@@ -263,7 +307,12 @@ def _mean(values: Iterable[float | bool | None]) -> float | None:
 
 
 def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Metrics for one group of per-question result rows (see ``score_row`` for the fields)."""
+    """Metrics for one group of per-question result rows (see ``score_row`` for the fields).
+
+    Rates are fractions 0–1 (``None`` when nothing to count), latencies milliseconds of the
+    scored question only. ``refusal_rate_null`` is over every unanswerable row of the group
+    (``n_unanswerable``), whatever its type name; ``false_refusal_rate`` over answerable ones.
+    """
     answerable = [r for r in rows if r["answerable"]]
     null = [r for r in rows if not r["answerable"]]
     inference = [r for r in rows if r["type"] == "inference_query"]
@@ -272,6 +321,7 @@ def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     p50, p95 = percentile(totals, 50), percentile(totals, 95)
     return {
         "n": len(rows),
+        "n_unanswerable": len(null),
         "answer_hit": _mean(r["hit"] for r in rows),
         "answer_hit_strict": _mean(r["hit_strict"] for r in rows),
         "inference_hit_alias": _mean(r["hit"] for r in inference),
@@ -279,7 +329,8 @@ def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "refusal_rate_null": _mean(r["refused_detected"] for r in null),
         "no_verdict_rate": _mean(
             r["verdict"] is None and not r["refused_detected"]
-            for r in rows if r["type"] in VERDICT_TYPES and gold_class(r["gold"])
+            for r in rows
+            if r["type"] in VERDICT_TYPES and any(gold_class(g) for g in r["golds"])
         ),
         "false_refusal_rate": _mean(r["refused_detected"] for r in answerable),
         "cites_on_null": _mean(bool(r["cited_files"]) for r in null),
@@ -298,8 +349,10 @@ def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def metrics_of(rows: Sequence[dict[str, Any]], k: int) -> dict[str, Any]:
+    """Overall and per-type metrics; the MultiHop types first in their usual order, then the
+    set's other type names (news set: how_many, who, …) in order of first appearance."""
     types = [t for t in TYPE_ORDER if any(r["type"] == t for r in rows)]
-    types += sorted({r["type"] for r in rows} - set(types))
+    types += [t for t in dict.fromkeys(r["type"] for r in rows) if t not in types]
     return {
         "k": k,
         "overall": summarize(rows),
@@ -314,10 +367,16 @@ def score_row(
     resolver: FileResolver,
     read_source: Any,
 ) -> dict[str, Any]:
-    """One output line: the answer JSON plus id, gold, hit and evidence diagnostics."""
+    """One output line: the answer JSON plus id, gold, hit and evidence diagnostics.
+
+    The answer JSON's fields (``answer``, ``refused``, ``citations`` with ``path``,
+    ``conflicts``, ``timings_ms``) are kept as they are, so score_dev_news.py can read the line.
+    ``gold`` is the question's ``answer`` as given (a string or a list), ``golds`` every
+    acceptable string (with ``accept_also``).
+    """
     qtype = str(question.get("type") or "unknown")
-    answerable = bool(question.get("answerable", qtype != NULL_TYPE))
-    gold = str(question.get("answer") or "")
+    answerable = not is_unanswerable(question)
+    golds = golds_of(question)
     text, refused = str(answer_json.get("answer", "")), bool(answer_json.get("refused"))
     gold_files = sorted({e["file"] for e in question.get("evidence") or [] if e.get("file")})
     citations = answer_json.get("citations") or []
@@ -332,9 +391,10 @@ def score_row(
         id=question.get("id"),
         type=qtype,
         answerable=answerable,
-        gold=gold,
-        hit=answer_hit(qtype, text, gold, refused, aliases=True),
-        hit_strict=answer_hit(qtype, text, gold, refused, aliases=False),
+        gold=question.get("answer"),
+        golds=golds,
+        hit=answer_hit(qtype, text, golds, refused, aliases=True, answerable=answerable),
+        hit_strict=answer_hit(qtype, text, golds, refused, aliases=False, answerable=answerable),
         refused_detected=is_refusal(text, refused),
         verdict=verdict(text) if qtype in VERDICT_TYPES else None,
         gold_files=gold_files,
@@ -366,19 +426,57 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
             raise ValueError(f"{path}:{n}: not JSON ({exc.msg})") from None
         if not isinstance(q, dict) or not str(q.get("question") or "").strip():
             raise ValueError(f"{path}:{n}: expected an object with a 'question'")
+        history = q.get("history")
+        if history is not None and (
+            not isinstance(history, list) or not all(isinstance(h, str) for h in history)
+        ):
+            raise ValueError(f"{path}:{n}: 'history' must be a list of earlier question strings")
         q.setdefault("id", f"q{n}")
         questions.append(q)
     return questions
 
 
-def retrieved_files_of(engine: Engine, question: str, k: int, resolver: FileResolver) -> list[str]:
-    """Corpus files of the retriever's top-``k`` chunks (what the composer could have cited)."""
+def retrieved_files_of(
+    engine: Engine,
+    question: str,
+    k: int,
+    resolver: FileResolver,
+    boost_articles: tuple[str, ...] = (),
+) -> list[str]:
+    """Corpus files of the retriever's top-``k`` chunks (what the composer could have cited).
+
+    For a follow-up pass the resolved question and the previous turn's article ids, as the
+    answerer does.
+    """
     from index.retrieve import retrieve
 
     qvec = engine.embedder.embed([question])[0]
-    cands = retrieve(engine.store, qvec, question, k)
+    cands = retrieve(engine.store, qvec, question, k, boost_articles=boost_articles)
     files = (resolver.file_of(c.chunk.meta) for c in cands)
     return list(dict.fromkeys(f for f in files if f))
+
+
+def ask_history(engine: Engine, earlier: Sequence[str], k: int | None) -> tuple[Turn, ...]:
+    """Ask a chat's earlier questions in order and keep the turns as the REPL does
+    (``bot.repl.Repl.ask``: ``turn_of`` of each answer that was not a refusal, at most
+    ``MAX_TURNS``), so the scored question is asked as a follow-up in that conversation."""
+    turns: list[Turn] = []
+    for text in earlier:
+        answer = engine.answer(text, tuple(turns), k=k)
+        if not answer.refused:
+            turns = [*turns, turn_of(answer)][-MAX_TURNS:]
+    return tuple(turns)
+
+
+def ask_question(
+    engine: Engine, question: dict[str, Any], k: int | None
+) -> tuple[Answer, tuple[Turn, ...]]:
+    """The scored answer to one question, after its ``history`` (if any) was asked first.
+
+    Only this answer is timed in its ``timings_ms``; the earlier answers are not returned.
+    """
+    history = ask_history(engine, question.get("history") or [], k)
+    return engine.answer(str(question["question"]), history, k=k), history
 
 
 def run_eval(
@@ -390,7 +488,12 @@ def run_eval(
     as_json: bool,
     console: Console,
 ) -> None:
-    """Answer every question, write one JSON line each to ``out_path``, print the metrics."""
+    """Answer every question, write one JSON line each to ``out_path``, print the metrics.
+
+    A question with ``history`` is asked after its earlier questions, in one conversation;
+    its line records ``history``, ``history_turns`` (earlier answers kept, refusals are not)
+    and ``resolved_question`` (the follow-up as the engine understood it, else null).
+    """
     items = load_questions(questions)
     resolver = FileResolver.from_questions(items)
     k_eff = k or engine.cfg.top_k
@@ -415,10 +518,19 @@ def run_eval(
     ) as bar:
         task = bar.add_task("eval", total=len(items))
         for q in items:
-            text = str(q["question"])
-            answer = engine.answer(text, k=k)
-            retrieved = retrieved_files_of(engine, text, k_eff, resolver)
-            row = score_row(q, answer.to_json(), retrieved, resolver, read_source)
+            answer, history = ask_question(engine, q, k)
+            resolved = answer.resolved_question
+            boost = history[-1].article_ids if resolved and history else ()
+            retrieved = retrieved_files_of(
+                engine, resolved or str(q["question"]), k_eff, resolver, boost
+            )
+            answer_json = answer.to_json()
+            answer_json.update(
+                history=list(q.get("history") or []),
+                history_turns=len(history),
+                resolved_question=resolved,
+            )
+            row = score_row(q, answer_json, retrieved, resolver, read_source)
             rows.append(row)
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             bar.advance(task)
@@ -454,13 +566,18 @@ def table_rows(metrics: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     groups = [*metrics["by_type"].items(), ("overall", metrics["overall"])]
     rows = []
     for name, m in groups:
-        refused = m["refusal_rate_null"] if name == NULL_TYPE else m["false_refusal_rate"]
-        if name == "overall":
-            refused = None
+        # Metrics saved before n_unanswerable existed counted refusals on null_query only.
+        unanswerable = m.get("n_unanswerable", m["n"] if name == NULL_TYPE else 0)
+        if unanswerable == m["n"]:
+            refused = _pct(m["refusal_rate_null"])
+        elif not unanswerable:
+            refused = _pct(m["false_refusal_rate"])
+        else:  # a mixed group (overall): refusals on unanswerable / false refusals
+            refused = f"{_pct(m['refusal_rate_null'])}/{_pct(m['false_refusal_rate'])}"
         rows.append([
             name.removesuffix("_query"), str(m["n"]),
             _pct(m["answer_hit"]), _pct(m["answer_hit_strict"]),
-            _pct(refused), _pct(m["retrieval_recall_at_k"]), _pct(m["retrieval_hit_at_k"]),
+            refused, _pct(m["retrieval_recall_at_k"]), _pct(m["retrieval_hit_at_k"]),
             _pct(m["cited_recall"]), _pct(m["cited_precision"]), _pct(m["verbatim_share"]),
             _ms(m["latency_p50_ms"]), _ms(m["latency_p95_ms"]),
         ])
@@ -476,8 +593,10 @@ def metrics_table(metrics: dict[str, Any]) -> Table:
         table.add_row(*row, style="bold" if row[0] == "overall" else None)
     o = metrics["overall"]
     table.caption = (
-        "hit: answer correct (inference with aliases; strict: without). refused: refusal rate "
-        "on null questions, false refusals on answerable ones. R@k/hit@k: gold files among the "
+        "hit: answer correct (any acceptable answer; inference with aliases; strict: without). "
+        "refused: refusal rate on unanswerable questions (answerable false, null type or gold "
+        "'Insufficient information.'), false refusals on answerable ones, both (a/b) in mixed "
+        "rows. Follow-ups are asked after their history. R@k/hit@k: gold files among the "
         "retriever's top-k chunks; cite R/P: recall/precision of the cited files. "
         f"inference hit with aliases {_pct(o['inference_hit_alias'])}, strict "
         f"{_pct(o['inference_hit_strict'])}; null questions citing something "

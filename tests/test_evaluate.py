@@ -5,8 +5,11 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -15,15 +18,20 @@ from bot.evaluate import (
     FileResolver,
     answer_hit,
     contains,
+    golds_of,
     inference_hit,
     is_refusal,
+    is_unanswerable,
     is_verbatim,
     markdown_table,
+    metrics_of,
     normalize,
     percentile,
     precision,
     recall,
     run_eval,
+    score_row,
+    table_rows,
     verdict,
     verdict_hit,
     word_hit,
@@ -131,6 +139,118 @@ def test_answer_hit_by_type() -> None:
     # A refusal is never a correct answer to an answerable question, even if it names the gold.
     assert not answer_hit("inference_query", "No answer about Google.", "Google", True)
     assert answer_hit("comparison_query", "Yes: both agree.", "Yes", False)
+
+
+def test_golds_of_list_answer_and_accept_also() -> None:
+    assert golds_of({"answer": "St Denis", "accept_also": ["Saint-Denis"]}) == [
+        "St Denis", "Saint-Denis"]
+    assert golds_of({"answer": ["130", "one hundred and thirty"]}) == [
+        "130", "one hundred and thirty"]
+    assert golds_of({"answer": "Yes", "accept_also": "True"}) == ["Yes", "True"]
+    assert golds_of({"answer": ["", None, "x", "x"]}) == ["x"]
+    assert golds_of({}) == []
+
+
+def test_answer_hit_list_answer_means_alternatives() -> None:
+    golds = ["$9.3bn", "9.3 billion dollars"]
+    assert answer_hit("how_many", "Baikal paid 9.3 billion dollars [1].", golds, False)
+    assert answer_hit("how_many", "It went for $9.3bn [1].", golds, False)
+    assert not answer_hit("how_many", "It went for $9.4bn [1].", golds, False)
+    assert answer_hit("comparison_query", "No, they differ.", ["Yes", "No"], False)
+    assert not answer_hit("who", "I could not find it: Baikal.", ["Baikal"], True)
+
+
+def test_score_row_accepts_accept_also_and_list_answers() -> None:
+    res = FileResolver()
+
+    def row(question: dict[str, object], text: str) -> dict[str, object]:
+        answer = {"question": question["question"], "answer": text, "refused": False,
+                  "citations": [], "conflicts": [], "timings_ms": {"total": 5.0}}
+        return score_row(question, answer, [], res, lambda _p: None)
+
+    q = {"id": "f1", "question": "Where did he die?", "answer": "St Denis",
+         "accept_also": ["Saint-Denis"], "answerable": True, "type": "followup"}
+    r = row(q, "He died in Saint-Denis on Wednesday [1].")
+    assert r["hit"] is True and r["hit_strict"] is True and r["answerable"] is True
+    assert r["gold"] == "St Denis" and r["golds"] == ["St Denis", "Saint-Denis"]
+    assert row(q, "He died in Brussels [1].")["hit"] is False
+    q2 = {"id": "c1", "question": "How many died?", "answer": ["129", "130"],
+          "answerable": True, "type": "conflict"}
+    r2 = row(q2, "The toll rose to 130 [1].")
+    assert r2["hit"] is True and r2["gold"] == ["129", "130"]
+    assert row(q2, "The toll was 132 [1].")["hit"] is False
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ({"type": "unanswerable", "answerable": False, "answer": "Insufficient information."},
+         True),
+        ({"type": "who", "answerable": False, "answer": "x"}, True),
+        ({"type": "null_query", "answer": "Insufficient information."}, True),
+        ({"type": "null_query", "answerable": True, "answer": "x"}, True),
+        ({"type": "mystery", "answer": "insufficient information"}, True),
+        ({"type": "mystery", "answer": ["Insufficient information."]}, True),
+        ({"type": "who", "answerable": True, "answer": "Baikal"}, False),
+        ({"type": "inference_query", "answer": "Google"}, False),
+    ],
+)
+def test_is_unanswerable_whatever_the_type_name(
+    question: dict[str, object], expected: bool
+) -> None:
+    assert is_unanswerable(question) is expected
+
+
+def test_refusals_counted_for_every_unanswerable_question() -> None:
+    """News type names: refusals on `unanswerable` (and on a null-gold row of another type),
+    false refusals on answerable ones, per-type rows in the set's own order."""
+    res = FileResolver()
+    refusal = "I could not find an answer to that in the indexed articles."
+    cases: list[tuple[dict[str, Any], str, bool]] = [  # (question, answer, refused)
+        ({"id": "1", "type": "who", "answer": "Baikal", "answerable": True}, "Baikal [1].", False),
+        ({"id": "2", "type": "unanswerable", "answer": "Insufficient information.",
+          "answerable": False}, refusal, True),
+        ({"id": "3", "type": "unanswerable", "answer": "Insufficient information.",
+          "answerable": False}, "Australia spent $90m [1].", False),
+        ({"id": "4", "type": "how_many", "answer": ["3", "three"], "answerable": True},
+         refusal, False),
+        ({"id": "5", "type": "how_many", "answer": "Insufficient information."}, refusal, False),
+        ({"id": "6", "type": "null_query", "answer": "Insufficient information."}, refusal,
+         False),
+        ({"id": "7", "type": "inference_query", "answer": "Google"}, "Google [1].", False),
+    ]
+    rows = []
+    for q, text, refused in cases:
+        q["question"] = f"question {q['id']}?"
+        answer = {"question": q["question"], "answer": text, "refused": refused,
+                  "citations": [], "conflicts": [], "timings_ms": {"total": 1.0}}
+        rows.append(score_row(q, answer, [], res, lambda _p: None))
+    assert [r["answerable"] for r in rows] == [True, False, False, True, False, False, True]
+    assert [r["hit"] for r in rows] == [True, True, False, False, True, True, True]
+
+    m = metrics_of(rows, 8)
+    assert list(m["by_type"]) == ["inference_query", "null_query", "who", "unanswerable",
+                                  "how_many"]
+    assert m["by_type"]["unanswerable"]["refusal_rate_null"] == 0.5
+    assert m["by_type"]["unanswerable"]["false_refusal_rate"] is None
+    assert m["by_type"]["how_many"]["n_unanswerable"] == 1
+    assert m["by_type"]["how_many"]["refusal_rate_null"] == 1.0
+    assert m["by_type"]["how_many"]["false_refusal_rate"] == 1.0
+    assert m["overall"]["n_unanswerable"] == 4
+    assert m["overall"]["refusal_rate_null"] == 0.75
+    assert m["overall"]["false_refusal_rate"] == 1 / 3
+    _, table = table_rows(m)
+    by_name = {r[0]: r for r in table}
+    assert [r[0] for r in table] == ["inference", "null", "who", "unanswerable", "how_many",
+                                     "overall"]
+    assert by_name["unanswerable"][4] == "50%"  # refusal rate on an all-unanswerable type
+    assert by_name["who"][4] == "0%"  # false refusals on an all-answerable type
+    assert by_name["overall"][4] == "75%/33%"
+    # Metrics saved by an older run (no n_unanswerable; bench --render) still render.
+    legacy = {name: {k: v for k, v in g.items() if k != "n_unanswerable"}
+              for name, g in m["by_type"].items()}
+    _, old_table = table_rows({"k": 8, "by_type": legacy, "overall": m["overall"]})
+    assert [r[4] for r in old_table][:3] == ["0%", "100%", "0%"]
 
 
 # -- evidence and latency ------------------------------------------------------------------------
@@ -254,3 +374,88 @@ def test_run_eval_on_eval_dev_sample(
         assert r["verbatim_quotes"] == r["quotes"]
     text = buf.getvalue()
     assert "newsqa eval (k=8)" in text and "overall" in text
+
+
+SCORE_DEV_NEWS = EVAL_DEV / "news" / "score_dev_news.py"
+FOLLOWUP = "and how many Russians?"
+EARLIER = "How many Ukrainians returned home on Friday?"
+
+
+def _followup_run(make_engine: Callable[..., Engine], tmp_path: Path) -> tuple[Path, Path, str]:
+    """News-set-style questions over a copy of the seeds: a follow-up with its history, the
+    same follow-up asked cold, and an unanswerable one; returns (questions, results, output)."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    engine = make_engine()
+    engine.ingest([str(corpus)])
+    evidence = [{"file": p.name, "title": "", "url": "", "fact": ""}
+                for p in sorted(SEEDS.glob("*.txt"))]
+    questions = _write_questions(
+        tmp_path / "q.jsonl",
+        [
+            {"id": "fu", "question": FOLLOWUP, "answer": ["120 Russians", "270 Russian"],
+             "answerable": True, "type": "followup", "evidence": evidence,
+             "history": [EARLIER]},
+            {"id": "cold", "question": FOLLOWUP, "answer": ["120 Russians", "270 Russian"],
+             "answerable": True, "type": "followup", "evidence": evidence},
+            {"id": "un", "question": "How many of the exchanged soldiers were French citizens?",
+             "answer": "Insufficient information.", "answerable": False,
+             "type": "unanswerable", "evidence": []},
+        ],
+    )
+    out = tmp_path / "r.jsonl"
+    buf = io.StringIO()
+    run_eval(engine, questions, out, k=None, as_json=False, console=Console(file=buf, width=140))
+    return questions, out, buf.getvalue()
+
+
+def test_run_eval_asks_history_first(make_engine: Callable[..., Engine], tmp_path: Path) -> None:
+    """The follow-up is resolved against the earlier question (as in the REPL); only the
+    scored question is recorded and timed; news type names get their own rows."""
+    _, out, text = _followup_run(make_engine, tmp_path)
+    rows = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert list(rows) == ["fu", "cold", "un"]  # the earlier question has no line of its own
+
+    fu, cold = rows["fu"], rows["cold"]
+    assert fu["question"] == FOLLOWUP and fu["history"] == [EARLIER]
+    assert fu["history_turns"] == 1
+    resolved = fu["resolved_question"].lower()
+    assert "russians" in resolved and "returned home on friday" in resolved
+    assert "ukrainians" not in resolved
+    assert fu["hit"] is True and fu["refused"] is False
+    assert any("Russian" in c["quote"] for c in fu["citations"])
+    assert fu["latency_ms"] == fu["timings_ms"]["total"]  # the scored answer's own timing
+    # Asked cold, the same words are not a follow-up of anything.
+    assert cold["history"] == [] and cold["history_turns"] == 0
+    assert cold["resolved_question"] is None
+
+    assert rows["un"]["answerable"] is False and rows["un"]["gold"] == "Insufficient information."
+    for name in ("followup", "unanswerable", "overall"):
+        assert f"{name} " in text
+    assert "results written to" in text
+
+
+@pytest.mark.skipif(not SCORE_DEV_NEWS.is_file(), reason="../shared/eval-dev/news not present")
+def test_eval_output_is_read_by_score_dev_news(
+    make_engine: Callable[..., Engine], tmp_path: Path
+) -> None:
+    """score_dev_news.py (the news set's own scorer) reads our lines: answers, refusals,
+    citation paths and conflicts, keyed by id."""
+    questions, out, _ = _followup_run(make_engine, tmp_path)
+    proc = subprocess.run(
+        [sys.executable, str(SCORE_DEV_NEWS), str(questions), str(out), "--json"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )
+    scores = json.loads(proc.stdout)
+    rows = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert scores["ALL"]["n"] == 3 and scores["ALL"]["missing"] == 0
+    assert scores["followup"]["correct"] == 1.0  # both gold alternatives are in our answers
+    assert scores["followup"]["ev_recall"] == _mean_recall([rows["fu"], rows["cold"]])
+    assert scores["unanswerable"]["refused_ok"] == float(rows["un"]["refused_detected"])
+    assert scores["ALL"]["false_conflict"] == round(
+        sum(bool(r["conflicts"]) for r in rows.values()) / 3, 3)
+
+
+def _mean_recall(rows: list[dict[str, object]]) -> float:
+    values = [float(r["cited_recall"]) for r in rows]  # type: ignore[arg-type]
+    return round(sum(values) / len(values), 3)

@@ -8,6 +8,7 @@ construction a substring of the original article; ``verify`` re-checks it before
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Sequence
@@ -16,7 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from index.answer.analysis import Analysis, analyse
 from index.answer.conflicts import Quantity, agree, quantities, topic_name
+from index.answer.gate import judge
 from index.answer.question import STOPWORDS, QType, Question, parse, stems
 from index.retrieve import Candidate, Filters, recency_key, retrieve
 from index.store import ChunkStore, StoredChunk, decode_sentence_vectors
@@ -60,6 +63,9 @@ class Sentence:
     vec: np.ndarray | None = None
     quantities: list[Quantity] = field(default_factory=list)
     header: tuple[int, int] | None = None
+    ann: list[list[Any]] = field(default_factory=list)
+    """Entities annotated at ingest: ``[start, end, label, norm]`` in ``text[ann_offset:]``."""
+    ann_offset: int = 0
 
     @property
     def article_id(self) -> str:
@@ -111,7 +117,7 @@ class Answerer:
                 "outlets listed by /sources."
             ))
         else:
-            result = self._compose(q, cands, sents, outlets)
+            result = self._compose(q, analyse(q.resolved), cands, sents, outlets)
         if self.llm is not None and not result.refused:
             # The LLM may only cite these numbered, verbatim sentences.
             numbered = [_citation(n, x) for n, x in enumerate(sents[:LLM_CONTEXT], start=1)]
@@ -157,6 +163,7 @@ class Answerer:
             mat = vecs.get(chunk.chunk_id)
             headers = _headers(chunk)
             table_header = str(chunk.meta.get("table_header") or "")
+            anns = _annotations(chunk)
             for i, (s, e) in enumerate(spans):
                 text = display(chunk.text[s - base : e - base])
                 if not text.strip():
@@ -164,6 +171,9 @@ class Answerer:
                 if i in headers and table_header:  # a row is never shown without its header
                     text = f"{table_header}\n{text}"
                 sent = Sentence(text, s, e, chunk, i, header=headers.get(i))
+                if i < len(anns):
+                    sent.ann = anns[i]
+                    sent.ann_offset = len(text) - len(display(chunk.text[s - base : e - base]))
                 if mat is not None and i < len(mat):
                     sent.vec = mat[i]
                     sent.semantic = float(mat[i] @ qvec)
@@ -233,6 +243,7 @@ class Answerer:
     def _compose(
         self,
         q: Question,
+        qa: Analysis,
         cands: list[Candidate],
         sents: list[Sentence],
         outlets: Sequence[str] = (),
@@ -242,9 +253,13 @@ class Answerer:
         closest = _closest_articles(cands)
         if not sents:
             return _refusal(q, closest)
-        best = sents[0]
         if not self._supported(q, sents, cands):
             return _refusal(q, closest)
+        verdict = judge(q, qa, sents)
+        if verdict.refusal is not None:
+            return _refusal(q, closest, verdict.refusal)
+        best = verdict.best
+        sents = [best, *[x for x in sents if x is not best]]
 
         chosen = [best]
         for s in sents[1:]:
@@ -279,7 +294,7 @@ class Answerer:
         citations = [_citation(n, s) for n, s in enumerate(chosen, start=1)]
         number_of = {id(s): n for n, s in enumerate(chosen, start=1)}
         conflicts = _conflicts_json(conflict_pairs, chosen, number_of)
-        text = _answer_text(q, chosen, number_of, conflicts)
+        text = _answer_text(q, chosen, number_of, conflicts, verdict.lead)
         return Answer(
             question=q.raw,
             answer=text,
@@ -363,6 +378,18 @@ def _spans(chunk: StoredChunk) -> list[tuple[int, int]]:
         start = int(chunk.meta.get("start", 0))
         spans = [(start, start + len(chunk.text))]
     return spans
+
+
+def _annotations(chunk: StoredChunk) -> list[list[list[Any]]]:
+    """Per-sentence entities from the chunk's ``ann`` metadata ([] for an old index)."""
+    raw = chunk.meta.get("ann")
+    if not isinstance(raw, str) or not raw:
+        return []
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return []
+    return data if isinstance(data, list) else []
 
 
 def _headers(chunk: StoredChunk) -> dict[int, tuple[int, int]]:
@@ -555,6 +582,7 @@ def _answer_text(
     chosen: list[Sentence],
     number_of: dict[int, int],
     conflicts: list[Conflict],
+    lead: str | None,
 ) -> str:
     parts: list[str] = []
     by_number = {n: s for s in chosen for n in (number_of[id(s)],)}
@@ -566,10 +594,8 @@ def _answer_text(
         )
         parts.append(f"The sources disagree on the {c.topic}: {claims}.")
     best = chosen[0]
-    lead = _name_lead(q, chosen) if q.qtype is QType.NAME else _lead(q, best)
-    outlet = str(best.chunk.meta.get("source") or "") or None
     published = str(best.chunk.meta.get("published") or "")[:10] or None
-    attribution = ", ".join(x for x in (outlet, f"as of {published}" if published else None) if x)
+    attribution = _outlet(best) + (f" ({published})" if published else "")
     if q.qtype is QType.YESNO:
         # An extractive answer cannot weigh a yes/no claim; say so rather than guess.
         parts.append("The articles do not state a yes/no answer directly; here is what they say:")

@@ -1,0 +1,172 @@
+"""The question read with spaCy's parser: which entity types can answer it, what it is about.
+
+A question such as "How many workers were injured?" asks for a number (CARDINAL/QUANTITY/
+MONEY/PERCENT) counting *workers* that were *injured* — not the workers who were killed. The
+analysis gives the answer's entity labels, the focus (asked noun and main verb, as stems that
+match ``question.stems``) and the named entities the question is *about* (its subject and
+object), which the sentence holding the answer has to mention.
+
+The same ``en_core_web_sm`` the ingest annotates with, with its parser (a question parses in
+~5–10 ms); loaded once per process.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from index.answer.question import stems
+
+NUMERIC = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
+TEMPORAL = frozenset({"DATE", "TIME"})
+PLACES = frozenset({"GPE", "LOC", "FAC"})
+AGENTS = frozenset({"PERSON", "ORG", "NORP", "GPE"})  # "Who rejected it?" — "Moscow" did
+RANKS = frozenset({"ORDINAL", "CARDINAL"})
+
+# "which <noun>" → the labels a value of that kind carries.
+_WHICH = {
+    "company": {"ORG"}, "firm": {"ORG"}, "organisation": {"ORG"}, "organization": {"ORG"},
+    "bank": {"ORG"}, "airline": {"ORG"}, "group": {"ORG", "NORP"}, "team": {"ORG"},
+    "club": {"ORG"}, "party": {"ORG", "NORP"}, "agency": {"ORG"}, "network": {"ORG"},
+    "broadcaster": {"ORG"}, "newspaper": {"ORG"}, "carrier": {"ORG"}, "manufacturer": {"ORG"},
+    "person": {"PERSON"}, "man": {"PERSON"}, "woman": {"PERSON"}, "player": {"PERSON"},
+    "minister": {"PERSON"}, "official": {"PERSON"}, "leader": {"PERSON"},
+    "country": {"GPE"}, "city": {"GPE"}, "town": {"GPE"}, "nation": {"GPE"},
+    "state": {"GPE"}, "region": {"GPE", "LOC"}, "place": PLACES, "island": {"GPE", "LOC"},
+    "year": {"DATE"}, "day": {"DATE"}, "date": {"DATE"}, "month": {"DATE"}, "time": TEMPORAL,
+}
+_LIGHT_VERBS = frozenset("be have do take make get go say tell give".split())
+_STRICT_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "poss"})
+
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """``labels``: entity labels an answer value may have (empty: untyped question);
+    ``focus_noun``/``focus_verb``: stems of the asked noun and main content verb;
+    ``about``: named entities in subject/object position, which the answering sentence must
+    mention; ``named``: every named entity of the question; ``describe``: X of "who is X"."""
+
+    labels: frozenset[str] = frozenset()
+    focus_noun: str | None = None
+    focus_verb: str | None = None
+    about: tuple[str, ...] = ()
+    named: tuple[str, ...] = ()
+    describe: str | None = None
+    focus_text: str | None = None
+    """The asked noun as written ("workers"), for messages."""
+    nationalities: tuple[str, ...] = ()
+    """NORP entities ("Americans"): articles say "US" as often, so they are not demanded."""
+
+
+@lru_cache(maxsize=1)
+def _nlp() -> Any:
+    with _lock:
+        import spacy
+
+        from index.ingest.annotate import model_path, verify_model
+
+        root = model_path()
+        verify_model(root)
+        return spacy.load(root, exclude=["lemmatizer", "senter"])
+
+
+def preload() -> None:
+    """Load the parser now (front ends call this in the background at start)."""
+    _nlp()
+
+
+def _stem(word: str) -> str | None:
+    if len(word) > 2 and word[-1] in "sS" and any(ch.isdigit() for ch in word):
+        word = word[:-1]  # "S5s" counts S5 phones
+    got = stems(word)
+    return got[-1] if got else None
+
+
+def analyse(text: str) -> Analysis:
+    """Analysis of a (cleaned, follow-up-resolved) question."""
+    doc = _nlp()(text)
+    low = text.lower()
+    labels: set[str] = set()
+    focus_noun: str | None = None
+    focus_text: str | None = None
+    if re.search(r"\bhow (many|much)\b|\bnumber of\b|\bwhat (percentage|share|proportion)\b",
+                 low):
+        # "how much" asks for an amount (money, a measure, a share), not a count
+        much = re.search(r"\bhow much\b(?! (?:more|less|[a-z]+s)\b)", low)
+        labels |= NUMERIC - {"CARDINAL"} if much else NUMERIC
+        for tok in doc:
+            if tok.lower_ in ("many", "much") and tok.head.pos_ in ("NOUN", "PROPN"):
+                focus_noun, focus_text = _stem(tok.head.text), tok.head.text
+                break
+    elif re.search(r"\bhow long\b", low):
+        labels |= TEMPORAL | {"QUANTITY", "CARDINAL"}
+    elif re.search(r"\bwhen\b|\bwhat (year|date|day|month|time)\b", low):
+        labels |= TEMPORAL
+    elif re.search(r"^\W*where\b|\bwhere (did|does|do|was|were|is|are|will)\b", low):
+        labels |= PLACES
+    elif re.search(r"\b(which|what) (?:\w+ )?(number|rank|position)\b", low):
+        labels |= RANKS
+    else:
+        which = re.search(r"\b(which|what) (\w+)", low)
+        if which and which.group(2) in _WHICH:
+            labels |= _WHICH[which.group(2)]
+            focus_noun = None
+        elif re.search(r"^\W*(who|whom|whose)\b", low):
+            labels |= AGENTS
+    describe = None
+    m = re.match(r"^\W*(?i:who) (?:is|was) ([A-Z][\w’'.-]*(?: [A-Z][\w’'.-]*)*)\W*$", text)
+    if m:
+        describe, labels = m.group(1), set()
+    verb = _focus_verb(doc)
+    if focus_noun is None and not labels & NUMERIC:
+        subject = _subject_noun(doc)
+        if subject is not None:
+            focus_noun, focus_text = _stem(subject), subject
+    named = tuple(dict.fromkeys(e.text for e in doc.ents if e.label_ not in TEMPORAL | NUMERIC))
+    about = tuple(dict.fromkeys(
+        e.text for e in doc.ents
+        if e.label_ not in TEMPORAL | NUMERIC and e.root.dep_ in _STRICT_DEPS
+    ))
+    return Analysis(
+        labels=frozenset(labels), focus_noun=focus_noun, focus_verb=verb, about=about,
+        named=named, describe=describe, focus_text=focus_text,
+        nationalities=tuple(e.text for e in doc.ents if e.label_ == "NORP"),
+    )
+
+
+def _subject_noun(doc: Any) -> str | None:
+    """The common noun a question is about: the root's subject or object, or what it asks
+    "about" ("Tell me about the weather …" → weather). Named entities are left to ``about``."""
+    for tok in doc:
+        if tok.pos_ != "NOUN" or tok.ent_type_:
+            continue
+        if tok.dep_ in ("nsubj", "nsubjpass") or (
+            tok.dep_ == "pobj" and tok.head.lower_ == "about"
+        ) or (tok.dep_ == "dobj" and tok.head.lower_ not in _LIGHT_FORMS
+              and tok.head.lemma_ not in _LIGHT_VERBS):
+            return str(tok.text)
+    return None
+
+
+def _focus_verb(doc: Any) -> str | None:
+    """The main content verb: the root, or the first verb under a light root ("did … put")."""
+    roots = [t for t in doc if t.dep_ == "ROOT"]
+    cands = roots + [t for t in doc if t.pos_ == "VERB" and t not in roots]
+    for tok in cands:
+        if tok.pos_ in ("VERB", "AUX") and tok.lower_ not in _LIGHT_FORMS:
+            word = tok.text.lower()
+            particle = next((c.text.lower() for c in tok.children if c.dep_ == "prt"), "")
+            stem = _stem(f"{word}{'_' + particle if particle else ''}".replace("_", " "))
+            return stem if stem and stem not in _LIGHT_VERBS else None
+    return None
+
+
+_LIGHT_FORMS = frozenset(
+    "is are was were be been being am has have had having do does did done doing take takes "
+    "took taken make makes made get gets got go goes went gone say says said tell told".split()
+)

@@ -1,0 +1,114 @@
+"""Answerability: answer from the best witness, lead with its value only when sure, or refuse.
+
+Refuse — saying what was searched, what is missing, and the closest evidence — when
+- the question is *about* a named entity (its subject or object: "How much has **Malaysia**
+  spent …") that no witness sentence mentions: the closest sentence is about someone else;
+- a typed question (how many / when / where / who / which company) finds no value of its type
+  in any close witness.
+The lead (a short "value —" before the quote) is shown only when the best witness states a
+value of the asked type tied to the focus (``witness.value_of``); otherwise the answer starts
+with the quote itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from index.answer.analysis import NUMERIC, PLACES, TEMPORAL, Analysis
+from index.answer.question import Question, stems
+from index.answer.witness import mentions, typed_values, value_of, witnesses
+
+WITNESS_FLOOR = 0.75  # witnesses within this share of the best sentence's score compete
+TYPED_FLOOR = 0.6  # a typed value is looked for this far down before refusing
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """``best``: the sentence to lead the answer with; ``lead``: its short value, if sure;
+    ``refusal``: the reason to refuse instead (None to answer)."""
+
+    best: Any
+    lead: str | None = None
+    refusal: str | None = None
+
+
+def _kind(a: Analysis) -> str:
+    if a.labels & NUMERIC:
+        return "number"
+    if a.labels <= TEMPORAL:
+        return "date"
+    if a.labels <= PLACES:
+        return "place"
+    return "name"
+
+
+def _closest(s: Any) -> str:
+    meta = s.chunk.meta
+    where = str(meta.get("source") or "") or f"“{meta.get('title', '')}”"
+    return f"The closest passage ({where}) says: “{s.text}”"
+
+
+def _covers(s: Any, name: str) -> bool:
+    """``name`` occurs in the sentence, its paragraph (chunk) or its article's title."""
+    meta = s.chunk.meta
+    return any(mentions(text, name) for text in (s.text, s.chunk.text, str(meta.get("title", ""))))
+
+
+def _states(s: Any, a: Analysis, qstems: set[str]) -> bool:
+    """``s`` states a value of the asked type (for "how many X", in a sentence about X)."""
+    if not typed_values(s, a, qstems) or not a.focus_noun:
+        return bool(typed_values(s, a, qstems))
+    if a.labels & NUMERIC:
+        return a.focus_noun in set(stems(s.text))
+    return _covers(s, a.focus_text or a.focus_noun)
+
+
+def _focus(a: Analysis, q: Question) -> str:
+    return a.focus_text or q.resolved.rstrip(" ?")[:80]
+
+
+def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
+    """Pick the witness to answer from, its lead value, or a refusal (see module docstring)."""
+    best = sents[0]
+    pool = witnesses(sents, floor=TYPED_FLOOR * best.score)
+    qstems = set(q.keywords)
+    if a.describe:  # "who is X": a sentence that describes X ("X, a mother of …", "X is …")
+        describes = re.compile(rf"\b{re.escape(a.describe)}\b(?:,\s*(?:a|an|the|who)\b|"
+                               r"\s+(?:is|was)\s+(?:a|an|the)\b)")
+        described = [s for s in sents if describes.search(s.text)]
+        if described:
+            return Verdict(described[0])
+    followup = q.resolved != q.text  # borrowed words are context, not demands
+    about = [name for name in a.about if name not in a.nationalities]
+    if about and not followup:
+        need = (len(about) + 1) // 2  # most of what the question is about
+        pool = [s for s in pool if sum(_covers(s, name) for name in about) >= need]
+        if not pool:
+            names = " and ".join(about)
+            return Verdict(best, refusal=(
+                f"The articles do not say that about {names}: no passage close to the question "
+                f"mentions {names}. {_closest(best)}"
+            ))
+    if a.focus_noun and not a.labels and not followup and not any(
+        _covers(s, a.focus_text or a.focus_noun) for s in pool
+    ):
+        return Verdict(best, refusal=(
+            f"The articles do not answer that: none of the passages close to the question "
+            f"mentions “{a.focus_text or a.focus_noun}”. {_closest(best)}"
+        ))
+    if a.labels and not followup and not any(_states(s, a, qstems) for s in pool):
+        return Verdict(best, refusal=(
+            f"The articles do not give that {_kind(a)}: none of the closest sentences states "
+            f"one for “{_focus(a, q)}”. {_closest(pool[0] if pool else best)}"
+        ))
+    top = pool[0] if pool else best
+    if a.labels:
+        for s in pool:
+            if s.score < WITNESS_FLOOR * top.score:
+                break
+            value = value_of(s, a, qstems)
+            if value is not None:
+                return Verdict(s, lead=value.text)
+    return Verdict(top)

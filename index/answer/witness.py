@@ -1,0 +1,105 @@
+"""Witnesses: each article's best sentence for a question, and the typed value it states.
+
+A value is read from the entities annotated at ingest (no parsing at query time). It counts
+only when it has the type the question asks for, is not a word of the question, and is tied to
+the question's focus: a number that counts the asked noun ("17 workers" for "how many
+workers"), or — without such a noun — the value nearest to where the sentence uses the
+question's verb. A sentence that never uses the question's verb ("hired 25 drivers" for "how
+many drivers were laid off") yields no value: a wrong lead is worse than none.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from index.answer.analysis import NUMERIC, Analysis
+from index.answer.question import stems
+
+_WORD = re.compile(r"[\w’'-]+")
+
+
+class Evidence(Protocol):
+    """What a witness needs of a scored sentence (``compose.Sentence``)."""
+
+    text: str
+    score: float
+    ann: list[list[Any]]
+    ann_offset: int
+
+    @property
+    def article_id(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Value:
+    """A typed value stated by a witness: its text as written, entity label, normalised form
+    (``annotate`` norms: ISO day, ``number|noun``) and offsets in the sentence text."""
+
+    text: str
+    label: str
+    norm: str
+    start: int
+    end: int
+
+
+def witnesses(sentences: list[Any], *, floor: float = 0.0) -> list[Any]:
+    """The best-scoring sentence of each article, best first (``sentences`` sorted by score)."""
+    seen: set[str] = set()
+    out: list[Any] = []
+    for s in sentences:
+        if s.score < floor or s.article_id in seen:
+            continue
+        seen.add(s.article_id)
+        out.append(s)
+    return out
+
+
+def _positions(text: str, stem: str) -> list[int]:
+    """Character offsets of the words of ``text`` whose stem is ``stem``."""
+    return [m.start() for m in _WORD.finditer(text) if stems(m.group(0))[-1:] == [stem]]
+
+
+def mentions(text: str, name: str) -> bool:
+    """``text`` names ``name``: all its content words, or — for a name of several words — its
+    last one ("Mr Livingstone" names Ken Livingstone), case-insensitively."""
+    want = stems(name)
+    have = set(stems(text))
+    return bool(want) and (set(want) <= have or (len(name.split()) > 1 and want[-1] in have))
+
+
+def typed_values(s: Evidence, a: Analysis, question_stems: set[str]) -> list[Value]:
+    """Entities of ``s`` with a label the question asks for and not a word of the question."""
+    out: list[Value] = []
+    for start, end, label, norm in s.ann:
+        if label not in a.labels:
+            continue
+        start, end = start + s.ann_offset, end + s.ann_offset
+        text = s.text[start:end]
+        words = set(stems(text))
+        if words and words <= question_stems:
+            continue  # "Paris" for "what happened in Paris" is the question, not the answer
+        out.append(Value(text, label, str(norm), start, end))
+    return out
+
+
+def value_of(s: Evidence, a: Analysis, question_stems: set[str]) -> Value | None:
+    """The value ``s`` gives for the question, when it is tied to the focus (else None)."""
+    values = typed_values(s, a, question_stems)
+    if not values:
+        return None
+    verb_at = _positions(s.text, a.focus_verb) if a.focus_verb else []
+    if a.focus_verb and not verb_at:
+        return None  # the sentence is about another act
+    if a.focus_noun and a.labels & NUMERIC:
+        counted = [v for v in values
+                   if v.norm.partition("|")[2] and stems(v.norm.partition("|")[2])[-1:] ==
+                   [a.focus_noun]]
+        near = [v for v in values if a.focus_noun in stems(s.text[v.end : v.end + 40])]
+        values = counted or near
+        if not values:
+            return None
+    if verb_at:
+        return min(values, key=lambda v: min(abs(v.start - p) for p in verb_at))
+    return values[0]
