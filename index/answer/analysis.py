@@ -38,6 +38,12 @@ _WHICH = {
     "state": {"GPE"}, "region": {"GPE", "LOC"}, "place": PLACES, "island": {"GPE", "LOC"},
     "year": {"DATE"}, "day": {"DATE"}, "date": {"DATE"}, "month": {"DATE"}, "time": TEMPORAL,
 }
+MAX_SIMPLE_WORDS = 22
+# Heads that say only "some one/thing": "Which individual …", "What company …".
+_GENERIC = frozenset(
+    "individual person people company entity organisation organization firm thing one group "
+    "someone somebody figure party".split()
+)
 _LIGHT_VERBS = frozenset("be have do take make get go say tell give".split())
 _STRICT_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "poss"})
 
@@ -61,6 +67,9 @@ class Analysis:
     """The asked noun as written ("workers"), for messages."""
     nationalities: tuple[str, ...] = ()
     """NORP entities ("Americans"): articles say "US" as often, so they are not demanded."""
+    simple: bool = True
+    """One short clause (≤ 22 words, ≤ 2 content verbs): one sentence should answer it. A
+    multi-part question names entities of several articles; no sentence holds them all."""
 
 
 @lru_cache(maxsize=1)
@@ -125,7 +134,7 @@ def analyse(text: str) -> Analysis:
     verb = _focus_verb(doc)
     if focus_noun is None and not labels & NUMERIC:
         subject = _subject_noun(doc)
-        if subject is not None:
+        if subject is not None and subject.lower() not in _GENERIC:
             focus_noun, focus_text = _stem(subject), subject
     named = tuple(dict.fromkeys(e.text for e in doc.ents if e.label_ not in TEMPORAL | NUMERIC))
     about = tuple(dict.fromkeys(
@@ -136,7 +145,14 @@ def analyse(text: str) -> Analysis:
         labels=frozenset(labels), focus_noun=focus_noun, focus_verb=verb, about=about,
         named=named, describe=describe, focus_text=focus_text,
         nationalities=tuple(e.text for e in doc.ents if e.label_ == "NORP"),
+        simple=_simple(doc),
     )
+
+
+def _simple(doc: Any) -> bool:
+    words = [t for t in doc if t.is_alpha]
+    verbs = [t for t in doc if t.pos_ == "VERB"]
+    return len(words) <= MAX_SIMPLE_WORDS and len(verbs) <= 2
 
 
 def _subject_noun(doc: Any) -> str | None:

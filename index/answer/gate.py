@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from index.answer.analysis import NUMERIC, PLACES, TEMPORAL, Analysis
-from index.answer.question import Question, stems
+from index.answer.question import QType, Question, stems
 from index.answer.witness import mentions, typed_values, value_of, witnesses
 
 WITNESS_FLOOR = 0.75  # witnesses within this share of the best sentence's score compete
@@ -56,9 +56,9 @@ def _covers(s: Any, name: str) -> bool:
     return any(mentions(text, name) for text in (s.text, s.chunk.text, str(meta.get("title", ""))))
 
 
-def _states(s: Any, a: Analysis, qstems: set[str]) -> bool:
+def _states(s: Any, a: Analysis, qstems: set[str], strict: bool) -> bool:
     """``s`` states a value of the asked type (for "how many X", in a sentence about X)."""
-    if not typed_values(s, a, qstems) or not a.focus_noun:
+    if not typed_values(s, a, qstems) or not a.focus_noun or not strict:
         return bool(typed_values(s, a, qstems))
     if a.labels & NUMERIC:
         return a.focus_noun in set(stems(s.text))
@@ -81,8 +81,15 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
         if described:
             return Verdict(described[0])
     followup = q.resolved != q.text  # borrowed words are context, not demands
-    about = [name for name in a.about if name not in a.nationalities]
-    if about and not followup:
+    outlets = {str(s.chunk.meta.get("source") or "").casefold() for s in sents}
+    about = [
+        name for name in a.about
+        if name not in a.nationalities and not any(
+            name.strip("'’ ").casefold().removeprefix("the ") in o for o in outlets if o
+        )
+    ]
+    strict = a.simple and not followup
+    if about and strict:
         need = (len(about) + 1) // 2  # most of what the question is about
         pool = [s for s in pool if sum(_covers(s, name) for name in about) >= need]
         if not pool:
@@ -91,14 +98,14 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
                 f"The articles do not say that about {names}: no passage close to the question "
                 f"mentions {names}. {_closest(best)}"
             ))
-    if a.focus_noun and not a.labels and not followup and not any(
+    if a.focus_noun and not a.labels and strict and q.qtype is not QType.YESNO and not any(
         _covers(s, a.focus_text or a.focus_noun) for s in pool
     ):
         return Verdict(best, refusal=(
             f"The articles do not answer that: none of the passages close to the question "
             f"mentions “{a.focus_text or a.focus_noun}”. {_closest(best)}"
         ))
-    if a.labels and not followup and not any(_states(s, a, qstems) for s in pool):
+    if a.labels and not followup and not any(_states(s, a, qstems, strict) for s in pool):
         return Verdict(best, refusal=(
             f"The articles do not give that {_kind(a)}: none of the closest sentences states "
             f"one for “{_focus(a, q)}”. {_closest(pool[0] if pool else best)}"
