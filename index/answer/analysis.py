@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from index.answer.question import stems
+from index.answer.question import stems, verb_stem
 
 NUMERIC = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
 TEMPORAL = frozenset({"DATE", "TIME"})
@@ -105,9 +105,13 @@ def analyse(text: str) -> Analysis:
     focus_text: str | None = None
     if re.search(r"\bhow (many|much)\b|\bnumber of\b|\bwhat (percentage|share|proportion)\b",
                  low):
-        # "how much" asks for an amount (money, a measure, a share), not a count
-        much = re.search(r"\bhow much\b(?! (?:more|less|[a-z]+s)\b)", low)
-        labels |= NUMERIC - {"CARDINAL"} if much else NUMERIC
+        # "how much" asks for an amount (money, a measure, a share); "how many" for a count
+        if re.search(r"\bhow much\b", low):
+            labels |= {"MONEY", "QUANTITY", "PERCENT"}
+        elif re.search(r"\bhow many\b", low):
+            labels |= {"CARDINAL", "QUANTITY", "PERCENT"}
+        else:
+            labels |= NUMERIC
         for tok in doc:
             if tok.lower_ in ("many", "much") and tok.head.pos_ in ("NOUN", "PROPN"):
                 focus_noun, focus_text = _stem(tok.head.text), tok.head.text
@@ -175,14 +179,14 @@ def _focus_verb(doc: Any) -> str | None:
     cands = roots + [t for t in doc if t.pos_ == "VERB" and t not in roots]
     for tok in cands:
         if tok.pos_ in ("VERB", "AUX") and tok.lower_ not in _LIGHT_FORMS:
-            word = tok.text.lower()
-            particle = next((c.text.lower() for c in tok.children if c.dep_ == "prt"), "")
-            stem = _stem(f"{word}{'_' + particle if particle else ''}".replace("_", " "))
-            return stem if stem and stem not in _LIGHT_VERBS else None
+            stem = verb_stem(tok.text)
+            if stem and stem not in _LIGHT_VERBS:
+                return stem
     return None
 
 
 _LIGHT_FORMS = frozenset(
     "is are was were be been being am has have had having do does did done doing take takes "
-    "took taken make makes made get gets got go goes went gone say says said tell told".split()
+    "took taken taking make makes made making get gets got getting go goes went gone going say "
+    "says said saying tell told".split()
 )

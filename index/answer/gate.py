@@ -50,10 +50,11 @@ def _closest(s: Any) -> str:
     return f"The closest passage ({where}) says: “{s.text}”"
 
 
-def _covers(s: Any, name: str) -> bool:
-    """``name`` occurs in the sentence, its paragraph (chunk) or its article's title."""
-    meta = s.chunk.meta
-    return any(mentions(text, name) for text in (s.text, s.chunk.text, str(meta.get("title", ""))))
+def _covers(s: Any, name: str, *, title: bool = True) -> bool:
+    """``name`` occurs in the sentence, its paragraph (chunk) or — with ``title`` — its
+    article's title."""
+    texts = [s.text, s.chunk.text] + ([str(s.chunk.meta.get("title", ""))] if title else [])
+    return any(mentions(text, name) for text in texts)
 
 
 def _states(s: Any, a: Analysis, qstems: set[str], strict: bool) -> bool:
@@ -91,7 +92,9 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
     strict = a.simple and not followup
     if about and strict:
         need = (len(about) + 1) // 2  # most of what the question is about
-        pool = [s for s in pool if sum(_covers(s, name) for name in about) >= need]
+        # What the question is about must be in the paragraph that answers it, not only in
+        # the headline: "How much has Malaysia spent" is not answered by Australia's spending.
+        pool = [s for s in pool if sum(_covers(s, n, title=False) for n in about) >= need]
         if not pool:
             names = " and ".join(about)
             return Verdict(best, refusal=(

@@ -81,6 +81,37 @@ def stems(text: str) -> list[str]:
     return list(_stemmer().stemWords(words)) if words else []
 
 
+# Irregular past forms of verbs common in news, so that "sold" matches "sell" (stemming alone
+# cannot): general English morphology, not tuned to any question.
+_IRREGULAR = {
+    "sold": "sell", "bought": "buy", "paid": "pay", "spent": "spend", "won": "win",
+    "lost": "lose", "built": "build", "led": "lead", "left": "leave", "rose": "rise",
+    "risen": "rise", "fell": "fall", "fallen": "fall", "ran": "run", "began": "begin",
+    "begun": "begin", "came": "come", "became": "become", "held": "hold", "found": "find",
+    "brought": "bring", "kept": "keep", "met": "meet", "sent": "send", "struck": "strike",
+    "shot": "shoot", "fought": "fight", "caught": "catch", "chose": "choose",
+    "chosen": "choose", "drove": "drive", "driven": "drive", "grew": "grow", "grown": "grow",
+    "knew": "know", "known": "know", "flew": "fly", "flown": "fly", "wrote": "write",
+    "written": "write", "spoke": "speak", "spoken": "speak", "stole": "steal",
+    "stolen": "steal", "threw": "throw", "thrown": "throw", "fled": "flee", "dealt": "deal",
+    "lent": "lend", "sank": "sink", "sunk": "sink", "hid": "hide", "hidden": "hide",
+    "froze": "freeze", "frozen": "freeze", "broke": "break", "broken": "break",
+    "swore": "swear", "sworn": "swear", "wore": "wear", "worn": "wear", "bore": "bear",
+    "born": "bear", "beat": "beat", "beaten": "beat", "bid": "bid", "cut": "cut", "hit": "hit",
+    "hurt": "hurt", "quit": "quit", "shut": "shut", "sought": "seek", "taught": "teach",
+    "thought": "think", "understood": "understand", "withdrew": "withdraw",
+    "withdrawn": "withdraw", "forgave": "forgive", "overtook": "overtake", "undertook":
+    "undertake", "fed": "feed", "laid": "lay", "lain": "lie",
+}
+
+
+def verb_stem(word: str) -> str | None:
+    """Stem of a verb form, irregular past forms first mapped to the base ("sold" → sell)."""
+    base = _IRREGULAR.get(word.lower(), word)
+    got = stems(base)
+    return got[-1] if got else None
+
+
 def qtype_of(text: str) -> QType:
     t = text.lower().strip()
     if re.search(r"\bhow (many|much)\b|\bnumber of\b|\bwhat (was|is) the (total|number|count)", t):

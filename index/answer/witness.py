@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from index.answer.analysis import NUMERIC, Analysis
-from index.answer.question import stems
+from index.answer.question import stems, verb_stem
 
 _WORD = re.compile(r"[\w’'-]+")
 
@@ -57,8 +57,8 @@ def witnesses(sentences: list[Any], *, floor: float = 0.0) -> list[Any]:
 
 
 def _positions(text: str, stem: str) -> list[int]:
-    """Character offsets of the words of ``text`` whose stem is ``stem``."""
-    return [m.start() for m in _WORD.finditer(text) if stems(m.group(0))[-1:] == [stem]]
+    """Character offsets of the words of ``text`` whose (verb) stem is ``stem``."""
+    return [m.start() for m in _WORD.finditer(text) if verb_stem(m.group(0)) == stem]
 
 
 def mentions(text: str, name: str) -> bool:
