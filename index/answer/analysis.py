@@ -67,6 +67,9 @@ class Analysis:
     """The asked noun as written ("workers"), for messages."""
     nationalities: tuple[str, ...] = ()
     """NORP entities ("Americans"): articles say "US" as often, so they are not demanded."""
+    topic: str | None = None
+    """What "tell me about X" / "what about X" asks about, as written: the articles must
+    mention it."""
     simple: bool = True
     """One short clause (≤ 22 words, ≤ 2 content verbs): one sentence should answer it. A
     multi-part question names entities of several articles; no sentence holds them all."""
@@ -150,6 +153,8 @@ def analyse(text: str) -> Analysis:
         named=named, describe=describe, focus_text=focus_text,
         nationalities=tuple(e.text for e in doc.ents if e.label_ == "NORP"),
         simple=_simple(doc),
+        topic=next((t.text for t in doc if t.dep_ == "pobj" and t.head.lower_ == "about"
+                    and t.pos_ == "NOUN" and not t.ent_type_), None),
     )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from index.answer.analysis import NUMERIC, PLACES, TEMPORAL, Analysis
-from index.answer.question import QType, Question, stems
+from index.answer.question import Question, stems
 from index.answer.witness import mentions, typed_values, value_of, witnesses
 
 WITNESS_FLOOR = 0.75  # witnesses within this share of the best sentence's score compete
@@ -101,12 +101,10 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
                 f"The articles do not say that about {names}: no passage close to the question "
                 f"mentions {names}. {_closest(best)}"
             ))
-    if a.focus_noun and not a.labels and strict and q.qtype is not QType.YESNO and not any(
-        _covers(s, a.focus_text or a.focus_noun) for s in pool
-    ):
+    if a.topic and strict and not any(_covers(s, a.topic) for s in pool):
         return Verdict(best, refusal=(
-            f"The articles do not answer that: none of the passages close to the question "
-            f"mentions “{a.focus_text or a.focus_noun}”. {_closest(best)}"
+            f"The articles do not cover that: none of the passages close to the question "
+            f"mentions “{a.topic}”. {_closest(best)}"
         ))
     if a.labels and not followup and not any(_states(s, a, qstems, strict) for s in pool):
         return Verdict(best, refusal=(

@@ -167,7 +167,7 @@ def entities_of(text: str) -> list[str]:
     found: list[str] = []
     text = _DATES.sub(" ", text)
     for m in _ENTITY.finditer(text):
-        token = m.group(0).strip(".,")
+        token = re.sub(r"['’]s$", "", m.group(0).strip(".,"))  # "What's" is "What"
         if token in _QUESTION_CAPS or token.lower() in STOPWORDS:
             continue
         found.extend(stems(token) or [token.lower()])
