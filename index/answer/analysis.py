@@ -67,6 +67,9 @@ class Analysis:
     """The asked noun as written ("workers"), for messages."""
     nationalities: tuple[str, ...] = ()
     """NORP entities ("Americans"): articles say "US" as often, so they are not demanded."""
+    qualifiers: tuple[str, ...] = ()
+    """Adjectives that narrow a noun of the question ("the *southern* harbor"): a passage
+    about the thing without them may be about another one."""
     topic: str | None = None
     """What "tell me about X" / "what about X" asks about, as written: the articles must
     mention it."""
@@ -153,6 +156,11 @@ def analyse(text: str) -> Analysis:
         named=named, describe=describe, focus_text=focus_text,
         nationalities=tuple(e.text for e in doc.ents if e.label_ == "NORP"),
         simple=_simple(doc),
+        qualifiers=tuple(dict.fromkeys(
+            t.text for t in doc if t.dep_ == "amod" and t.pos_ == "ADJ" and t.head.pos_ == "NOUN"
+            and t.lower_ not in ("many", "much", "new", "latest", "recent", "last", "first")
+            and not t.ent_type_
+        )),
         topic=next((t.text for t in doc if t.dep_ == "pobj" and t.head.lower_ == "about"
                     and t.pos_ == "NOUN" and not t.ent_type_), None),
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from index.answer.analysis import NUMERIC, PLACES, TEMPORAL, Analysis
-from index.answer.question import Question, stems
+from index.answer.question import OPPOSITES, Question, stems, verb_stem
 from index.answer.witness import mentions, typed_values, value_of, witnesses
 
 WITNESS_FLOOR = 0.75  # witnesses within this share of the best sentence's score compete
@@ -55,6 +55,34 @@ def _covers(s: Any, name: str, *, title: bool = True) -> bool:
     article's title."""
     texts = [s.text, s.chunk.text] + ([str(s.chunk.meta.get("title", ""))] if title else [])
     return any(mentions(text, name) for text in texts)
+
+
+# Adjectives that pick one of a set ("southern" harbor, not the northern one).
+_CONTRAST_SETS = tuple(frozenset(x.split()) for x in (
+    "north south east west northern southern eastern western northeast northwest southeast "
+    "southwest north-east north-west south-east south-west north-eastern north-western "
+    "south-eastern south-western",
+    "upper lower", "inner outer", "domestic foreign international", "public private",
+    "male female", "national federal state local regional municipal", "left right",
+    "morning afternoon evening",
+))
+
+
+def _contrasts(s: Any, word: str) -> bool:
+    """The passage names another member of ``word``'s set and not ``word`` itself."""
+    w = word.lower()
+    group = next((g for g in _CONTRAST_SETS if w in g), None)
+    if group is None:
+        return False
+    words = {x.lower() for x in re.findall(r"[\w-]+", f"{s.text} {s.chunk.text}")}
+    return w not in words and bool(words & (group - {w}))
+
+
+def _opposite(text: str, verb: str) -> bool:
+    """The sentence uses a verb opposite to ``verb`` and never ``verb`` itself."""
+    opposite = OPPOSITES.get(verb, frozenset())
+    found = {verb_stem(w) for w in re.findall(r"[\w’'-]+", text)}
+    return bool(opposite & found) and verb not in found
 
 
 def _states(s: Any, a: Analysis, qstems: set[str], strict: bool) -> bool:
@@ -100,6 +128,21 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
             return Verdict(best, refusal=(
                 f"The articles do not say that about {names}: no passage close to the question "
                 f"mentions {names}. {_closest(best)}"
+            ))
+    if a.qualifiers and strict:  # "the southern harbor" vs a passage on the northern one
+        pool = [s for s in pool if not any(_contrasts(s, w) for w in a.qualifiers)]
+        if not pool:
+            words = " ".join(a.qualifiers)
+            return Verdict(best, refusal=(
+                f"The articles do not say that about anything {words}: the closest passage is "
+                f"about another one. {_closest(best)}"
+            ))
+    if a.focus_verb and strict:  # a passage reporting the opposite act is no witness
+        pool = [s for s in pool if not _opposite(s.text, a.focus_verb)]
+        if not pool:
+            return Verdict(best, refusal=(
+                "The articles report the opposite of what the question asks about, not it. "
+                f"{_closest(best)}"
             ))
     if a.topic and strict and not any(_covers(s, a.topic) for s in pool):
         return Verdict(best, refusal=(

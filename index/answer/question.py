@@ -105,6 +105,21 @@ _IRREGULAR = {
 }
 
 
+# Verbs that report the opposite act: a sentence saying one does not answer a question
+# about the other ("hired 25 drivers" is no answer to "how many were laid off").
+_OPPOSITE_PAIRS = (
+    ("hire", "lay"), ("hire", "fire"), ("hire", "sack"), ("recruit", "lay"), ("add", "cut"),
+    ("rise", "fall"), ("increas", "decreas"), ("gain", "lose"), ("win", "lose"),
+    ("open", "close"), ("buy", "sell"), ("approv", "reject"), ("accept", "reject"),
+    ("join", "leav"), ("arriv", "depart"), ("import", "export"), ("lend", "borrow"),
+    ("rais", "cut"), ("grow", "shrink"), ("expand", "shrink"), ("releas", "arrest"),
+)
+OPPOSITES: dict[str, frozenset[str]] = {}
+for _a, _b in _OPPOSITE_PAIRS:
+    OPPOSITES[_a] = OPPOSITES.get(_a, frozenset()) | {_b}
+    OPPOSITES[_b] = OPPOSITES.get(_b, frozenset()) | {_a}
+
+
 def verb_stem(word: str) -> str | None:
     """Stem of a verb form, irregular past forms first mapped to the base ("sold" → sell)."""
     base = _IRREGULAR.get(word.lower(), word)

@@ -1,0 +1,93 @@
+"""Typed answers from the best witness, and refusal of what the articles do not say (issue 11
+examples): real articles in tmp_path, real ingest, real Chroma, the real answer path."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from index.engine import Engine
+from index.types import Answer
+
+ARTICLES = {
+    "plant.txt": (
+        "Blast at chemical plant\nSource: Example News | Published: 2024-03-05 | URL: \n\n"
+        "An explosion at the Acme chemical plant in Springfield killed 3 workers and injured "
+        "17 workers on Monday, the company said.\n\n"
+        "Investigators from the state fire marshal's office were examining a storage tank.\n"
+    ),
+    "transit.txt": (
+        "City adds bus drivers\nSource: Metro Daily | Published: 2024-04-02 | URL: \n\n"
+        "The city transit agency hired 25 additional bus drivers this month to cut waiting "
+        "times on its busiest routes.\n\n"
+        "The agency said ridership had grown by 8 percent since January.\n"
+    ),
+    "harbor.txt": (
+        "Northern harbor dredging begins\nSource: Coast Herald | Published: 2024-05-10 | URL: \n\n"
+        "Dredging of the northern harbor began on Tuesday and will cost 12 million dollars, "
+        "port officials said.\n\n"
+        "The northern harbor handles most of the region's fishing fleet.\n"
+    ),
+}
+
+
+@pytest.fixture
+def engine(tmp_path: Path, make_engine: Callable[..., Engine], seeded_engine: Engine) -> Engine:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in ARTICLES.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    for seed in Path(__file__).resolve().parents[1].joinpath("seeds").glob("*.txt"):
+        (docs / seed.name).write_text(seed.read_text(encoding="utf-8"), encoding="utf-8")
+    e = make_engine()
+    e.ingest([str(docs)])
+    return e
+
+
+def first_statement(answer: Answer) -> str:
+    return re.split(r"\[\d+\]|\n", answer.answer)[0]
+
+
+def test_injured_not_killed(engine: Engine) -> None:
+    answer = engine.answer("How many workers were injured?")
+    assert not answer.refused
+    assert first_statement(answer).startswith("17 —")
+
+
+def test_laid_off_is_refused_when_only_hiring_is_reported(engine: Engine) -> None:
+    answer = engine.answer("How many bus drivers were laid off?")
+    assert answer.refused, answer.answer
+    assert not first_statement(answer).startswith("25")
+
+
+def test_weather_question_is_refused(engine: Engine) -> None:
+    answer = engine.answer("Tell me about the weather in Kyiv today.")
+    assert answer.refused, answer.answer
+    assert "weather" in answer.answer
+
+
+def test_who_is_natalia_is_described(engine: Engine) -> None:
+    answer = engine.answer("Who is Natalia?")
+    assert not answer.refused
+    head = first_statement(answer)
+    assert not head.startswith("Olha")
+    assert "Natalia, a mother of a soldier captured three years ago" in head
+
+
+def test_no_outlet_attribution_names_the_article(engine: Engine) -> None:
+    answer = engine.answer("How many individuals were freed in the opening phase?")
+    assert "According to as of" not in answer.answer
+    assert "According to" in answer.answer
+
+
+def test_outlet_premise_is_checked(engine: Engine) -> None:
+    answer = engine.answer("What did Metro Daily report about the chemical plant explosion?")
+    assert answer.refused or all(c.source != "Metro Daily" for c in answer.citations)
+
+
+def test_amount_for_another_subject_is_refused(engine: Engine) -> None:
+    answer = engine.answer("How much has the city spent on the southern harbor?")
+    assert answer.refused, answer.answer
