@@ -78,6 +78,10 @@ def _contrasts(s: Any, word: str) -> bool:
     return w not in words and bool(words & (group - {w}))
 
 
+def _verb_at(text: str, verb: str) -> bool:
+    return verb in {verb_stem(w) for w in re.findall(r"[\w’'-]+", text)}
+
+
 def _opposite(text: str, verb: str) -> bool:
     """The sentence uses a verb opposite to ``verb`` and never ``verb`` itself."""
     opposite = OPPOSITES.get(verb, frozenset())
@@ -90,7 +94,11 @@ def _states(s: Any, a: Analysis, qstems: set[str], strict: bool) -> bool:
     if not typed_values(s, a, qstems) or not a.focus_noun or not strict:
         return bool(typed_values(s, a, qstems))
     if a.labels & NUMERIC:
-        return a.focus_noun in set(stems(s.text))
+        if a.focus_noun not in set(stems(s.text)):
+            return False
+        # "how many stores will close": a count of stores in a paragraph that never speaks of
+        # closing is a count of something else
+        return not a.focus_verb or bool(_verb_at(s.chunk.text, a.focus_verb))
     return _covers(s, a.focus_text or a.focus_noun)
 
 

@@ -120,11 +120,21 @@ for _a, _b in _OPPOSITE_PAIRS:
     OPPOSITES[_b] = OPPOSITES.get(_b, frozenset()) | {_a}
 
 
+# Verbs news uses for the same act, so that "hurt" finds "injured": one stem stands for each set.
+_SAME_ACT = (
+    "injur hurt wound", "kill die", "buy acquir purchas", "beat defeat win", "fire sack dismiss",
+    "arrest detain", "announc declar", "cancel scrap", "warn alert", "lead head run",
+    "launch introduc unveil", "cut reduc slash", "rais increas boost", "fall drop declin",
+)
+_CANONICAL = {stem: words.split()[0] for words in _SAME_ACT for stem in words.split()}
+
+
 def verb_stem(word: str) -> str | None:
-    """Stem of a verb form, irregular past forms first mapped to the base ("sold" → sell)."""
+    """Stem of a verb form, irregular past forms first mapped to the base ("sold" → sell) and
+    verbs for the same act to one stem ("hurt" → injur)."""
     base = _IRREGULAR.get(word.lower(), word)
     got = stems(base)
-    return got[-1] if got else None
+    return _CANONICAL.get(got[-1], got[-1]) if got else None
 
 
 def qtype_of(text: str) -> QType:
