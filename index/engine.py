@@ -70,19 +70,35 @@ class Engine:
         progress: Callable[[str, int], None] | None = None,
         max_bytes: int | None = None,
     ) -> IngestReport:
+        from index.ingest.fetch import new_client
         from index.ingest.pipeline import ingest as run_ingest
-        from index.ingest.read import MAX_BYTES
+        from index.ingest.read import MAX_BYTES, is_url
 
-        return run_ingest(
-            self.store,
-            self.embedder,
-            inputs,
-            data_dir=self.cfg.data_dir,
-            prune=prune,
-            max_tokens=self.cfg.max_chunk_tokens,
-            max_bytes=max_bytes or MAX_BYTES,
-            progress=progress,
+        # URLs share one client that carries the download deadline and address policy.
+        client = (
+            new_client(
+                min(15.0, self.cfg.fetch_timeout_s),
+                deadline_s=self.cfg.fetch_timeout_s,
+                allow_private=self.cfg.allow_private_urls,
+            )
+            if any(is_url(i) for i in inputs)
+            else None
         )
+        try:
+            return run_ingest(
+                self.store,
+                self.embedder,
+                inputs,
+                data_dir=self.cfg.data_dir,
+                prune=prune,
+                max_tokens=self.cfg.max_chunk_tokens,
+                max_bytes=max_bytes or MAX_BYTES,
+                progress=progress,
+                http_client=client,
+            )
+        finally:
+            if client is not None:
+                client.close()
 
     def sources(self) -> list[ArticleInfo]:
         return self.store.articles()
