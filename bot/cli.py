@@ -186,6 +186,25 @@ def telegram() -> None:
         run_telegram(settings, engine)
 
 
+@app.command(name="migrate-telegram-state")
+def migrate_telegram_state() -> None:
+    """Convert the old Telegram state (telegram_state.pickle) to JSON, once.
+
+    Only run this on a file you trust: it is read with an unpickler that accepts nothing but
+    the bot's own state classes, then renamed *.migrated. The bot itself never loads it.
+    """
+    settings = _settings()
+    from bot.telegram_state import StateError, migrate_pickle
+
+    try:
+        chats = migrate_pickle(settings.data_dir)
+    except (StateError, OSError) as exc:
+        err.print(f"[red]error:[/] {exc}", markup=True)
+        raise typer.Exit(1) from None
+    out.print(f"migrated the state of {chats} chat{'s' if chats != 1 else ''} to "
+              f"{settings.data_dir / 'telegram_state.json'}")
+
+
 @app.command(name="eval")
 def evaluate(
     questions: Annotated[Path, typer.Argument(help="questions.jsonl (eval-dev format).")],
