@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.settings import Settings, load_settings
+from index.datadir import DataDirError
 from index.engine import Engine
 from index.ingest.pipeline import IngestBusy
 from index.retrieve import Filters
@@ -43,7 +44,7 @@ class UserError(Exception):
 def friendly_errors() -> Iterator[None]:
     try:
         yield
-    except (StoreUnavailable, IngestBusy, UserError) as exc:
+    except (StoreUnavailable, IngestBusy, UserError, DataDirError) as exc:
         err.print(f"[red]error:[/] {exc}", markup=True)
         raise typer.Exit(1) from None
     except ValueError as exc:  # bad settings values, unknown model names

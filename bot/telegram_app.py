@@ -71,6 +71,7 @@ from bot.telegram_state import (
     JsonPersistence,
     warn_legacy_pickle,
 )
+from index.datadir import DataDirError, ReadOnlyDataDir
 from index.engine import Engine, turn_of
 from index.ingest.pipeline import IngestBusy
 from index.ingest.read import SUPPORTED_SUFFIXES
@@ -430,6 +431,12 @@ class NewsBot:
             text = UNAVAILABLE
         elif isinstance(error, IngestBusy):
             text = "Another ingest is running right now; please try again in a minute."
+        elif isinstance(error, ReadOnlyDataDir):
+            log.warning("%s", error)
+            text = "The index is read-only on this server: articles cannot be added right now."
+        elif isinstance(error, DataDirError):  # the disk is full
+            log.warning("%s", error)
+            text = "The server is out of disk space; please try again later."
         else:
             log.error("error while handling an update", exc_info=error)
             text = APOLOGY

@@ -5,7 +5,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from index.config import IndexConfig
@@ -46,8 +47,22 @@ class Engine:
             if self._store is None:
                 from index.store import ChunkStore
 
-                self._store = ChunkStore(self.cfg)
+                with self._data_dir_errors("opening the index"):
+                    self._store = ChunkStore(self.cfg)
             return self._store
+
+    @contextmanager
+    def _data_dir_errors(self, what: str) -> Iterator[None]:
+        """A full disk or a read-only data dir becomes one ``DataDirError`` line."""
+        try:
+            yield
+        except Exception as exc:
+            from index.datadir import translate
+
+            clear = translate(exc, self.cfg.data_dir, what)
+            if clear is None or clear is exc:
+                raise
+            raise clear from exc
 
     def reset_store(self) -> None:
         """Forget the store handle so the next call reconnects (after a server outage)."""
@@ -70,10 +85,27 @@ class Engine:
         progress: Callable[[str, int], None] | None = None,
         max_bytes: int | None = None,
     ) -> IngestReport:
+        from index.datadir import (
+            MIN_FREE_BYTES,
+            NO_SPACE_BYTES,
+            DiskFull,
+            ReadOnlyDataDir,
+            free_bytes,
+            writable,
+        )
         from index.ingest.fetch import new_client
         from index.ingest.pipeline import ingest as run_ingest
         from index.ingest.read import MAX_BYTES, is_url
 
+        if not writable(self.cfg.data_dir):  # stop before reading or fetching anything
+            raise ReadOnlyDataDir(self.cfg.data_dir, "ingest")
+        free = free_bytes(self.cfg.data_dir)
+        if free is not None and free < NO_SPACE_BYTES:  # nothing could be written
+            raise DiskFull(self.cfg.data_dir, MIN_FREE_BYTES, "starting the ingest")
+        if self.store.is_copy:  # the disk was full when the index was opened: try again
+            self.reset_store()
+            if self.store.is_copy:
+                raise DiskFull(self.cfg.data_dir, MIN_FREE_BYTES, "opening the index")
         # URLs share one client that carries the download deadline and address policy.
         client = (
             new_client(
@@ -85,26 +117,29 @@ class Engine:
             else None
         )
         try:
-            return run_ingest(
-                self.store,
-                self.embedder,
-                inputs,
-                data_dir=self.cfg.data_dir,
-                prune=prune,
-                max_tokens=self.cfg.max_chunk_tokens,
-                max_bytes=max_bytes or MAX_BYTES,
-                progress=progress,
-                http_client=client,
-            )
+            with self._data_dir_errors("ingesting"):
+                return run_ingest(
+                    self.store,
+                    self.embedder,
+                    inputs,
+                    data_dir=self.cfg.data_dir,
+                    prune=prune,
+                    max_tokens=self.cfg.max_chunk_tokens,
+                    max_bytes=max_bytes or MAX_BYTES,
+                    progress=progress,
+                    http_client=client,
+                )
         finally:
             if client is not None:
                 client.close()
 
     def sources(self) -> list[ArticleInfo]:
-        return self.store.articles()
+        with self._data_dir_errors("listing the articles"):
+            return self.store.articles()
 
     def is_empty(self) -> bool:
-        return self.store.count() == 0
+        with self._data_dir_errors("opening the index"):
+            return self.store.count() == 0
 
     def answer(
         self,
@@ -117,7 +152,8 @@ class Engine:
         from index.answer import Answerer
 
         answerer = Answerer(self.store, self.embedder, self.llm)
-        return answerer.answer(question, history, k=k or self.cfg.top_k, filters=filters)
+        with self._data_dir_errors("answering"):
+            return answerer.answer(question, history, k=k or self.cfg.top_k, filters=filters)
 
 
 def turn_of(answer: Answer) -> Turn:
