@@ -74,7 +74,8 @@ class Engine:
         if self._llm is None and self.cfg.llm.provider != "none":
             from index.llm import LLMWriter
 
-            self._llm = LLMWriter(self.cfg.llm)
+            # The embedder (lazy) lets it check each statement's meaning against its sources.
+            self._llm = LLMWriter(self.cfg.llm, embedder=_LazyEmbedder(self))
         return self._llm
 
     def ingest(
@@ -154,6 +155,16 @@ class Engine:
         answerer = Answerer(self.store, self.embedder, self.llm)
         with self._data_dir_errors("answering"):
             return answerer.answer(question, history, k=k or self.cfg.top_k, filters=filters)
+
+
+class _LazyEmbedder:
+    """The engine's embedder, fetched on first use (building it costs ~0.3 s)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> Any:
+        return self._engine.embedder.embed(texts, batch_size)
 
 
 def turn_of(answer: Answer) -> Turn:
