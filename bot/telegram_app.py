@@ -71,7 +71,7 @@ from bot.telegram_state import (
     JsonPersistence,
     warn_legacy_pickle,
 )
-from index.datadir import DataDirError, ReadOnlyDataDir
+from index.datadir import DataDirError, ReadOnlyDataDir, translate
 from index.engine import Engine, turn_of
 from index.ingest.pipeline import IngestBusy
 from index.ingest.read import SUPPORTED_SUFFIXES
@@ -425,6 +425,8 @@ class NewsBot:
     async def on_error(self, update: object, context: Context) -> None:
         """Log the exception; tell the chat briefly, never with a trace or a secret."""
         error = context.error
+        if isinstance(error, OSError):  # e.g. the uploads folder on a read-only or full disk
+            error = translate(error, self.settings.data_dir, "adding articles") or error
         if isinstance(error, StoreUnavailable):
             log.warning("index unavailable: %s", error)
             self.engine.reset_store()  # reconnect on the next question

@@ -236,3 +236,31 @@ def test_disk_full_model_build_says_so_in_one_line_and_answers(
     warnings = [ln for ln in done.stderr.splitlines() if "embedding model" in ln]
     assert len(warnings) == 1 and str(data / "models") in warnings[0]
     assert "MB free" in warnings[0] and "Traceback" not in done.stderr
+
+
+async def test_read_only_data_dir_bot_answers_and_refuses_additions(
+    tmp_path: Path, embedder: OnnxEmbedder, read_only_root: Path
+) -> None:
+    from fake_bot_api import FakeBotAPI
+    from test_telegram import make_settings, running
+
+    from index.config import IndexConfig
+    from index.engine import Engine
+
+    data = read_only_root / "data"
+    seeds = _seed_copy(tmp_path)
+    env = cli_env(data, seeds, embedder)  # another process: no open files keep the fs busy
+    assert run_cli(["ingest", str(seeds)], env, tmp_path).returncode == 0
+    _make_read_only(read_only_root)
+    engine = Engine(IndexConfig(data_dir=data), embedder=embedder)
+    with FakeBotAPI() as api:
+        settings = make_settings(api, data, telegram_admins="77")
+        async with running(settings, engine):
+            api.message(501, Q)
+            [reply] = await api.wait_sent(501)
+            assert "390" in reply["text"]
+            api.message(77, "/add https://example.com/a")
+            [refused] = await api.wait_sent(77)
+            api.message(77, document=api.add_file("f1", "new.txt", b"Title\n\nSome text.\n"))
+            refused_file = (await api.wait_sent(77, 2))[1]
+    assert "read-only" in refused["text"] and "read-only" in refused_file["text"]
