@@ -191,8 +191,9 @@ def telegram() -> None:
 def migrate_telegram_state() -> None:
     """Convert the old Telegram state (telegram_state.pickle) to JSON, once.
 
-    Only run this on a file you trust: it is read with an unpickler that accepts nothing but
-    the bot's own state classes, then renamed *.migrated. The bot itself never loads it.
+    No code from the file is run: it is read with an unpickler that accepts only the bot's
+    own state classes (anything else is refused), then renamed *.migrated. The bot itself
+    never loads it.
     """
     settings = _settings()
     from bot.telegram_state import StateError, migrate_pickle
