@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.settings import Settings, load_settings
+from index.datadir import DataDirError
 from index.engine import Engine
 from index.ingest.pipeline import IngestBusy
 from index.retrieve import Filters
@@ -43,7 +44,7 @@ class UserError(Exception):
 def friendly_errors() -> Iterator[None]:
     try:
         yield
-    except (StoreUnavailable, IngestBusy, UserError) as exc:
+    except (StoreUnavailable, IngestBusy, UserError, DataDirError) as exc:
         err.print(f"[red]error:[/] {exc}", markup=True)
         raise typer.Exit(1) from None
     except ValueError as exc:  # bad settings values, unknown model names
@@ -200,6 +201,26 @@ def telegram() -> None:
         engine = make_engine(settings)
         ensure_seeded(engine, settings)
         run_telegram(settings, engine)
+
+
+@app.command(name="migrate-telegram-state")
+def migrate_telegram_state() -> None:
+    """Convert the old Telegram state (telegram_state.pickle) to JSON, once.
+
+    No code from the file is run: it is read with an unpickler that accepts only the bot's
+    own state classes (anything else is refused), then renamed *.migrated. The bot itself
+    never loads it.
+    """
+    settings = _settings()
+    from bot.telegram_state import StateError, migrate_pickle
+
+    try:
+        chats = migrate_pickle(settings.data_dir)
+    except (StateError, OSError) as exc:
+        err.print(f"[red]error:[/] {exc}", markup=True)
+        raise typer.Exit(1) from None
+    out.print(f"migrated the state of {chats} chat{'s' if chats != 1 else ''} to "
+              f"{settings.data_dir / 'telegram_state.json'}")
 
 
 @app.command(name="eval")

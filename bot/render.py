@@ -17,6 +17,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
+from bot.escape import escape_name
 from index.types import Answer, ArticleInfo, Citation, Conflict, IngestReport
 
 # C0 controls except tab/newline, DEL, C1 controls, and bidi overrides that can reorder a line.
@@ -228,7 +229,7 @@ def plain_sources(articles: list[ArticleInfo]) -> str:
 def ingest_summary(console: Console, report: IngestReport) -> None:
     for item, reason in report.skipped:
         line = Text("skipped ", style="yellow")
-        line.append(f"{safe(item)}: {safe(reason)}")
+        line.append(f"{escape_name(item)}: {escape_name(reason)}")  # one line each, always
         console.print(line)
     for item, note in report.notes:
         line = Text("note ", style="cyan")

@@ -24,6 +24,7 @@ from rich.text import Text
 
 from bot import render
 from bot.settings import Settings
+from index.datadir import DataDirError
 from index.engine import Engine, turn_of
 from index.store import StoreUnavailable, make_private_dir
 from index.types import Answer, Turn
@@ -165,6 +166,9 @@ class Repl:
         except StoreUnavailable as exc:
             self._store_down(exc)
             return
+        except DataDirError as exc:
+            self._error(str(exc))
+            return
         self.article_count = len(articles)
         if not articles:
             self._say(EMPTY_INDEX)
@@ -184,7 +188,7 @@ class Repl:
             run_ingest(self.engine, _ingest_inputs(arg), console=self.err)
         except StoreUnavailable as exc:
             self._store_down(exc)
-        except (IngestBusy, OSError, ValueError) as exc:
+        except (IngestBusy, DataDirError, OSError, ValueError) as exc:
             self._error(str(exc))
         self._has_articles = False
         try:
@@ -209,6 +213,9 @@ class Repl:
                 answer = call_in_worker(work)
         except StoreUnavailable as exc:
             self._store_down(exc)
+            return
+        except DataDirError as exc:  # a full disk: one line, the session goes on
+            self._error(str(exc))
             return
         except (KeyboardInterrupt, SystemExit):
             raise

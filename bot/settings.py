@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     log_level: str = Field("WARNING", alias="NEWSQA_LOG_LEVEL")
     seeds_dir: Path = Field(Path("seeds"), alias="NEWSQA_SEEDS_DIR")
 
+    # URL ingest
+    fetch_timeout_s: float = Field(60.0, gt=0, alias="NEWSQA_FETCH_TIMEOUT")
+    allow_private_urls: bool = Field(False, alias="NEWSQA_ALLOW_PRIVATE_URLS")
+
     # Chroma server mode (unset host = embedded PersistentClient in the data dir)
     chroma_host: str | None = Field(None, alias="NEWSQA_CHROMA_HOST")
     chroma_port: int = Field(8000, alias="NEWSQA_CHROMA_PORT")
@@ -75,6 +79,8 @@ class Settings(BaseSettings):
             chroma_headers=headers,
             chroma_timeout_s=self.chroma_timeout_s,
             top_k=self.top_k,
+            fetch_timeout_s=self.fetch_timeout_s,
+            allow_private_urls=self.allow_private_urls,
             llm=LLMConfig(
                 provider=self.llm,
                 base_url=self.llm_base_url,

@@ -3,8 +3,8 @@
 
 Answering runs in a thread pool (off the event loop) with ``concurrent_updates``, so a slow
 question never blocks other chats. Per-chat conversation memory lives in typed ``chat_data``,
-persisted with ``PicklePersistence`` in the data dir. The bot token is redacted from every log
-record, wherever it is handled.
+persisted as JSON data in the data dir (``telegram_state``). The bot token is redacted from
+every log record, wherever it is handled (``telegram_log``).
 """
 
 from __future__ import annotations
@@ -17,15 +17,11 @@ import logging
 import math
 import os
 import re
-import secrets
 import sys
 import tempfile
-import time
-from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -53,14 +49,14 @@ from telegram.ext import (
     ContextTypes,
     ExtBot,
     MessageHandler,
-    PersistenceInput,
-    PicklePersistence,
     TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
 from bot.settings import Settings
+from bot.telegram_access import RateLimiter, UserSet, check_token
+from bot.telegram_log import REDACTOR, protect_secrets
 from bot.telegram_render import (
     clean,
     plain,
@@ -69,20 +65,23 @@ from bot.telegram_render import (
     render_sources,
     strip_html,
 )
+from bot.telegram_state import (
+    STATE_FILE,
+    ChatState,
+    JsonPersistence,
+    warn_legacy_pickle,
+)
+from index.datadir import DataDirError, ReadOnlyDataDir, translate
 from index.engine import Engine, turn_of
 from index.ingest.pipeline import IngestBusy
 from index.ingest.read import SUPPORTED_SUFFIXES
 from index.store import StoreUnavailable, make_private_dir
-from index.types import Answer, Turn
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{3,}$")
-STATE_FILE = "telegram_state.pickle"
 UPLOADS_DIR = "uploads"
 HISTORY_TURNS = 8
-ANSWERS_KEPT = 10
 MAX_QUESTION = 1000
 TYPING_EVERY_S = 4.0
 
@@ -112,223 +111,8 @@ HELP = (
 )
 
 
-# ----------------------------------------------------------------------------------------------
-# State
-
-
-@dataclass
-class Shown:
-    """An answer already sent, kept so the "Show full sources" button can expand it."""
-
-    answer: Answer
-    message_ids: list[int] = field(default_factory=list)
-
-
-@dataclass
-class ChatState:
-    """Typed ``chat_data``: what a chat remembers across restarts."""
-
-    history: list[Turn] = field(default_factory=list)
-    shown: dict[str, Shown] = field(default_factory=dict)
-
-    def remember(self, answer: Answer) -> str:
-        key = secrets.token_hex(4)
-        self.shown[key] = Shown(answer)
-        while len(self.shown) > ANSWERS_KEPT:
-            del self.shown[next(iter(self.shown))]
-        return key
-
-
 Context = CallbackContext[ExtBot[None], dict[Any, Any], ChatState, dict[Any, Any]]
 App = Application[ExtBot[None], Context, dict[Any, Any], ChatState, dict[Any, Any], None]
-
-
-class PrivatePicklePersistence(PicklePersistence[dict[Any, Any], ChatState, dict[Any, Any]]):
-    """``PicklePersistence`` that writes atomically (temp file + rename, mode 0600: the file
-    holds people's questions) and once per persistence round: PTB's own writes the whole file
-    once per changed chat."""
-
-    def __init__(self, filepath: Path, **kwargs: Any) -> None:
-        super().__init__(filepath, on_flush=True, **kwargs)  # we decide when to write
-        self._write_scheduled = False
-
-    async def update_chat_data(self, chat_id: int, data: ChatState) -> None:
-        changed = self.chat_data is None or self.chat_data.get(chat_id) != data
-        await super().update_chat_data(chat_id, data)
-        if changed:
-            self._schedule_write()
-
-    async def drop_chat_data(self, chat_id: int) -> None:
-        await super().drop_chat_data(chat_id)
-        self._schedule_write()
-
-    def _schedule_write(self) -> None:
-        if not self._write_scheduled:  # coalesce every chat of this round into one write
-            self._write_scheduled = True
-            asyncio.get_running_loop().call_soon(self._write)
-
-    def _write(self) -> None:
-        self._write_scheduled = False
-        self._dump_singlefile()
-
-    def _dump_singlefile(self) -> None:
-        self._dump_file(self.filepath, {
-            "conversations": self.conversations,
-            "user_data": self.user_data,
-            "chat_data": self.chat_data,
-            "bot_data": self.bot_data,
-            "callback_data": self.callback_data,
-        })
-
-    def _dump_file(self, filepath: Path, data: object) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=f".{filepath.name}.", dir=filepath.parent)  # 0600
-        os.close(fd)
-        try:
-            super()._dump_file(Path(tmp), data)
-            Path(tmp).replace(filepath)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                Path(tmp).unlink()
-
-
-# ----------------------------------------------------------------------------------------------
-# Access control and rate limiting
-
-
-@dataclass(frozen=True)
-class UserSet:
-    """Users named by numeric id or ``@username`` (case-insensitive)."""
-
-    ids: frozenset[int] = frozenset()
-    names: frozenset[str] = frozenset()
-
-    @classmethod
-    def parse(cls, raw: str, *, what: str = "users") -> UserSet:
-        ids: set[int] = set()
-        names: set[str] = set()
-        for item in re.split(r"[,\s]+", raw.strip()):
-            if not item:
-                continue
-            if re.fullmatch(r"-?\d+", item):
-                ids.add(int(item))
-            elif re.fullmatch(r"@?[A-Za-z][A-Za-z0-9_]{2,}", item):
-                names.add(item.lstrip("@").lower())
-            else:
-                raise ValueError(
-                    f"TELEGRAM_{what.upper()}: {item!r} is neither a numeric user id nor @username"
-                )
-        return cls(frozenset(ids), frozenset(names))
-
-    @property
-    def empty(self) -> bool:
-        return not self.ids and not self.names
-
-    def __contains__(self, user: object) -> bool:
-        if not isinstance(user, User):
-            return False
-        return user.id in self.ids or (user.username or "").lower() in self.names
-
-
-class RateLimiter:
-    """Sliding window: at most ``per_minute`` hits per key in any 60 s (0 = unlimited)."""
-
-    def __init__(self, per_minute: int, *, window_s: float = 60.0) -> None:
-        self.per_minute = per_minute
-        self.window_s = window_s
-        self._hits: dict[int, deque[float]] = {}
-
-    def hit(self, key: int, now: float | None = None) -> float:
-        """Record a hit and return 0, or return the seconds to wait (the hit is not recorded)."""
-        if self.per_minute <= 0:
-            return 0.0
-        now = time.monotonic() if now is None else now
-        hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - self.window_s:
-            hits.popleft()
-        if len(hits) >= self.per_minute:
-            return hits[0] + self.window_s - now
-        hits.append(now)
-        return 0.0
-
-
-# ----------------------------------------------------------------------------------------------
-# Secrets in logs
-
-
-class TokenFilter(logging.Filter):
-    """Replaces the bot token (and other secrets) in a record's message and traceback."""
-
-    def __init__(self, secrets_: Iterable[str]) -> None:
-        super().__init__()
-        self.secrets: set[str] = set()
-        self.add(secrets_)
-
-    def add(self, secrets_: Iterable[str]) -> None:
-        for s in secrets_:
-            if s:
-                self.secrets.update({s, s.replace(":", "%3A")})
-
-    def redact(self, text: str) -> str:
-        for s in self.secrets:
-            text = text.replace(s, "<redacted>")
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string is not ours to fix here
-            return True
-        if any(s in message for s in self.secrets):
-            record.msg, record.args = self.redact(message), None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self.redact(record.exc_text)
-        if record.stack_info:
-            record.stack_info = self.redact(record.stack_info)
-        return True
-
-
-_REDACTOR = TokenFilter(())
-
-
-def protect_secrets(*values: str) -> None:
-    """Redact ``values`` from every log record from now on: at creation (so handlers added later,
-    pytest's caplog included, never see them) and in the root logger's current handlers."""
-    first = not _REDACTOR.secrets
-    _REDACTOR.add(values)
-    if first:
-        make = logging.getLogRecordFactory()
-
-        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-            record = make(*args, **kwargs)
-            _REDACTOR.filter(record)
-            return record
-
-        logging.setLogRecordFactory(factory)
-    for handler in logging.getLogger().handlers:
-        if _REDACTOR not in handler.filters:
-            handler.addFilter(_REDACTOR)
-    # httpx logs every request URL (which contains the token) at INFO.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-
-
-def check_token(settings: Settings) -> str:
-    if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
-        raise ValueError(
-            "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather, then put its token "
-            "in .env (TELEGRAM_BOT_TOKEN=123456:ABC...) or the environment"
-        )
-    token = settings.telegram_bot_token.get_secret_value().strip()
-    if not TOKEN_RE.match(token):
-        raise ValueError(
-            "TELEGRAM_BOT_TOKEN does not look like a bot token (expected digits, a colon, then "
-            "letters, digits, '_' or '-', as @BotFather gives it)"
-        )
-    return token
 
 
 # ----------------------------------------------------------------------------------------------
@@ -453,11 +237,13 @@ class NewsBot:
             answer = await self._run(self.engine.answer, question, list(state.history))
         state.history.append(turn_of(answer))
         del state.history[:-HISTORY_TURNS]
+        # People's questions are private: INFO says how long, only DEBUG says what.
         log.info(
-            "chat %s: %r -> refused=%s cited=%s %.0f ms", message.chat_id, question,
-            answer.refused, [c.chunk_id for c in answer.citations],
-            answer.timings_ms.get("total", 0.0),
+            "chat %s: question of %d characters -> refused=%s cited=%s %.0f ms",
+            message.chat_id, len(question), answer.refused,
+            [c.chunk_id for c in answer.citations], answer.timings_ms.get("total", 0.0),
         )
+        log.debug("chat %s asked: %r", message.chat_id, question)
         markup = None
         key = None
         if answer.citations:
@@ -639,12 +425,20 @@ class NewsBot:
     async def on_error(self, update: object, context: Context) -> None:
         """Log the exception; tell the chat briefly, never with a trace or a secret."""
         error = context.error
+        if isinstance(error, OSError):  # e.g. the uploads folder on a read-only or full disk
+            error = translate(error, self.settings.data_dir, "adding articles") or error
         if isinstance(error, StoreUnavailable):
             log.warning("index unavailable: %s", error)
             self.engine.reset_store()  # reconnect on the next question
             text = UNAVAILABLE
         elif isinstance(error, IngestBusy):
             text = "Another ingest is running right now; please try again in a minute."
+        elif isinstance(error, ReadOnlyDataDir):
+            log.warning("%s", error)
+            text = "The index is read-only on this server: articles cannot be added right now."
+        elif isinstance(error, DataDirError):  # the disk is full
+            log.warning("%s", error)
+            text = "The server is out of disk space; please try again later."
         else:
             log.error("error while handling an update", exc_info=error)
             text = APOLOGY
@@ -705,12 +499,8 @@ def build_application(
             "a comma-separated list of user ids or @usernames to restrict access."
         )
     make_private_dir(settings.data_dir)
-    persistence = PrivatePicklePersistence(
-        filepath=persistence_path or settings.data_dir / STATE_FILE,
-        store_data=PersistenceInput(bot_data=False, user_data=False, callback_data=False),
-        context_types=ContextTypes(chat_data=ChatState),
-        update_interval=10,
-    )
+    warn_legacy_pickle(settings.data_dir)
+    persistence = JsonPersistence(persistence_path or settings.data_dir / STATE_FILE)
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -777,5 +567,5 @@ def run_telegram(settings: Settings, engine: Engine) -> None:
         ) from None
     except NetworkError as exc:
         raise ValueError(
-            f"cannot reach the Telegram Bot API: {_REDACTOR.redact(str(exc))}"
+            f"cannot reach the Telegram Bot API: {REDACTOR.redact(str(exc))}"
         ) from None

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from urllib.parse import urlsplit
 
+from bot.escape import BIDI_CONTROLS, escape_name
 from index.types import Answer, ArticleInfo, Citation, IngestReport
 
 MAX_MESSAGE = 4096
@@ -23,10 +24,16 @@ EXPANDABLE_OVER = 300
 """Quotes longer than this (characters) are shown collapsed (``<blockquote expandable>``)."""
 QUOTE_PREVIEW = 700
 """The answer message shows at most this much of a quote; the "full sources" view shows all."""
+MAX_ANSWER_MESSAGES = 3
+"""An answer takes at most this many messages; further quotes wait behind the button."""
+MAX_FULL_MESSAGES = 5
+"""The "Show full sources" view takes at most this many, then says "…and N more"."""
 _META_MAX = 200  # a title or outlet longer than this is hostile or broken: shorten it
 
-# C0 controls (but \t and \n), DEL, and lone surrogates: Telegram (or UTF-8 encoding) rejects them.
-_BAD_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+# C0 controls (but \t and \n), DEL, and lone surrogates: Telegram (or UTF-8 encoding) rejects
+# them. Bidi controls from articles could reorder what the reader sees (a right-to-left
+# override flips the rest of a line): stripped too, as the terminal renderer does.
+_BAD_CHARS = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f{BIDI_CONTROLS}\\ud800-\\udfff]")
 
 
 _TAG = re.compile(r"<[^>]*>")  # only our own tags: escaped text never contains "<" or ">"
@@ -52,6 +59,11 @@ def shorten(text: str, limit: int) -> str:
         return text
     cut = text.rfind(" ", 0, limit)
     return text[: cut if cut > limit // 2 else limit].rstrip() + " …"
+
+
+def shorten_raw(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, keeping every character (for escaping later)."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def safe_href(url: str | None) -> str | None:
@@ -204,6 +216,15 @@ def _paragraphs(text: str) -> list[Block]:
 
 
 def answer_blocks(answer: Answer, *, full: bool = False) -> list[Block]:
+    """Every block of an answer (uncapped): see ``render_answer`` for the cap."""
+    head, quotes, tail = _answer_sections(answer, full=full)
+    return [*head, *quotes, *tail]
+
+
+def _answer_sections(
+    answer: Answer, *, full: bool
+) -> tuple[list[Block], list[Block], list[Block]]:
+    """(answer text and notice, one block per quote, closest articles)."""
     blocks: list[Block] = []
     if answer.refused:
         paras = _paragraphs(answer.answer) or [Block(text="I could not find that in the articles.")]
@@ -223,17 +244,40 @@ def answer_blocks(answer: Answer, *, full: bool = False) -> list[Block]:
         blocks.extend(_paragraphs(answer.answer) or [Block(text="(no answer text)")])
     if answer.notice:
         blocks.append(Block(text=answer.notice, open="<i>", close="</i>"))
-    for c in answer.citations:
-        blocks.append(_quote_block(c, full=full))
+    quotes = [_quote_block(c, full=full) for c in answer.citations]
+    tail: list[Block] = []
     if answer.refused and answer.closest:
-        blocks.append(Block(head="<b>Closest articles</b>"))
-        blocks.extend(Block(head=_article_line(a), sep="\n") for a in answer.closest)
-    return blocks
+        tail.append(Block(head="<b>Closest articles</b>"))
+        tail.extend(Block(head=_article_line(a), sep="\n") for a in answer.closest)
+    return blocks, quotes, tail
 
 
-def render_answer(answer: Answer, *, full: bool = False, limit: int = MAX_MESSAGE) -> list[str]:
-    """HTML messages for an answer. ``full`` shows whole quotes and every source detail."""
-    return pack(answer_blocks(answer, full=full), limit)
+def _more(hidden: int, *, full: bool) -> Block:
+    what = f"…and {hidden} more source{'s' if hidden != 1 else ''}"
+    return Block(head=f"<i>{what}</i>" if full else f"<i>{what}: tap “Show full sources”.</i>")
+
+
+def render_answer(
+    answer: Answer, *, full: bool = False, limit: int = MAX_MESSAGE, max_messages: int | None = None
+) -> list[str]:
+    """HTML messages for an answer. ``full`` shows whole quotes and every source detail.
+
+    One answer never floods a chat: at most ``max_messages`` messages (default
+    ``MAX_ANSWER_MESSAGES``, or ``MAX_FULL_MESSAGES`` for the full view). Quotes that do not
+    fit are left out from the last one back, and a closing line says how many ("…and N
+    more sources"); an answer text too long even alone is cut at the last message.
+    """
+    cap = max_messages or (MAX_FULL_MESSAGES if full else MAX_ANSWER_MESSAGES)
+    head, quotes, tail = _answer_sections(answer, full=full)
+    parts = pack([*head, *quotes, *tail], limit)
+    if len(parts) <= cap:
+        return parts
+    for kept in range(len(quotes) - 1, -1, -1):
+        more = _more(len(quotes) - kept, full=full)
+        parts = pack([*head, *quotes[:kept], more, *tail], limit)
+        if len(parts) <= cap:
+            return parts
+    return parts[:cap]  # the text alone is too long: its first ``cap`` messages
 
 
 # ----------------------------------------------------------------------------------------------
@@ -254,7 +298,8 @@ def render_ingest(report: IngestReport, limit: int = MAX_MESSAGE) -> list[str]:
     blocks = [Block(head=f"<b>{esc(report.summary())}</b>")]
     for item, reason in report.skipped:
         name = PurePath(item).name if "://" not in item else item
-        blocks.append(Block(text=f"skipped {shorten(name, _META_MAX)}: {reason}", sep="\n"))
+        line = f"skipped {escape_name(shorten_raw(name, _META_MAX))}: {escape_name(reason)}"
+        blocks.append(Block(text=line, sep="\n"))
     return pack(blocks, limit)
 
 

@@ -34,6 +34,11 @@ class IndexConfig:
     chroma_timeout_s: float = 5.0
     top_k: int = 12
     max_chunk_tokens: int = 200
+    fetch_timeout_s: float = 60.0
+    """Seconds for one URL's whole download (a server trickling bytes cannot hold an ingest)."""
+    allow_private_urls: bool = False
+    """Let URL ingest reach loopback, private and link-local addresses (off: internal pages
+    must not become quotable by every user)."""
     llm: LLMConfig = field(default_factory=LLMConfig)
 
     @property

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +34,8 @@ __all__ = [
     "default_model_dir",
     "load_embedder",
 ]
+
+log = logging.getLogger(__name__)
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 AVAILABLE_MODELS: tuple[str, ...] = (MODEL_NAME, "all-MiniLM-L6-v2")
@@ -201,7 +204,22 @@ class OnnxEmbedder:
         from index.onnx_graph import build_graph, write_atomically
 
         weights = load_file(str(self.model_dir / "model.safetensors"))
-        write_atomically(build_graph(weights), self.onnx_path)
+        graph = build_graph(weights)
+        try:
+            write_atomically(graph, self.onnx_path)
+        except OSError as exc:  # a read-only or full data dir: answer anyway, from memory
+            from index.datadir import is_disk_full
+
+            why = "its disk is full" if is_disk_full(exc) else "it is read-only"
+            log.warning(
+                "could not save the embedding model in %s (%s): built it in memory for this "
+                "run; %s free there keeps it for the next runs",
+                self.onnx_path.parent, why, f"{graph.ByteSize() // 2**20 + 1} MB",
+            )
+            return ort.InferenceSession(
+                graph.SerializeToString(), self._session_options(),
+                providers=["CPUExecutionProvider"],
+            )
         return ort.InferenceSession(
             str(self.onnx_path), self._session_options(), providers=["CPUExecutionProvider"]
         )

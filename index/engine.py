@@ -5,7 +5,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,8 +48,22 @@ class Engine:
             if self._store is None:
                 from index.store import ChunkStore
 
-                self._store = ChunkStore(self.cfg)
+                with self._data_dir_errors("opening the index"):
+                    self._store = ChunkStore(self.cfg)
             return self._store
+
+    @contextmanager
+    def _data_dir_errors(self, what: str) -> Iterator[None]:
+        """A full disk or a read-only data dir becomes one ``DataDirError`` line."""
+        try:
+            yield
+        except Exception as exc:
+            from index.datadir import translate
+
+            clear = translate(exc, self.cfg.data_dir, what)
+            if clear is None or clear is exc:
+                raise
+            raise clear from exc
 
     def reset_store(self) -> None:
         """Forget the store handle so the next call reconnects (after a server outage)."""
@@ -60,7 +75,8 @@ class Engine:
         if self._llm is None and self.cfg.llm.provider != "none":
             from index.llm import LLMWriter
 
-            self._llm = LLMWriter(self.cfg.llm)
+            # The embedder (lazy) lets it check each statement's meaning against its sources.
+            self._llm = LLMWriter(self.cfg.llm, embedder=_LazyEmbedder(self))
         return self._llm
 
     def ingest(
@@ -71,25 +87,61 @@ class Engine:
         progress: Callable[[str, int], None] | None = None,
         max_bytes: int | None = None,
     ) -> IngestReport:
-        from index.ingest.pipeline import ingest as run_ingest
-        from index.ingest.read import MAX_BYTES
-
-        return run_ingest(
-            self.store,
-            self.embedder,
-            inputs,
-            data_dir=self.cfg.data_dir,
-            prune=prune,
-            max_tokens=self.cfg.max_chunk_tokens,
-            max_bytes=max_bytes or MAX_BYTES,
-            progress=progress,
+        from index.datadir import (
+            MIN_FREE_BYTES,
+            NO_SPACE_BYTES,
+            DiskFull,
+            ReadOnlyDataDir,
+            free_bytes,
+            writable,
         )
+        from index.ingest.fetch import new_client
+        from index.ingest.pipeline import ingest as run_ingest
+        from index.ingest.read import MAX_BYTES, is_url
+
+        if not writable(self.cfg.data_dir):  # stop before reading or fetching anything
+            raise ReadOnlyDataDir(self.cfg.data_dir, "ingest")
+        free = free_bytes(self.cfg.data_dir)
+        if free is not None and free < NO_SPACE_BYTES:  # nothing could be written
+            raise DiskFull(self.cfg.data_dir, MIN_FREE_BYTES, "starting the ingest")
+        if self.store.is_copy:  # the disk was full when the index was opened: try again
+            self.reset_store()
+            if self.store.is_copy:
+                raise DiskFull(self.cfg.data_dir, MIN_FREE_BYTES, "opening the index")
+        # URLs share one client that carries the download deadline and address policy.
+        client = (
+            new_client(
+                min(15.0, self.cfg.fetch_timeout_s),
+                deadline_s=self.cfg.fetch_timeout_s,
+                allow_private=self.cfg.allow_private_urls,
+            )
+            if any(is_url(i) for i in inputs)
+            else None
+        )
+        try:
+            with self._data_dir_errors("ingesting"):
+                return run_ingest(
+                    self.store,
+                    self.embedder,
+                    inputs,
+                    data_dir=self.cfg.data_dir,
+                    prune=prune,
+                    max_tokens=self.cfg.max_chunk_tokens,
+                    max_bytes=max_bytes or MAX_BYTES,
+                    progress=progress,
+                    http_client=client,
+                )
+        finally:
+            if client is not None:
+                client.close()
 
     def sources(self) -> list[ArticleInfo]:
-        return self.store.articles()
+        with self._data_dir_errors("listing the articles"):
+            return self.store.articles()
 
     def is_empty(self) -> bool:
-        return self.store.count() == 0
+        with self._data_dir_errors("opening the index"):
+            return self.store.count() == 0
 
     def outdated_inputs(self) -> list[str]:
         """Files and URLs of articles indexed by an older ingest pipeline that can be read
@@ -113,7 +165,18 @@ class Engine:
         from index.answer.compose import Answerer
 
         answerer = Answerer(self.store, self.embedder, self.llm)
-        return answerer.answer(question, history, k=k or self.cfg.top_k, filters=filters)
+        with self._data_dir_errors("answering"):
+            return answerer.answer(question, history, k=k or self.cfg.top_k, filters=filters)
+
+
+class _LazyEmbedder:
+    """The engine's embedder, fetched on first use (building it costs ~0.3 s)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> Any:
+        return self._engine.embedder.embed(texts, batch_size)
 
 
 def turn_of(answer: Answer) -> Turn:

@@ -42,6 +42,8 @@ import numpy as np
 from index.config import IndexConfig
 from index.types import ArticleInfo
 
+log = logging.getLogger(__name__)
+
 SYNC_TTL_S = 0.5
 
 _GET_BATCH = 2000
@@ -72,7 +74,7 @@ def make_private_dir(path: Path) -> Path:
     holds chat history. Also applied to an existing dir (another component may have made it
     first with the umask's mode); one we do not own is left as it is."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with contextlib.suppress(PermissionError):
+    with contextlib.suppress(OSError):  # not ours, or a read-only mount: leave it as it is
         path.chmod(0o700)  # mkdir's mode is filtered by the umask
     return path
 
@@ -111,8 +113,21 @@ def _open_client(cfg: IndexConfig) -> Any:
     if not cfg.server_mode:
         import chromadb
 
-        make_private_dir(cfg.data_dir)
-        return chromadb.PersistentClient(path=str(cfg.chroma_dir), settings=_chroma_settings())
+        path = _local_path(cfg)
+        try:
+            return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+        except Exception as exc:
+            from index.datadir import DiskFull, forget_chroma_system, is_disk_full, read_only_copy
+
+            forget_chroma_system(path)
+            # Chroma writes when it opens: on a full disk, answer from a copy elsewhere.
+            if not is_disk_full(exc) or not (path / "chroma.sqlite3").exists():
+                raise
+            log.warning("%s; answering from a temporary copy of the index meanwhile",
+                        DiskFull(cfg.data_dir, what="opening the index"))
+            return chromadb.PersistentClient(
+                path=str(read_only_copy(path)), settings=_chroma_settings()
+            )
     # chromadb's HttpClient has no timeout option (its httpx session waits forever), so a
     # plain heartbeat with our timeout goes first (before chromadb's ~2 s import), then the
     # session gets the same timeout.
@@ -131,6 +146,22 @@ def _open_client(cfg: IndexConfig) -> Any:
         raise StoreUnavailable(_server_hint(cfg, exc)) from exc
     _set_timeout(client, cfg.chroma_timeout_s)
     return client
+
+
+def _local_path(cfg: IndexConfig) -> Path:
+    """Where embedded Chroma opens the index: in the data dir, or, when that is read-only,
+    a private copy (Chroma cannot open a database it may not write; ``index.datadir``)."""
+    from index.datadir import ReadOnlyDataDir, read_only_copy, writable
+
+    sqlite = cfg.chroma_dir / "chroma.sqlite3"
+    if writable(cfg.data_dir) and writable(cfg.chroma_dir) and (
+        not sqlite.exists() or os.access(sqlite, os.W_OK)
+    ):
+        make_private_dir(cfg.data_dir)
+        return cfg.chroma_dir
+    if not sqlite.exists():
+        raise ReadOnlyDataDir(cfg.data_dir, "creating the index")
+    return read_only_copy(cfg.chroma_dir)
 
 
 def _server_url(cfg: IndexConfig) -> str:
@@ -289,6 +320,16 @@ class ChunkStore:
                     return fn()
             self._broken = True
             raise StoreUnavailable(_server_hint(self.cfg, exc)) from exc
+
+    @property
+    def is_copy(self) -> bool:
+        """True when answering from a temporary copy (read-only or full data dir): writes
+        would be lost, so ``Engine.ingest`` refuses to run on such a store."""
+        if self.cfg.server_mode:
+            return False
+        settings = getattr(self._client, "get_settings", lambda: None)()
+        where = getattr(settings, "persist_directory", None)
+        return where is not None and Path(where) != self.cfg.chroma_dir
 
     def _wrote(self) -> None:
         """Our own write: the next ``_sync`` takes the new state as known, no reopen."""

@@ -211,6 +211,7 @@ class Answer:
             "citations": [c.to_json() for c in self.citations],
             "conflicts": [c.to_json() for c in self.conflicts],
             "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
+            "notice": self.notice,
         }
 
 

@@ -117,6 +117,9 @@ class FakeBotAPI:
         self.calls: list[Call] = []
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, data)
         self.chats: dict[int, dict[str, Any]] = {}
+        self.errors: dict[str, str] = {}
+        """``method -> description`` to answer with a 400; ``{path}`` becomes the request path
+        (the real API sometimes echoes it, token included)."""
         self._updates: list[dict[str, Any]] = []
         self._cond = threading.Condition()
         self._update_ids = itertools.count(1)
@@ -191,6 +194,8 @@ class FakeBotAPI:
         with self._cond:
             self.calls.append(call)
         try:
+            if method in self.errors:
+                raise LookupError(self.errors[method].format(path=path))
             result = call.result = self._dispatch(method, params)
         except LookupError as exc:
             call.result = exc

@@ -189,7 +189,10 @@ def test_long_question_gets_a_notice(seeded_engine: Engine) -> None:
 
 def test_json_contract(seeded_engine: Engine) -> None:
     data = seeded_engine.answer("How many Ukrainians returned home on Friday?").to_json()
-    assert set(data) == {"question", "answer", "refused", "citations", "conflicts", "timings_ms"}
+    assert set(data) == {
+        "question", "answer", "refused", "citations", "conflicts", "timings_ms", "notice",
+    }
+    assert data["notice"] is None
     assert set(data["timings_ms"]) == {"retrieve", "compose", "total"}
     cite = data["citations"][0]
     assert set(cite) == {

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from index.ingest.fetch import new_client
 from index.ingest.parse import article_id_for, parse_text
 from index.ingest.read import (
     MAX_BYTES,
@@ -68,14 +69,23 @@ PLAIN_ARTICLE = (
 )
 
 
+def _input(path: Path | str, **kw: object) -> Article | Skipped:
+    """``load_input``; URLs go through a client allowed to reach our 127.0.0.1 server."""
+    if not str(path).startswith("http"):
+        return load_input(str(path), **kw)  # type: ignore[arg-type]
+    timeout = float(kw.get("timeout", 15.0))  # type: ignore[arg-type]
+    with new_client(timeout, allow_private=True) as client:
+        return load_input(str(path), client=client, **kw)  # type: ignore[arg-type]
+
+
 def _load(path: Path | str, **kw: object) -> Article:
-    result = load_input(str(path), **kw)  # type: ignore[arg-type]
+    result = _input(path, **kw)
     assert isinstance(result, Article), result
     return result
 
 
 def _skip(path: Path | str, **kw: object) -> Skipped:
-    result = load_input(str(path), **kw)  # type: ignore[arg-type]
+    result = _input(path, **kw)
     assert isinstance(result, Skipped), result
     return result
 
@@ -524,9 +534,10 @@ def test_load_inputs_mixed(server: str, tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "one.txt").write_text(PLAIN_ARTICLE, encoding="utf-8")
     (folder / "two.txt").write_bytes(b"")
-    results = list(
-        load_inputs([str(folder), str(tmp_path / "missing.md"), f"{server}/article.html"])
-    )
+    with new_client(15.0, allow_private=True) as client:
+        results = list(load_inputs(
+            [str(folder), str(tmp_path / "missing.md"), f"{server}/article.html"], client=client
+        ))
     kinds = [type(r).__name__ for r in results]
     assert kinds == ["Article", "Skipped", "Skipped", "Article"]
     assert isinstance(results[1], Skipped) and results[1].reason == "empty file"

@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 from fake_bot_api import BOT_USERNAME, FakeBotAPI, parse_telegram_html  # tests/ is on sys.path
-from telegram.ext import ContextTypes
 
 from bot.settings import Settings
 from bot.telegram_app import (
@@ -31,13 +30,13 @@ from bot.telegram_app import (
     UNAVAILABLE,
     App,
     ChatState,
-    PrivatePicklePersistence,
     RateLimiter,
     UserSet,
     _safe_name,
     build_application,
     check_token,
 )
+from bot.telegram_state import JsonPersistence
 from index.config import IndexConfig
 from index.engine import Engine
 from index.types import Answer, Turn
@@ -363,16 +362,16 @@ async def test_conversation_survives_restart(
 
 async def test_persistence_writes_once_per_round_atomically(tmp_path: Path) -> None:
     path = tmp_path / STATE_FILE
-    persistence = PrivatePicklePersistence(path, context_types=ContextTypes(chat_data=ChatState))
+    persistence = JsonPersistence(path)
     await persistence.get_chat_data()
     writes: list[int] = []
-    real = persistence._dump_singlefile
+    real = persistence._write
 
     def counted() -> None:
         writes.append(1)
         real()
 
-    persistence._dump_singlefile = counted  # type: ignore[method-assign]
+    persistence._write = counted  # type: ignore[method-assign]
     for chat in (1, 2, 3):
         await persistence.update_chat_data(chat, ChatState(history=[Turn("q", "q", "a")]))
     await asyncio.sleep(0.01)
@@ -380,7 +379,7 @@ async def test_persistence_writes_once_per_round_atomically(tmp_path: Path) -> N
     await persistence.update_chat_data(2, ChatState(history=[]))
     await asyncio.sleep(0.01)
     assert len(writes) == 2
-    reloaded = PrivatePicklePersistence(path, context_types=ContextTypes(chat_data=ChatState))
+    reloaded = JsonPersistence(path)
     saved = await reloaded.get_chat_data()
     assert saved[1].history == [Turn("q", "q", "a")] and saved[2].history == []
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
