@@ -70,7 +70,8 @@ def make_engine(settings: Settings) -> Engine:
 
 
 def run_ingest(
-    engine: Engine, inputs: list[str], *, prune: bool = False, console: Console = err
+    engine: Engine, inputs: list[str], *, prune: bool = False, console: Console = err,
+    upgrade: bool = False,
 ) -> IngestReport:
     """Ingest with a progress bar on a terminal, and the summary lines always."""
     if console.is_terminal:
@@ -90,9 +91,9 @@ def run_ingest(
                     chunks = bar.tasks[0].fields["chunks"] + n
                     bar.update(task, chunks=chunks)
 
-            report = engine.ingest(inputs, prune=prune, progress=progress)
+            report = engine.ingest(inputs, prune=prune, progress=progress, upgrade=upgrade)
     else:
-        report = engine.ingest(inputs, prune=prune)
+        report = engine.ingest(inputs, prune=prune, upgrade=upgrade)
     from bot.render import ingest_summary
 
     ingest_summary(console, report)
@@ -111,8 +112,7 @@ def ingest(
     with friendly_errors():
         engine = make_engine(settings)
         # An index built by an older pipeline is re-read along the way (once).
-        upgrade = [] if engine.is_empty() else engine.outdated_inputs()
-        report = run_ingest(engine, [*paths, *upgrade], prune=prune, console=out)
+        report = run_ingest(engine, paths, prune=prune, console=out, upgrade=True)
     if not report.ingested_any and not report.removed:
         raise typer.Exit(1)
 

@@ -86,7 +86,10 @@ class Engine:
         prune: bool = False,
         progress: Callable[[str, int], None] | None = None,
         max_bytes: int | None = None,
+        upgrade: bool = False,
     ) -> IngestReport:
+        """Ingest ``inputs``; with ``upgrade``, also re-read every article an older ingest
+        pipeline wrote (see ``outdated_inputs``)."""
         from index.datadir import (
             MIN_FREE_BYTES,
             NO_SPACE_BYTES,
@@ -118,6 +121,8 @@ class Engine:
             if any(is_url(i) for i in inputs)
             else None
         )
+        if upgrade:
+            inputs = [*inputs, *self.outdated_inputs()]
         try:
             with self._data_dir_errors("ingesting"):
                 return run_ingest(

@@ -98,7 +98,8 @@ def _states(s: Any, a: Analysis, qstems: set[str], strict: bool) -> bool:
             return False
         # "how many stores will close": a count of stores in a paragraph that never speaks of
         # closing is a count of something else
-        return not a.focus_verb or bool(_verb_at(s.chunk.text, a.focus_verb))
+        # (table rows have no verbs: their header says what they count)
+        return not a.focus_verb or s.header is not None or _verb_at(s.chunk.text, a.focus_verb)
     return _covers(s, a.focus_text or a.focus_noun)
 
 
