@@ -142,6 +142,12 @@ def analyse(text: str) -> Analysis:
     if m:
         describe, labels = m.group(1), set()
     verb = _focus_verb(doc)
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if labels & AGENTS and root is not None and root.lower_ in ("is", "was", "are", "were"):
+        # "Who was the mastermind of …": the answer is whoever the noun names
+        noun = next((t for t in doc if t.dep_ in ("attr", "nsubj") and t.pos_ == "NOUN"), None)
+        if noun is not None and noun.lower_ not in _GENERIC:
+            focus_noun, focus_text, verb = _stem(noun.text), noun.text, None
     if focus_noun is None and not labels & NUMERIC:
         subject = _subject_noun(doc)
         if subject is not None and subject.lower() not in _GENERIC:

@@ -223,6 +223,19 @@ _WH = re.compile(
 )
 
 
+_PERSONAL = re.compile(r"\b(he|she|him|her|they|them)\b(?!\s+(?:say|said|says)\b)",
+                       re.IGNORECASE)
+_LEAD = re.compile(r"^([^\n—]{2,60}?) — ")
+
+
+def _answered_name(turn: Turn) -> str | None:
+    """The name a who/which question was answered with (its lead), if it had one."""
+    if not re.match(r"^\W*(who|whom|which)\b", turn.resolved or turn.question, re.IGNORECASE):
+        return None
+    m = _LEAD.match(turn.answer)
+    return m.group(1).strip() if m and m.group(1)[:1].isupper() else None
+
+
 def resolve_followup(text: str, history: list[Turn] | tuple[Turn, ...]) -> tuple[str, bool]:
     """Rewrite a short follow-up into a standalone question using the previous turn.
 
@@ -233,6 +246,10 @@ def resolve_followup(text: str, history: list[Turn] | tuple[Turn, ...]) -> tuple
     if not history:
         return text, False
     prev = history[-1].resolved or history[-1].question
+    named = _answered_name(history[-1])
+    if named and _PERSONAL.search(text):
+        # "Where did he die?" after "Who was the mastermind?" answered "Abaaoud — …"
+        return _PERSONAL.sub(named, text, count=1), True
     lead = _FOLLOW_LEAD.match(text)
     body = text[lead.end():] if lead else text
     content = [w for w in stems(body) if w]

@@ -100,6 +100,12 @@ def value_of(s: Evidence, a: Analysis, question_stems: set[str]) -> Value | None
         values = counted or near
         if not values:
             return None
-    if verb_at:
-        return min(values, key=lambda v: min(abs(v.start - p) for p in verb_at))
+    anchors = verb_at or (
+        [m.start() for m in _WORD.finditer(s.text) if stems(m.group(0))[-1:] == [a.focus_noun]]
+        if a.focus_noun and not a.labels & NUMERIC else []
+    )
+    if a.focus_noun and not a.labels & NUMERIC and not a.focus_verb and not anchors:
+        return None  # "who was the mastermind": a sentence that never says "mastermind"
+    if anchors:
+        return min(values, key=lambda v: min(abs(v.start - p) for p in anchors))
     return values[0]
