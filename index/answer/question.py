@@ -257,6 +257,8 @@ def resolve_followup(text: str, history: list[Turn] | tuple[Turn, ...]) -> tuple
     short = len(content) <= 2
     if not (lead or (short and pronoun) or len(content) == 0 or (short and len(body.split()) <= 4)):
         return text, False
+    if not lead and not pronoun and re.search(r"\s[A-Z][\w’'-]+", body.strip()):
+        return text, False  # "Who is Natalia?" names its own subject: it stands alone
     wh_new, wh_prev = _WH.match(body), _WH.match(prev)
     prev_content = " ".join(
         w for w in re.findall(r"[\w'’-]+", prev) if w.lower() not in STOPWORDS

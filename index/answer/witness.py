@@ -14,10 +14,16 @@ import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from index.answer.analysis import NUMERIC, Analysis
+from index.answer.analysis import NUMERIC, PLACES, Analysis
 from index.answer.question import stems, verb_stem
 
 _WORD = re.compile(r"[\w’'-]+")
+_DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ean|ese|ish|i)$")  # "Ukrainian": no place
+_LOCATIVE = re.compile(
+    r"\b(?:in|at|near|from|to|outside|inside|across|off|around|into|towards?|through|over|"
+    r"within|along|beyond|of)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
 
 
 class Evidence(Protocol):
@@ -80,6 +86,10 @@ def typed_values(s: Evidence, a: Analysis, question_stems: set[str]) -> list[Val
         words = set(stems(text))
         if words and words <= question_stems:
             continue  # "Paris" for "what happened in Paris" is the question, not the answer
+        if a.labels <= PLACES and (
+            not _LOCATIVE.search(s.text[max(0, start - 24) : start]) or _DEMONYM.match(text)
+        ):
+            continue  # a "where" answer follows "in/at/near …"; "Ukrainian delegations" is none
         out.append(Value(text, label, str(norm), start, end))
     return out
 
