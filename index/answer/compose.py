@@ -8,21 +8,21 @@ construction a substring of the original article; ``verify`` re-checks it before
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from index.answer.analysis import Analysis, analyse
-from index.answer.conflicts import Quantity, agree, quantities, topic_name
+from index.answer.conflicts import agree, topic_name
+from index.answer.evidence import Sentence, score_sentences
 from index.answer.gate import judge
+from index.answer.outlets import named_outlets, outlets_named
 from index.answer.question import STOPWORDS, QType, Question, parse, stems
-from index.retrieve import Candidate, Filters, recency_key, retrieve
-from index.store import ChunkStore, StoredChunk, decode_sentence_vectors
+from index.retrieve import Candidate, Filters, retrieve
+from index.store import ChunkStore
 from index.text import display, normalize
 from index.types import Answer, ArticleInfo, Citation, Claim, Conflict, Turn
 
@@ -33,44 +33,6 @@ MIN_ENTITY_COVERAGE = 0.5
 MAX_QUOTES = 3
 MIN_CONFLICT_SIMILARITY = 0.35
 LLM_CONTEXT = 12  # numbered sentences offered to an optional LLM
-
-_MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December|"
-    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
-)
-_DATE = re.compile(
-    rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:,\s*\d{{4}})?|\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?|"
-    rf"(?:{_MONTHS})\s+\d{{4}}|(?:19|20)\d\d|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
-    r"Sunday|yesterday|today|last (?:week|month|year)|this (?:week|month|year))\b"
-)
-_PLACE = re.compile(r"\b(?:in|at|near|from|to)\s+((?:[A-Z][\w’'-]+)(?:\s+[A-Z][\w’'-]+)*)")
-_NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
-                     r"hundreds?|thousands?|millions?|dozens?)\b", re.IGNORECASE)
-_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)+)")
-
-
-@dataclass
-class Sentence:
-    text: str
-    start: int
-    end: int
-    chunk: StoredChunk
-    index: int
-    semantic: float = 0.0
-    lexical: float = 0.0
-    cue: float = 0.0
-    score: float = 0.0
-    vec: np.ndarray | None = None
-    quantities: list[Quantity] = field(default_factory=list)
-    header: tuple[int, int] | None = None
-    ann: list[list[Any]] = field(default_factory=list)
-    """Entities annotated at ingest: ``[start, end, label, norm]`` in ``text[ann_offset:]``."""
-    ann_offset: int = 0
-
-    @property
-    def article_id(self) -> str:
-        return str(self.chunk.meta.get("article_id", ""))
-
 
 class Answerer:
     """Retrieve → score sentences → choose quotes → conflicts → ``Answer``."""
@@ -102,11 +64,11 @@ class Answerer:
             self.store, qvec, q.resolved, k, filters=filters, boost_articles=q.boost_articles
         )
         indexed = sorted({a.source for a in self.store.articles() if a.source})
-        outlets = _named_outlets(q.text, indexed)
-        missing = [o for o in outlets_named(q.text) if not _named_outlets(o, indexed)]
+        outlets = named_outlets(q.text, indexed)
+        missing = [o for o in outlets_named(q.text) if not named_outlets(o, indexed)]
         cands = self._cover_named(q, qvec, cands, outlets, filters)
         t1 = time.perf_counter()
-        sents = self._sentences(q, qvec, cands, outlets) if cands else []
+        sents = score_sentences(self.store, q, qvec, cands, outlets) if cands else []
         if missing and cands:
             # What an outlet we hold no article from reported cannot be checked: say so.
             names = " or ".join(missing)
@@ -137,78 +99,6 @@ class Answerer:
         return result
 
     # -- scoring ------------------------------------------------------------------------------
-
-    def _sentences(
-        self, q: Question, qvec: np.ndarray, cands: list[Candidate], outlets: Sequence[str] = ()
-    ) -> list[Sentence]:
-        # Sentence vectors travel in the chunk's metadata: no extra round trip to Chroma.
-        vecs = {
-            c.chunk.chunk_id: m
-            for c in cands
-            if (m := decode_sentence_vectors(c.chunk.meta)) is not None
-        }
-        idf = self.store.bm25().idf(q.keywords)
-        for term in idf:  # the counted noun and the named entities carry the question
-            if term == q.target:
-                idf[term] *= 3.0
-            elif term in q.entities:
-                idf[term] *= 1.5
-        total_idf = sum(idf.values()) or 1.0
-        rank_bonus = {c.chunk.chunk_id: 1.0 / (i + 1) for i, c in enumerate(cands)}
-        out: list[Sentence] = []
-        for cand in cands:
-            chunk = cand.chunk
-            base = int(chunk.meta.get("start", 0))
-            spans = _spans(chunk)
-            mat = vecs.get(chunk.chunk_id)
-            headers = _headers(chunk)
-            table_header = str(chunk.meta.get("table_header") or "")
-            anns = _annotations(chunk)
-            for i, (s, e) in enumerate(spans):
-                text = display(chunk.text[s - base : e - base])
-                if not text.strip():
-                    continue
-                if i in headers and table_header:  # a row is never shown without its header
-                    text = f"{table_header}\n{text}"
-                sent = Sentence(text, s, e, chunk, i, header=headers.get(i))
-                if i < len(anns):
-                    sent.ann = anns[i]
-                    sent.ann_offset = len(text) - len(display(chunk.text[s - base : e - base]))
-                if mat is not None and i < len(mat):
-                    sent.vec = mat[i]
-                    sent.semantic = float(mat[i] @ qvec)
-                else:
-                    sent.semantic = cand.vector
-                words = set(stems(text))
-                title_words = set(stems(str(chunk.meta.get("title", ""))))
-                hit = sum(w for t, w in idf.items() if t in words)
-                hit_title = sum(w for t, w in idf.items() if t in title_words and t not in words)
-                sent.lexical = (hit + 0.3 * hit_title) / total_idf
-                sent.quantities = quantities(text)
-                sent.cue = _cue(q.qtype, text, q, sent.quantities)
-                short = len(text.split()) < 6
-                named = (
-                    (0.05 if str(chunk.meta.get("source", "")) in outlets else 0.0)
-                    + (0.05 if str(chunk.meta.get("published", ""))[:10] in q.dates else 0.0)
-                )
-                # News puts the main facts first: a small prior for early paragraphs.
-                early = 1.0 - min(int(chunk.meta.get("paragraph", 0)), 10) / 10
-                sent.score = (
-                    0.55 * sent.semantic
-                    + 0.35 * sent.lexical
-                    + (0.25 if q.qtype is not QType.OTHER else 0.0) * sent.cue
-                    + 0.05 * rank_bonus[chunk.chunk_id]
-                    + 0.04 * early
-                    + named
-                    - (0.15 if short else 0.0)
-                )
-                out.append(sent)
-        if q.wants_latest and out:  # "latest"/"most recent": newer articles score higher
-            stamps = [recency_key(x.chunk.meta.get("published")) for x in out]
-            lo, hi = min(stamps), max(stamps)
-            for x, t in zip(out, stamps, strict=True):
-                x.score += 0.1 * ((t - lo) / (hi - lo) if hi > lo else 0.0)
-        return sorted(out, key=lambda x: -x.score)
 
     # -- composing ----------------------------------------------------------------------------
 
@@ -320,127 +210,6 @@ class Answerer:
                 return False
         return True
 
-# Well-known outlets, matched case-sensitively in questions. Naming one that the index holds no
-# article from means the question's premise cannot be checked. (Ambiguous words such as "Time"
-# are left out on purpose.)
-KNOWN_OUTLETS = (
-    "Bloomberg", "Reuters", "Wall Street Journal", "WSJ", "New York Times", "NYT",
-    "Washington Post", "CNN", "BBC", "The Guardian", "Financial Times", "The Economist",
-    "Associated Press", "AP News", "CNBC", "CNET", "TechCrunch", "The Verge", "Engadget",
-    "Forbes", "Business Insider", "Axios", "Politico", "NPR", "Fox News", "NBC News",
-    "ABC News", "CBS News", "Al Jazeera", "The Independent", "The Telegraph", "Sky News",
-    "USA Today", "Los Angeles Times", "Newsweek", "Ars Technica", "Gizmodo", "ZDNet",
-    "VentureBeat", "The Atlantic", "HuffPost", "Yahoo News", "Daily Mail", "ESPN",
-    "Sporting News", "TalkSport", "Polygon", "IGN", "Kotaku", "The Hill", "Vox", "Wired",
-)
-_KNOWN_OUTLET_RE = re.compile(
-    r"(?<![\w'’])(" + "|".join(re.escape(o) for o in KNOWN_OUTLETS) + r")(?![\w'’])"
-)
-
-
-def _named_outlets(text: str, indexed: Sequence[str]) -> list[str]:
-    """Indexed outlets that ``text`` names ("as reported by TechCrunch")."""
-    low = f" {text.casefold()} "
-    return [
-        outlet for outlet in indexed
-        if any(re.search(rf"(?<!\w){re.escape(v)}(?!\w)", low) for v in _outlet_variants(outlet))
-    ]
-
-
-def outlets_named(text: str) -> list[str]:
-    """Well-known outlets a question names, as written."""
-    return list(dict.fromkeys(m.group(1) for m in _KNOWN_OUTLET_RE.finditer(text)))
-
-
-def _outlet_variants(outlet: str) -> set[str]:
-    """"Cnbc | World Business News Leader" is named "CNBC"; "BBC News - Sport" is "BBC News"."""
-    full = outlet.casefold().strip()
-    head = re.split(r"\s+[|\-–—:]\s+", full)[0].strip()
-    variants = {full, head}
-    for v in list(variants):
-        if v.startswith("the "):
-            variants.add(v[len("the "):])
-    for v in list(variants):
-        for suffix in (" news", ".com"):
-            if v.endswith(suffix):
-                variants.add(v[: -len(suffix)])
-    return {v for v in variants if len(v) >= 3}
-
-
-def _spans(chunk: StoredChunk) -> list[tuple[int, int]]:
-    raw = str(chunk.meta.get("sentences", ""))
-    spans = []
-    for part in raw.split(";"):
-        if ":" in part:
-            a, b = part.split(":", 1)
-            spans.append((int(a), int(b)))
-    if not spans:
-        start = int(chunk.meta.get("start", 0))
-        spans = [(start, start + len(chunk.text))]
-    return spans
-
-
-def _annotations(chunk: StoredChunk) -> list[list[list[Any]]]:
-    """Per-sentence entities from the chunk's ``ann`` metadata ([] for an old index)."""
-    raw = chunk.meta.get("ann")
-    if not isinstance(raw, str) or not raw:
-        return []
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return []
-    return data if isinstance(data, list) else []
-
-
-def _headers(chunk: StoredChunk) -> dict[int, tuple[int, int]]:
-    """Sentence index → its table header span, from the chunk's ``headers`` metadata."""
-    out: dict[int, tuple[int, int]] = {}
-    for part in str(chunk.meta.get("headers") or "").split(";"):
-        bits = part.split(":")
-        if len(bits) == 3 and all(b.isdigit() for b in bits):
-            out[int(bits[0])] = (int(bits[1]), int(bits[2]))
-    return out
-
-
-def _cue(qtype: QType, text: str, q: Question, qtys: list[Quantity]) -> float:
-    """How well the sentence has the *kind* of thing the question asks for."""
-    if qtype is QType.NUMBER:
-        if q.target and any(q.target in stems(x.text) or x.key == q.target for x in qtys):
-            return 1.0
-        return 0.4 if _NUMBER.search(text) else 0.0
-    if qtype is QType.DATE:
-        return 1.0 if _DATE.search(text) else 0.0
-    if qtype is QType.PLACE:
-        return 1.0 if _places(text, q) else 0.0
-    if qtype is QType.NAME:
-        names = [n for n in _NAME.findall(text) if not set(stems(n)) <= set(q.keywords)]
-        return 1.0 if names else 0.0
-    if qtype is QType.QUOTE:
-        return 1.0 if re.search(r"[“\"«].{8,}?[”\"»]", text) else 0.0
-    return 0.0
-
-
-_NOT_PLACES = re.compile(rf"^(?:{_MONTHS}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
-                         r"Sunday|President|Prime|Minister|Mr|Mrs|Ms|Dr)\b")
-
-
-def _places(text: str, q: Question) -> list[re.Match[str]]:
-    return [
-        m for m in _PLACE.finditer(text)
-        if not _NOT_PLACES.match(m.group(1)) and not set(stems(m.group(1))) <= set(q.keywords)
-    ]
-
-
-def _nearest(text: str, matches: list[tuple[int, str]], q: Question) -> str | None:
-    """The candidate closest to where the question's keywords occur in the sentence."""
-    if not matches:
-        return None
-    low = text.lower()
-    anchors = [m.start() for kw in q.keywords for m in re.finditer(re.escape(kw[:5]), low)]
-    if not anchors:
-        return matches[0][1]
-    return min(matches, key=lambda m: min(abs(m[0] - a) for a in anchors))[1]
-
 
 def _same(a: Sentence, b: Sentence) -> bool:
     """Same sentence, or the same words in another article (a wire copy)."""
@@ -517,64 +286,6 @@ def _conflicts_json(
             )
         )
     return out
-
-
-_CAPSEQ = re.compile(r"[A-Z][\w’'.&-]*(?:\s+(?:[A-Z][\w’'.&-]*|of|de|van|von|al|bin))*")
-_NOT_NAMES = frozenset(
-    "the a an in on at but and or as after before when while this that these those it its he "
-    "she they we his her their our i according however also meanwhile still some many most "
-    "mr mrs ms dr president ceo".split()
-)
-
-
-def _names(text: str, q: Question) -> list[str]:
-    """Capitalised name-like spans not already named by the question."""
-    out = []
-    for m in _CAPSEQ.finditer(text):
-        words = re.sub(r"[’']s$", "", m.group(0).rstrip(".’'")).split()
-        while words and words[0].lower() in _NOT_NAMES:
-            words = words[1:]
-        if m.start() == 0 and len(words) > 1 and words[0].endswith(("ing", "ly")):
-            words = words[1:]  # "Using Caroline Ellison …": a capitalised verb, not a name
-        if not words:
-            continue
-        name = " ".join(words)
-        if _NOT_PLACES.match(name) or set(stems(name)) <= set(q.keywords) | set(q.entities):
-            continue
-        out.append(name)
-    return out
-
-
-def _name_lead(q: Question, chosen: list[Sentence]) -> str | None:
-    """For who/which questions: the name the chosen quotes agree on, if one stands out."""
-    counts: dict[str, float] = {}
-    for rank, s in enumerate(chosen):
-        for name in dict.fromkeys(_names(s.text, q)):
-            counts[name] = counts.get(name, 0.0) + (1.5 if rank == 0 else 1.0)
-    if not counts:
-        return None
-    # A longer name that contains a shorter one ("Sam Bankman-Fried" ⊃ "Bankman-Fried") wins.
-    for name in list(counts):
-        for other in counts:
-            if other != name and name in other:
-                counts[other] += counts[name]
-    best = max(counts, key=lambda n: (counts[n], len(n)))
-    return best if counts[best] >= 1.5 else None
-
-
-def _lead(q: Question, s: Sentence) -> str | None:
-    """The short answer itself when the question's type makes it extractable."""
-    text = s.text
-    if q.qtype is QType.NUMBER:
-        for qty in s.quantities:
-            if q.target and (qty.key == q.target or q.target in stems(qty.text)):
-                return qty.text
-        return None
-    if q.qtype is QType.PLACE:
-        return _nearest(text, [(m.start(1), m.group(1)) for m in _places(text, q)], q)
-    if q.qtype is QType.DATE:
-        return _nearest(text, [(m.start(), m.group(0)) for m in _DATE.finditer(text)], q)
-    return None
 
 
 def _answer_text(

@@ -1,0 +1,53 @@
+"""Outlets a question names: those the index holds (their articles must be cited) and
+well-known ones it does not (a premise that cannot be checked)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+# Well-known outlets, matched case-sensitively in questions. Naming one that the index holds no
+# article from means the question's premise cannot be checked. (Ambiguous words such as "Time"
+# are left out on purpose.)
+KNOWN_OUTLETS = (
+    "Bloomberg", "Reuters", "Wall Street Journal", "WSJ", "New York Times", "NYT",
+    "Washington Post", "CNN", "BBC", "The Guardian", "Financial Times", "The Economist",
+    "Associated Press", "AP News", "CNBC", "CNET", "TechCrunch", "The Verge", "Engadget",
+    "Forbes", "Business Insider", "Axios", "Politico", "NPR", "Fox News", "NBC News",
+    "ABC News", "CBS News", "Al Jazeera", "The Independent", "The Telegraph", "Sky News",
+    "USA Today", "Los Angeles Times", "Newsweek", "Ars Technica", "Gizmodo", "ZDNet",
+    "VentureBeat", "The Atlantic", "HuffPost", "Yahoo News", "Daily Mail", "ESPN",
+    "Sporting News", "TalkSport", "Polygon", "IGN", "Kotaku", "The Hill", "Vox", "Wired",
+)
+_KNOWN_OUTLET_RE = re.compile(
+    r"(?<![\w'’])(" + "|".join(re.escape(o) for o in KNOWN_OUTLETS) + r")(?![\w'’])"
+)
+
+
+def named_outlets(text: str, indexed: Sequence[str]) -> list[str]:
+    """Indexed outlets that ``text`` names ("as reported by TechCrunch")."""
+    low = f" {text.casefold()} "
+    return [
+        outlet for outlet in indexed
+        if any(re.search(rf"(?<!\w){re.escape(v)}(?!\w)", low) for v in _outlet_variants(outlet))
+    ]
+
+
+def outlets_named(text: str) -> list[str]:
+    """Well-known outlets a question names, as written."""
+    return list(dict.fromkeys(m.group(1) for m in _KNOWN_OUTLET_RE.finditer(text)))
+
+
+def _outlet_variants(outlet: str) -> set[str]:
+    """"Cnbc | World Business News Leader" is named "CNBC"; "BBC News - Sport" is "BBC News"."""
+    full = outlet.casefold().strip()
+    head = re.split(r"\s+[|\-–—:]\s+", full)[0].strip()
+    variants = {full, head}
+    for v in list(variants):
+        if v.startswith("the "):
+            variants.add(v[len("the "):])
+    for v in list(variants):
+        for suffix in (" news", ".com"):
+            if v.endswith(suffix):
+                variants.add(v[: -len(suffix)])
+    return {v for v in variants if len(v) >= 3}
