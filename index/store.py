@@ -51,7 +51,7 @@ _ID_PAGE = 10_000
 _RECHECK_S = 30.0  # full fingerprint check at least this often (count-preserving changes)
 _TMP_MAX_AGE_S = 600.0  # a BM25 temp dir older than this was left by a killed process
 LOCK_NAME = "ingest.lock"
-ANN_KEY = "ann"  # chunk metadata: per-sentence entities (index.ingest.annotate.encode)
+ANN_KEY = "ann"  # chunk metadata: per-sentence entities (index.types.encode_annotations)
 SCHEMA_KEY = "schema"  # chunk metadata: the ingest schema that wrote it (ingest.chunk)
 SVEC_KEY = "svec"  # chunk metadata: its sentence vectors, see ``encode_sentence_vectors``
 

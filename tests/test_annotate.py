@@ -13,7 +13,6 @@ from index.ingest.annotate import (
     MODEL_SHA256,
     ModelError,
     annotate,
-    decode,
     model_path,
     number_value,
     verify_model,
@@ -21,6 +20,7 @@ from index.ingest.annotate import (
 from index.ingest.dates import resolve_date
 from index.store import ANN_KEY, SCHEMA_KEY, spans_of_meta
 from index.text import display
+from index.types import decode_annotations
 
 
 def test_numbers_keep_their_counted_noun_and_scale() -> None:
@@ -74,7 +74,7 @@ def test_ingest_stores_entities_per_sentence(
     assert chunks
     for chunk in chunks:
         assert chunk.meta[SCHEMA_KEY] >= 2
-        per_sentence = decode(chunk.meta[ANN_KEY])
+        per_sentence = decode_annotations(chunk.meta[ANN_KEY])
         spans = spans_of_meta(chunk.meta)
         assert len(per_sentence) == len(spans)
         base = int(chunk.meta["start"])
@@ -82,7 +82,7 @@ def test_ingest_stores_entities_per_sentence(
             sentence = display(chunk.text[s - base : e - base])
             for start, end, _label, _norm in anns:
                 assert 0 <= start < end <= len(sentence)
-    first = decode(next(c for c in chunks if "killed" in c.text).meta[ANN_KEY])[0]
+    first = decode_annotations(next(c for c in chunks if "killed" in c.text).meta[ANN_KEY])[0]
     labels = {(a[2], a[3]) for a in first}
     assert ("CARDINAL", "17|worker") in labels
     assert ("DATE", "2024-03-04") in labels

