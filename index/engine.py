@@ -70,10 +70,10 @@ class Engine:
         progress: Callable[[str, int], None] | None = None,
         max_bytes: int | None = None,
     ) -> IngestReport:
-        from index.ingest.pipeline import ingest as run_ingest
+        from index.feeds.urls import ingest_inputs  # a URL may be an RSS/Atom feed
         from index.ingest.read import MAX_BYTES
 
-        return run_ingest(
+        return ingest_inputs(
             self.store,
             self.embedder,
             inputs,

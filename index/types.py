@@ -25,6 +25,8 @@ class Article:
     url: str | None = None
     path: str | None = None
     content_hash: str = ""
+    from_feed_summary: bool = False
+    """True when the text is a feed entry's own summary (its page could not be fetched)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class Chunk:
             "paragraph": self.paragraph,
             "sentences": ";".join(f"{s}:{e}" for s, e in self.sentence_spans),
         }
+        if article.from_feed_summary:  # only then: other articles' metadata is unchanged
+            meta["from_feed_summary"] = True
         return meta
 
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,12 +25,19 @@ _ERRNO = re.compile(r"^\[Errno -?\d+\]\s*")
 
 @dataclass(frozen=True)
 class Fetched:
-    """A downloaded body: ``mime`` lower-cased without parameters, ``charset`` as declared."""
+    """A downloaded body: ``mime`` lower-cased without parameters, ``charset`` as declared.
+
+    ``status`` is 304 (and ``data`` empty) only for a conditional request whose resource did
+    not change; ``etag`` and ``last_modified`` are the validators to send next time.
+    """
 
     url: str
     data: bytes
     mime: str
     charset: str | None
+    status: int = 200
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 def new_client(timeout: float) -> httpx.Client:
@@ -56,14 +64,27 @@ def _fetch_reason(exc: httpx.HTTPError | httpx.InvalidURL) -> str:
 
 
 def fetch(
-    url: str, *, max_bytes: int, timeout: float, client: httpx.Client | None
+    url: str,
+    *,
+    max_bytes: int,
+    timeout: float,
+    client: httpx.Client | None,
+    headers: Mapping[str, str] | None = None,
 ) -> Fetched | Skipped:
     """GET ``url`` into memory, never holding more than ``max_bytes``. Never raises for a
-    bad URL or server: failures come back as :class:`Skipped`."""
+    bad URL or server: failures come back as :class:`Skipped`.
+
+    ``headers`` are added to the request (e.g. ``If-None-Match`` / ``If-Modified-Since`` for
+    a conditional GET: a 304 answer comes back as a ``Fetched`` with ``status=304``).
+    """
     own = client is None
     http = new_client(timeout) if client is None else client
     try:
-        with http.stream("GET", url, timeout=timeout) as resp:
+        with http.stream("GET", url, timeout=timeout, headers=headers) as resp:
+            if resp.status_code == 304 and headers:
+                return Fetched(url, b"", "", None, status=304,
+                               etag=resp.headers.get("etag"),
+                               last_modified=resp.headers.get("last-modified"))
             if not resp.is_success:
                 return Skipped(url, f"HTTP {resp.status_code} {resp.reason_phrase}".strip())
             declared = resp.headers.get("content-length", "")
@@ -78,13 +99,15 @@ def fetch(
                     return Skipped(url, f"response too large (> {size_text(max_bytes)} limit)")
                 chunks.append(chunk)
             content_type = resp.headers.get("content-type", "")
+            status = resp.status_code
+            etag, modified = resp.headers.get("etag"), resp.headers.get("last-modified")
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         return Skipped(url, _fetch_reason(exc))
     finally:
         if own:
             http.close()
     mime, charset = parse_content_type(content_type)
-    return Fetched(url, b"".join(chunks), mime, charset)
+    return Fetched(url, b"".join(chunks), mime, charset, status, etag, modified)
 
 
 def parse_content_type(value: str) -> tuple[str, str | None]:
