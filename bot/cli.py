@@ -1,4 +1,5 @@
-"""The ``newsqa`` command: ingest, sources, ask, repl, telegram, eval.
+"""The ``newsqa`` command: ingest, sources, ask, repl, telegram, eval (and feeds, watch,
+prune from ``bot.feeds_cli``).
 
 Every command builds the settings once, then an ``Engine``; errors that a user can fix are
 printed as one line (no traceback) with a non-zero exit.
@@ -213,3 +214,8 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+
+
+from bot.feeds_cli import register as _register_feeds  # noqa: E402  (feeds, watch, prune)
+
+_register_feeds(app)

@@ -140,7 +140,7 @@ class ChatState:
 
 
 Context = CallbackContext[ExtBot[None], dict[Any, Any], ChatState, dict[Any, Any]]
-App = Application[ExtBot[None], Context, dict[Any, Any], ChatState, dict[Any, Any], None]
+App = Application[ExtBot[None], Context, dict[Any, Any], ChatState, dict[Any, Any], Any]
 
 
 class PrivatePicklePersistence(PicklePersistence[dict[Any, Any], ChatState, dict[Any, Any]]):
@@ -717,7 +717,6 @@ def build_application(
         .context_types(ContextTypes(chat_data=ChatState))
         .persistence(persistence)
         .concurrent_updates(True)
-        .job_queue(None)
         .post_init(bot.post_init)
         .post_shutdown(bot.post_shutdown)
     )
@@ -744,6 +743,9 @@ def build_application(
     ))
     app.add_handler(CallbackQueryHandler(bot.full_sources, pattern=r"^src:"))
     app.add_error_handler(bot.on_error)
+    from bot.telegram_feeds import register_feeds  # /feeds and the JobQueue feed refresh
+
+    register_feeds(app, bot)
     return app
 
 

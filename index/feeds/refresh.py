@@ -213,28 +213,29 @@ def refresh_feeds(
     totals.add(len(due))
     own = client is None
     http = client or new_client(timeout)
+    # Not a ``with`` block: on Ctrl-C, queued fetches are dropped instead of waited for.
+    pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="newsqa-feeds")
     try:
-        with ThreadPoolExecutor(WORKERS, thread_name_prefix="newsqa-feeds") as pool:
+        def get_feed(sub: Subscription) -> _Fetch:
+            out = _fetch_feed(sub, slots, http, max_bytes=max_bytes, timeout=timeout)
+            totals("input", 1)
+            return out
 
-            def get_feed(sub: Subscription) -> _Fetch:
-                out = _fetch_feed(sub, slots, http, max_bytes=max_bytes, timeout=timeout)
-                totals("input", 1)
-                return out
+        fetched = list(pool.map(get_feed, due))
+        plan = _plan(subs, fetched, results, _cutoff(max_age_days))
+        totals.add(len(plan))
 
-            fetched = list(pool.map(get_feed, due))
-            plan = _plan(subs, fetched, results, _cutoff(max_age_days))
-            totals.add(len(plan))
+        def get_entry(item: tuple[_Fetch, FeedEntry]) -> Article | Skipped:
+            f, entry = item
+            outlet = f.sub.name or (f.feed.title if f.feed else None)
+            out = read_entry(entry, outlet, slots, client=http, max_bytes=max_bytes,
+                             timeout=timeout)
+            totals("input", 1)
+            return out
 
-            def get_entry(item: tuple[_Fetch, FeedEntry]) -> Article | Skipped:
-                f, entry = item
-                outlet = f.sub.name or (f.feed.title if f.feed else None)
-                out = read_entry(entry, outlet, slots, client=http, max_bytes=max_bytes,
-                                 timeout=timeout)
-                totals("input", 1)
-                return out
-
-            read = list(pool.map(get_entry, plan))
+        read = list(pool.map(get_entry, plan))
     finally:
+        pool.shutdown(wait=False, cancel_futures=True)
         if own:
             http.close()
     articles = [a for a in read if isinstance(a, Article)]
