@@ -1,0 +1,139 @@
+"""Feed refresh speed: 10 feeds × 30 entries from a local server (tests/feed_server.py).
+
+1. First refresh into a fresh data dir: fetch 10 feeds and 300 article pages (at most 2 at
+   a time per host, as in production; all on 127.0.0.1), extract with trafilatura, embed,
+   write. Reported as articles/s.
+2. No-change refresh, server honouring ETag: 10 × 304.
+3. No-change refresh, server ignoring validators: 10 full feeds parsed, 300 known entries
+   skipped by key and hash. Target (this one, the stricter): < 1 s.
+
+Article texts are recombined dev-corpus sentences (``common.spliced_pool``), so the embedder
+does real work. Chroma opening and embedder warm-up are outside the timings.
+
+    python bench/feeds.py [--no-docs]
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import common
+
+sys.path.insert(0, str(common.REPO / "tests"))
+from feed_server import Entry, FeedServer  # shared with the tests
+
+FEEDS, PER_FEED = 10, 30
+TARGET_S = 1.0
+
+
+def _content(srv: FeedServer, pool: list[str]) -> None:
+    rng = random.Random(5)
+    now = datetime.now(UTC).replace(microsecond=0)
+    for f in range(FEEDS):
+        entries = []
+        for e in range(PER_FEED):
+            slug = f"f{f}-e{e}"
+            title = " ".join(rng.choice(pool).split()[:9]).rstrip(".,;:")
+            paras = [" ".join(rng.choice(pool) for _ in range(2)) for _ in range(5)]
+            srv.article(slug, title, paras)
+            entries.append(Entry(slug, title, now - timedelta(hours=e), paras[0]))
+        srv.feed(f"/feed{f}.xml", f"Outlet {f}", entries, kind="rss" if f % 2 else "atom")
+
+
+def run() -> dict[str, Any]:
+    os.environ.setdefault("NEWSQA_ALLOW_PRIVATE_URLS", "1")
+    from index.config import IndexConfig
+    from index.engine import Engine
+    from index.feeds.refresh import refresh_feeds
+    from index.feeds.subscriptions import Subscriptions
+
+    common.require_eval_dev()
+    emb = common.embedder()
+    pool = common.spliced_pool(common.dev_sentences(emb.count_tokens), 3000)
+    tmp = Path(tempfile.mkdtemp(prefix="newsqa-bench-feeds-"))
+    try:
+        with FeedServer() as srv:
+            _content(srv, pool)
+            engine = Engine(IndexConfig(data_dir=tmp / "data"), embedder=emb)
+            engine.store.count()  # open Chroma outside the timing
+            subs = Subscriptions(engine.cfg.data_dir)
+            for f in range(FEEDS):
+                subs.add(srv.url(f"/feed{f}.xml"))
+
+            def refresh() -> tuple[Any, float]:
+                t0 = time.perf_counter()
+                rep = refresh_feeds(subs, engine.store, engine.embedder,
+                                    data_dir=engine.cfg.data_dir)
+                return rep, time.perf_counter() - t0
+
+            first, first_s = refresh()
+            added = len(first.ingest.added)
+            cond, cond_s = refresh()
+            assert all(r.not_modified for r in cond.feeds), [r.line() for r in cond.feeds]
+            for path, route in list(srv.routes.items()):
+                if path.startswith("/feed"):
+                    route.conditional = False
+            full, full_s = refresh()
+            unchanged = sum(r.unchanged for r in full.feeds)
+            assert unchanged == FEEDS * PER_FEED and not full.ingest.added, full.summary()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {
+        "bench": "feeds",
+        "feeds": FEEDS,
+        "entries": FEEDS * PER_FEED,
+        "articles_added": added,
+        "chunks_embedded": first.ingest.chunks_embedded,
+        "first_refresh_s": round(first_s, 2),
+        "first_articles_per_s": round(added / first_s, 1),
+        "no_change_304_s": round(cond_s, 3),
+        "no_change_full_feeds_s": round(full_s, 3),
+        "target_s": TARGET_S,
+        "met": full_s < TARGET_S,
+        "loadavg_at_start": common.machine()["loadavg"],
+    }
+
+
+def markdown(r: dict[str, Any]) -> str:
+    table = common.md_table(
+        ["refresh", "wall time", ""],
+        [
+            ["first (fetch + extract + embed + write)", f"{r['first_refresh_s']:.1f} s",
+             f"{r['first_articles_per_s']:.1f} articles/s "
+             f"({r['articles_added']} articles, {r['chunks_embedded']} chunks)"],
+            ["no change, server answers 304", f"{1000 * r['no_change_304_s']:.0f} ms",
+             f"{r['feeds']} conditional GETs"],
+            ["no change, server ignores validators", f"{1000 * r['no_change_full_feeds_s']:.0f} ms",
+             f"{r['entries']} known entries parsed and skipped"],
+        ],
+    )
+    return (
+        "## Feed refresh\n\n"
+        "`python bench/feeds.py` — {feeds} feeds × {per} entries (RSS and Atom) and their "
+        "article pages from a local server on 127.0.0.1 (tests/feed_server.py), into a fresh "
+        "data dir; pages fetched at most 2 at a time per host, as in production. Load average "
+        "at start: {load}.\n\n{table}\n\n"
+        "No-change refresh of {entries} known entries: **{ms:.0f} ms** "
+        "(target < {target:.0f} s: {verdict}).\n"
+    ).format(feeds=r["feeds"], per=r["entries"] // r["feeds"], load=r["loadavg_at_start"],
+             table=table, entries=r["entries"], ms=1000 * r["no_change_full_feeds_s"],
+             target=r["target_s"], verdict=common.verdict(r["met"]))
+
+
+def main() -> None:
+    result = run()
+    if common.wants_docs():
+        common.update_section("feeds", markdown(result))
+    common.emit(result)
+
+
+if __name__ == "__main__":
+    main()
