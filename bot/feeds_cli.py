@@ -7,6 +7,7 @@ subscriptions kept current, and retention. Registered on the main app by ``bot.c
 from __future__ import annotations
 
 import json
+import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -90,6 +91,10 @@ def run_prune(engine: Engine, days: float, *, dry_run: bool = False) -> PruneRep
                             dry_run=dry_run)
 
 
+def _entries(n: int) -> str:
+    return "1 entry" if n == 1 else f"{n} entries"
+
+
 @feeds_app.command("add")
 def add(
     url: Annotated[str, typer.Argument(help="The feed's http(s) URL (RSS or Atom).")],
@@ -116,7 +121,7 @@ def add(
         except FeedError as exc:
             raise cli.UserError(str(exc)) from None
     cli.out.print(Text(
-        f"added feed {sub.id}: {sub.label} ({len(feed.entries)} entries). "
+        f"added feed {sub.id}: {sub.label} ({_entries(len(feed.entries))}). "
         "`newsqa feeds refresh` ingests them now; `newsqa watch` keeps them current."))
 
 
@@ -213,7 +218,8 @@ def watch(
         n = len(Subscriptions(engine.cfg.data_dir).feeds())
         if n == 0:
             raise cli.UserError("no feeds to watch: add one with `newsqa feeds add URL`")
-    cli.err.print(f"watching {n} feeds every {every}; Ctrl-C to stop")
+    cli.err.print(f"watching {n} feed{'s' if n != 1 else ''} every {every}; Ctrl-C to stop")
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill`, `docker stop`: stop as cleanly
     done = 0
     try:
         while True:
@@ -232,6 +238,10 @@ def watch(
             time.sleep(max(0.0, seconds - (time.monotonic() - started)))
     except KeyboardInterrupt:
         cli.err.print("stopped")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def prune(

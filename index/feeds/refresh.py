@@ -89,7 +89,8 @@ class RefreshReport:
 
     def summary(self) -> str:
         failed = sum(1 for f in self.feeds if f.error)
-        return (f"{len(self.feeds)} feeds ({failed} failed): "
+        n = len(self.feeds)
+        return (f"{n} feed{'' if n == 1 else 's'} ({failed} failed): "
                 f"{sum(f.new for f in self.feeds)} new, "
                 f"{sum(f.updated for f in self.feeds)} updated, "
                 f"{sum(f.unchanged for f in self.feeds)} unchanged, "
