@@ -106,7 +106,7 @@ def ingest(
         bool, typer.Option("--prune", help="Remove articles whose files are gone.")
     ] = False,
 ) -> None:
-    """Add or update articles (.txt, .md, .html, URLs) in the index."""
+    """Add or update articles (.txt, .md, .html, URLs; a feed URL: its entries) in the index."""
     settings = _settings()
     with friendly_errors():
         report = run_ingest(make_engine(settings), paths, prune=prune, console=out)

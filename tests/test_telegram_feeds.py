@@ -51,7 +51,7 @@ async def test_job_queue_refresh_while_questions_are_answered(
     shutil.copytree(tg.SEEDS, seeds)
     engine.ingest([str(seeds)])
     for i in range(6):  # slow pages: the refresh takes a few seconds
-        serve_page(srv, i, delay_s=1.0)
+        serve_page(srv, i, delay_s=1.5)
     Subscriptions(engine.cfg.data_dir).add(
         srv.feed("/rss.xml", "Valley Gazette", [story(i) for i in range(6)]))
     settings = tg.make_settings(api, engine.cfg.data_dir, feed_refresh="1s")
