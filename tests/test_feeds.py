@@ -12,7 +12,7 @@ from feed_server import Entry, FeedServer, article_html, rss  # tests/ is on sys
 
 from index.engine import Engine
 from index.feeds.entries import SUMMARY_MARK
-from index.feeds.parse import looks_like_feed, parse_feed
+from index.feeds.parse import html_to_text, looks_like_feed, parse_feed
 from index.feeds.refresh import RefreshReport, refresh_feeds
 from index.feeds.subscriptions import FAILS_BEFORE_BACKOFF, Subscriptions
 from index.ingest.skipped import Skipped
@@ -101,6 +101,11 @@ def test_parse_rss_atom_and_not_feeds() -> None:
     assert "\n" not in broken.reason
     html = parse_feed(article_html("Page", ["Just a page."]), url="u", mime="text/html")
     assert isinstance(html, Skipped) and "HTML page" in html.reason
+    json_feed = parse_feed(b'{"version": "https://jsonfeed.org/version/1.1"}', url="u")
+    assert isinstance(json_feed, Skipped) and "JSON Feed is not supported" in json_feed.reason
+    assert html_to_text("<div><p>One &amp; two.</p><ul><li>a</li></ul>tail<br>next</div>") == (
+        "One & two.\n\na\n\ntail\n\nnext")
+    assert html_to_text("Fish &amp; chips\n\n  served ") == "Fish & chips\n\nserved"
     empty = parse_feed(b"  ", url="u", mime="application/rss+xml")
     assert isinstance(empty, Skipped) and "empty" in empty.reason
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import html
 import io
 import json
 import re
@@ -69,6 +70,8 @@ def parse_feed(data: bytes, *, url: str, mime: str = "", charset: str | None = N
 
     if not data.strip():
         return Skipped(url, "empty response (not a feed)")
+    if mime in ("application/json", "application/feed+json") or data.lstrip()[:1] == b"{":
+        return Skipped(url, "JSON Feed is not supported (only RSS and Atom)")
     if mime in ("text/html", "application/xhtml+xml") or (
         _HTML.search(data[:2048]) and not _ROOT.search(data[:2048])
     ):
@@ -122,7 +125,7 @@ def html_to_text(fragment: str) -> str:
     feedparser has already sanitised it (no scripts or styles left).
     """
     if "<" not in fragment:
-        return _paragraphs(fragment)
+        return _paragraphs(html.unescape(fragment))
     from lxml import html as lxml_html  # a trafilatura dependency, already installed
 
     try:
