@@ -56,6 +56,7 @@ def run() -> dict[str, Any]:
     from index.feeds.subscriptions import Subscriptions
 
     common.require_eval_dev()
+    load_at_start = common.machine()["loadavg"]
     emb = common.embedder()
     pool = common.spliced_pool(common.dev_sentences(emb.count_tokens), 3000)
     tmp = Path(tempfile.mkdtemp(prefix="newsqa-bench-feeds-"))
@@ -109,7 +110,8 @@ def run() -> dict[str, Any]:
         "no_change_full_feeds_s": round(full_s, 3),
         "target_s": TARGET_S,
         "met": full_s < TARGET_S,
-        "loadavg_at_start": common.machine()["loadavg"],
+        "loadavg_at_start": load_at_start,
+        "loadavg_at_end": common.machine()["loadavg"],
     }
 
 
@@ -133,10 +135,12 @@ def markdown(r: dict[str, Any]) -> str:
         "`python bench/feeds.py` — {feeds} feeds × {per} entries (RSS and Atom) and their "
         "article pages from a local server on 127.0.0.1 (tests/feed_server.py), into a fresh "
         "data dir; pages fetched at most 2 at a time per host, as in production. Load average "
-        "at start: {load}.\n\n{table}\n\n"
+        "at start {load}, at the end {load_end} (a load above the core count means other "
+        "processes shared the cores; the embedding step slows accordingly).\n\n{table}\n\n"
         "No-change refresh of {entries} known entries: **{ms:.0f} ms** "
         "(target < {target:.0f} s: {verdict}).\n"
     ).format(feeds=r["feeds"], per=r["entries"] // r["feeds"], load=r["loadavg_at_start"],
+             load_end=r.get("loadavg_at_end", "?"),
              table=table, entries=r["entries"], ms=1000 * r["no_change_full_feeds_s"],
              target=r["target_s"], verdict=common.verdict(r["met"]))
 
