@@ -160,12 +160,16 @@ def test_refresh_is_incremental_conditional_and_polite(
     assert srv.count("/articles/") == pages_before
     assert third.ingest.chunks_embedded == 0 and not third.ingest.added
 
-    # A server that ignores validators: the feed is parsed, every entry skipped as known.
-    srv.feed("/rss.xml", "Valley Gazette", [story(5), *rss_entries], conditional=False)
+    # A server without validators regenerates the feed (same entries, other bytes): the
+    # feed is parsed and every entry skipped as known, without a request.
+    srv.feed("/rss.xml", "Valley Gazette", [*rss_entries, story(5)], conditional=False)
     fourth = refresh(engine, subs)
     assert lines(fourth)["Valley Gazette"] == "Valley Gazette: 0 new, 4 unchanged"
     assert srv.count("/articles/") == pages_before
     assert fourth.ingest.chunks_embedded == 0
+    # ... and the very same bytes again are not even parsed.
+    assert lines(refresh(engine, subs))["Valley Gazette"] == "Valley Gazette: not modified"
+    assert srv.count("/rss.xml", status=200) == 4 and srv.count("/articles/") == pages_before
 
 
 def test_broken_feeds_get_one_line_reasons_and_back_off(
@@ -295,7 +299,7 @@ def test_retention_drops_old_articles_and_their_chunks(
     assert "38000" not in engine.answer("How many tonnes of apples were picked?").answer
 
     # With a retention limit, a refresh does not bring the old entry back.
-    srv.feed("/rss.xml", "Valley Gazette", [story(0), story(1, days_ago=400)],
+    srv.feed("/rss.xml", "Valley Gazette", [story(1, days_ago=400), story(0)],
              conditional=False)
     again = refresh(engine, subs, max_age_days=30)
     assert lines(again)["Valley Gazette"] == "Valley Gazette: 0 new, 2 unchanged"

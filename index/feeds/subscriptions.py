@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS feeds (
     last_ok TEXT,
     failures INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
-    retry_after REAL NOT NULL DEFAULT 0
+    retry_after REAL NOT NULL DEFAULT 0,
+    body_hash TEXT
 );
 CREATE TABLE IF NOT EXISTS entries (
     feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
@@ -71,6 +72,9 @@ class Subscription:
     failures: int
     last_error: str | None
     retry_after: float
+    body_hash: str | None = None
+    """sha256 of the last fully ingested body: an identical body skips parsing (servers
+    that send no validators)."""
 
     @property
     def label(self) -> str:
@@ -168,17 +172,20 @@ class Subscriptions:
         return sub
 
     def mark_ok(self, feed_id: int, *, title: str | None, etag: str | None,
-                last_modified: str | None, keep_validators: bool = True) -> None:
-        """A successful fetch. Validators are stored only when every entry made it into the
-        index (``keep_validators``): otherwise a 304 would hide the missing ones."""
+                last_modified: str | None, body_hash: str | None = None,
+                keep_validators: bool = True) -> None:
+        """A successful fetch. Validators (and the body hash) are stored only when every
+        entry made it into the index (``keep_validators``): otherwise a 304 would hide the
+        missing ones."""
         now = now_iso()
+        keep = keep_validators
         with self._db() as db:
             db.execute(
                 "UPDATE feeds SET title = COALESCE(?, title), etag = ?, last_modified = ?, "
-                "last_checked = ?, last_ok = ?, failures = 0, last_error = NULL, "
-                "retry_after = 0 WHERE id = ?",
-                (title or None, etag if keep_validators else None,
-                 last_modified if keep_validators else None, now, now, feed_id),
+                "body_hash = ?, last_checked = ?, last_ok = ?, failures = 0, "
+                "last_error = NULL, retry_after = 0 WHERE id = ?",
+                (title or None, etag if keep else None, last_modified if keep else None,
+                 body_hash if keep else None, now, now, feed_id),
             )
 
     def mark_not_modified(self, feed_id: int) -> None:
