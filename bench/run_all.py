@@ -20,7 +20,7 @@ from typing import Any
 
 import common
 
-BENCHES = ("ingest", "query", "baseline", "scale", "cold_start", "telegram_load")
+BENCHES = ("ingest", "query", "baseline", "scale", "cold_start", "telegram_load", "feeds")
 TIMEOUT_S = 900
 LAST = common.OUT / "last-run.json"
 
@@ -142,6 +142,8 @@ def targets(results: dict[str, dict[str, Any]]) -> str:
         "≤ 600 MB", lambda r: r["met_rss"])
     add("cold start `newsqa ask` (median of 5)", "cold_start",
         lambda r: f"{r['ask_median_s']:.2f} s", "≤ 2.5 s", lambda r: r["met"])
+    add("no-change feed refresh, 300 known entries", "feeds",
+        lambda r: f"{1000 * r['no_change_full_feeds_s']:.0f} ms", "< 1 s", lambda r: r["met"])
     return "## Targets at a glance\n\n" + common.md_table(
         ["target", "measured", "goal", ""], rows) + "\n"
 

@@ -1,4 +1,5 @@
-"""The ``newsqa`` command: ingest, sources, ask, repl, telegram, eval.
+"""The ``newsqa`` command: ingest, sources, ask, repl, telegram, eval (and feeds, watch,
+prune from ``bot.feeds_cli``).
 
 Every command builds the settings once, then an ``Engine``; errors that a user can fix are
 printed as one line (no traceback) with a non-zero exit.
@@ -107,7 +108,7 @@ def ingest(
         bool, typer.Option("--prune", help="Remove articles whose files are gone.")
     ] = False,
 ) -> None:
-    """Add or update articles (.txt, .md, .html, URLs) in the index."""
+    """Add or update articles (.txt, .md, .html, URLs; a feed URL: its entries) in the index."""
     settings = _settings()
     with friendly_errors():
         engine = make_engine(settings)
@@ -250,3 +251,8 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+
+
+from bot.feeds_cli import register as _register_feeds  # noqa: E402  (feeds, watch, prune)
+
+_register_feeds(app)

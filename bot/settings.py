@@ -5,6 +5,7 @@ Only this module reads the environment; ``index/`` receives an ``IndexConfig``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -57,6 +58,28 @@ class Settings(BaseSettings):
     telegram_rate_limit: int = Field(10, ge=0, alias="NEWSQA_TELEGRAM_RATE_LIMIT")
     telegram_max_upload_mb: float = Field(5.0, gt=0, alias="NEWSQA_TELEGRAM_MAX_UPLOAD_MB")
 
+    # Feeds and retention
+    feed_refresh: str = Field("30m", alias="NEWSQA_FEED_REFRESH")
+    max_age_days: float | None = Field(None, ge=0, alias="NEWSQA_MAX_AGE_DAYS")
+
+    @field_validator("feed_refresh")
+    @classmethod
+    def _check_refresh(cls, v: str) -> str:
+        parse_duration(v, default_unit="m", what="NEWSQA_FEED_REFRESH")
+        return v
+
+    @field_validator("max_age_days", mode="before")
+    @classmethod
+    def _off_is_none(cls, v: object) -> object:
+        if isinstance(v, str) and not v.strip():
+            return None
+        return None if v in (0, "0", 0.0) else v
+
+    @property
+    def feed_refresh_s(self) -> float:
+        """Seconds between the bot's feed refreshes; 0 = off."""
+        return parse_duration(self.feed_refresh, default_unit="m", what="NEWSQA_FEED_REFRESH")
+
     @field_validator("chroma_host", "llm_base_url", "llm_model", "telegram_base_url",
                      "telegram_webhook_url", mode="before")
     @classmethod
@@ -89,6 +112,23 @@ class Settings(BaseSettings):
                 timeout_s=self.llm_timeout_s,
             ),
         )
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
+_UNIT_S = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0}
+
+
+def parse_duration(text: str, *, default_unit: str, what: str = "duration") -> float:
+    """``"15m"`` → 900.0 seconds (units s, m, h, d, w; a bare number is ``default_unit``).
+
+    Raises:
+        ValueError: one line naming ``what`` and the expected form.
+    """
+    match = _DURATION.match(str(text))
+    if not match:
+        raise ValueError(f"{what}: {text!r} is not a duration (expected e.g. 30s, 15m, 2h, 30d)")
+    unit = (match.group(2) or default_unit).lower()
+    return float(match.group(1)) * _UNIT_S[unit]
 
 
 def load_settings() -> Settings:

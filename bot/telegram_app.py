@@ -112,7 +112,7 @@ HELP = (
 
 
 Context = CallbackContext[ExtBot[None], dict[Any, Any], ChatState, dict[Any, Any]]
-App = Application[ExtBot[None], Context, dict[Any, Any], ChatState, dict[Any, Any], None]
+App = Application[ExtBot[None], Context, dict[Any, Any], ChatState, dict[Any, Any], Any]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -507,7 +507,6 @@ def build_application(
         .context_types(ContextTypes(chat_data=ChatState))
         .persistence(persistence)
         .concurrent_updates(True)
-        .job_queue(None)
         .post_init(bot.post_init)
         .post_shutdown(bot.post_shutdown)
     )
@@ -534,6 +533,9 @@ def build_application(
     ))
     app.add_handler(CallbackQueryHandler(bot.full_sources, pattern=r"^src:"))
     app.add_error_handler(bot.on_error)
+    from bot.telegram_feeds import register_feeds  # /feeds and the JobQueue feed refresh
+
+    register_feeds(app, bot)
     return app
 
 

@@ -98,8 +98,7 @@ class Engine:
             free_bytes,
             writable,
         )
-        from index.ingest.fetch import new_client
-        from index.ingest.pipeline import ingest as run_ingest
+        from index.feeds.urls import ingest_inputs  # a URL may be an RSS/Atom feed
         from index.ingest.read import MAX_BYTES, is_url
 
         if not writable(self.cfg.data_dir):  # stop before reading or fetching anything
@@ -111,21 +110,13 @@ class Engine:
             self.reset_store()
             if self.store.is_copy:
                 raise DiskFull(self.cfg.data_dir, MIN_FREE_BYTES, "opening the index")
-        # URLs share one client that carries the download deadline and address policy.
-        client = (
-            new_client(
-                min(15.0, self.cfg.fetch_timeout_s),
-                deadline_s=self.cfg.fetch_timeout_s,
-                allow_private=self.cfg.allow_private_urls,
-            )
-            if any(is_url(i) for i in inputs)
-            else None
-        )
         if upgrade:
             inputs = [*inputs, *self.outdated_inputs()]
+        # URLs share one client that carries the download deadline and address policy.
+        client = self.http_client() if any(is_url(i) for i in inputs) else None
         try:
             with self._data_dir_errors("ingesting"):
-                return run_ingest(
+                return ingest_inputs(
                     self.store,
                     self.embedder,
                     inputs,
@@ -134,11 +125,22 @@ class Engine:
                     max_tokens=self.cfg.max_chunk_tokens,
                     max_bytes=max_bytes or MAX_BYTES,
                     progress=progress,
-                    http_client=client,
+                    client=client,
                 )
         finally:
             if client is not None:
                 client.close()
+
+    def http_client(self) -> Any:
+        """A fetch client with the configured download deadline and private-address policy
+        (feeds and URL ingests use it; the caller closes it)."""
+        from index.ingest.fetch import new_client
+
+        return new_client(
+            min(15.0, self.cfg.fetch_timeout_s),
+            deadline_s=self.cfg.fetch_timeout_s,
+            allow_private=self.cfg.allow_private_urls,
+        )
 
     def sources(self) -> list[ArticleInfo]:
         with self._data_dir_errors("listing the articles"):

@@ -63,6 +63,8 @@ class Article:
     content_hash: str = ""
     language: str = "en"
     notes: tuple[str, ...] = ()
+    from_feed_summary: bool = False
+    """True when the text is a feed entry's own summary (its page could not be fetched)."""
 
     @property
     def paragraphs(self) -> tuple[tuple[int, int], ...]:
@@ -119,6 +121,8 @@ class Chunk:
             from index.text import display
 
             meta["table_header"] = display(article.text[header[0] : header[1]])
+        if article.from_feed_summary:  # only then: other articles' metadata is unchanged
+            meta["from_feed_summary"] = True
         return meta
 
 

@@ -22,7 +22,7 @@ import ipaddress
 import re
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,12 +59,17 @@ class FetchPolicy:
 
 @dataclass(frozen=True)
 class Fetched:
-    """A downloaded body: ``mime`` lower-cased without parameters, ``charset`` as declared."""
+    """A downloaded body: ``mime`` lower-cased without parameters, ``charset`` as declared;
+    ``status`` 304 (with empty ``data``) answers a conditional GET; ``etag`` and
+    ``last_modified`` are the validators to send next time."""
 
     url: str
     data: bytes
     mime: str
     charset: str | None
+    status: int = 200
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 class BlockedAddress(Exception):
@@ -270,6 +275,7 @@ def fetch(
     client: httpx.Client | None,
     deadline_s: float | None = None,
     allow_private: bool | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Fetched | Skipped:
     """GET ``url`` into memory, never holding more than ``max_bytes``. Never raises for a
     bad URL or server: failures come back as :class:`Skipped`.
@@ -278,6 +284,8 @@ def fetch(
     redirects included. ``deadline_s`` and ``allow_private`` default to the client's
     :class:`FetchPolicy` (a :class:`FetchClient`), else to ``DEFAULT_DEADLINE_S`` / False.
     Redirects are followed here (at most ``MAX_REDIRECTS``), each target checked.
+    ``headers`` are added to the request (e.g. ``If-None-Match`` / ``If-Modified-Since`` for
+    a conditional GET: a 304 answer comes back as a ``Fetched`` with ``status=304``).
     """
     own = client is None
     http = new_client(timeout) if client is None else client
@@ -288,7 +296,7 @@ def fetch(
     token = _ACTIVE.set(_Active(deadline, allow, policy.trusted))
     try:
         return _get(http, url, max_bytes=max_bytes, timeout=timeout, allow=allow,
-                    trusted=policy.trusted, deadline=deadline)
+                    trusted=policy.trusted, deadline=deadline, headers=headers)
     except BlockedAddress as exc:
         return Skipped(url, exc.reason)
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
@@ -303,7 +311,7 @@ def fetch(
 
 def _get(
     http: httpx.Client, url: str, *, max_bytes: int, timeout: float, allow: bool,
-    trusted: frozenset[str], deadline: float,
+    trusted: frozenset[str], deadline: float, headers: Mapping[str, str] | None = None,
 ) -> Fetched | Skipped:
     """The download itself, under the deadline set by :func:`fetch`."""
     current = httpx.URL(url)
@@ -311,12 +319,15 @@ def _get(
         port = current.port or (443 if current.scheme == "https" else 80)
         if not allow and current.host and f"{current.host}:{port}" not in trusted:
             check_host(current.host, port)
-        request = http.build_request("GET", current, timeout=timeout)
+        request = http.build_request("GET", current, timeout=timeout, headers=headers)
         resp = http.send(request, stream=True, follow_redirects=False)
         try:
             if resp.next_request is not None:
                 current = resp.next_request.url
                 continue
+            etag, modified = resp.headers.get("etag"), resp.headers.get("last-modified")
+            if resp.status_code == 304 and headers:
+                return Fetched(url, b"", "", None, status=304, etag=etag, last_modified=modified)
             if not resp.is_success:
                 return Skipped(url, f"HTTP {resp.status_code} {resp.reason_phrase}".strip())
             declared = resp.headers.get("content-length", "")
@@ -333,7 +344,7 @@ def _get(
                 if time.monotonic() >= deadline:  # a trickle of tiny chunks ends here too
                     raise httpx.ReadTimeout("the download deadline has passed")
             mime, charset = parse_content_type(resp.headers.get("content-type", ""))
-            return Fetched(url, b"".join(chunks), mime, charset)
+            return Fetched(url, b"".join(chunks), mime, charset, resp.status_code, etag, modified)
         finally:
             resp.close()
     return Skipped(url, f"could not fetch: more than {MAX_REDIRECTS} redirects")

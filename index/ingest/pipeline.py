@@ -318,3 +318,47 @@ def _prune(store: ChunkStore, report: IngestReport) -> None:
     stored = store.stored_chunks([a.article_id for a in gone])
     store.delete([cid for a in gone for cid in stored.get(a.article_id, ())])
     report.removed.extend(str(a.path) for a in gone)
+
+
+# -- already-read articles (feeds) ------------------------------------------------------------
+
+
+def ingest_articles(
+    store: ChunkStore,
+    embedder: Embedder,
+    articles: Sequence[Article],
+    *,
+    data_dir: Path,
+    max_tokens: int = 200,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest articles that were read elsewhere (feed entries fetched outside the lock).
+
+    Same guarantees as :func:`ingest` (content-hash ids, unchanged articles cost nothing,
+    crash-safe write order, the ingest lock): only the reading step is skipped. Labels in
+    the report are the article's URL, else its path, else its title.
+    """
+    report = IngestReport()
+    notify: Progress = progress or (lambda _e, _n: None)
+    with ingest_lock(data_dir):
+        batch: list[_Loaded] = []
+        seen: set[str] = set()
+        for article in articles:
+            label = article.url or article.path or article.title
+            if article.article_id in seen:
+                continue
+            seen.add(article.article_id)
+            chunks = chunk_article(article, embedder.count_tokens, max_tokens)
+            if not chunks:
+                report.skipped.append((label, "no indexable text after cleaning"))
+                continue
+            batch.append(_Loaded(label, article, chunks))
+        pending: list[_Pending] = []
+        for i in range(0, len(batch), 64):  # one stored-state query per 64 articles
+            pending += _classify(store, batch[i : i + 64], report)
+            if sum(len(p.chunks) for p in pending) >= _EMBED_FLUSH:
+                _flush(store, embedder, pending, report, notify)
+                pending = []
+        _flush(store, embedder, pending, report, notify)
+        store.refresh_bm25()
+    return report
