@@ -91,3 +91,12 @@ def test_outlet_premise_is_checked(engine: Engine) -> None:
 def test_amount_for_another_subject_is_refused(engine: Engine) -> None:
     answer = engine.answer("How much has the city spent on the southern harbor?")
     assert answer.refused, answer.answer
+
+
+def test_where_the_exchange_happened_not_where_the_deal_was_made(engine: Engine) -> None:
+    answer = engine.answer("Where did the exchange take place?")
+    head = first_statement(answer)
+    assert head.startswith("Belarus —")
+    assert "designated border point near Belarus" in head
+    deal = first_statement(engine.answer("Where was the deal struck?"))
+    assert deal.startswith("Istanbul —")

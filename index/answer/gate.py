@@ -18,7 +18,13 @@ from typing import Any
 
 from index.answer.analysis import NUMERIC, PLACES, TEMPORAL, Analysis
 from index.answer.question import OPPOSITES, Question, stems, verb_stem
-from index.answer.witness import mentions, typed_values, value_of, witnesses
+from index.answer.witness import (
+    clause_distance,
+    mentions,
+    typed_values,
+    value_of,
+    witnesses,
+)
 
 WITNESS_FLOOR = 0.75  # witnesses within this share of the best sentence's score compete
 TYPED_FLOOR = 0.6  # a typed value is looked for this far down before refusing
@@ -165,10 +171,11 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
         ))
     top = pool[0] if pool else best
     if a.labels:
-        for s in pool:
-            if s.score < WITNESS_FLOOR * top.score:
-                break
-            value = value_of(s, a, qstems)
-            if value is not None:
-                return Verdict(s, lead=value.text)
+        found = [(s, v) for s in pool if s.score >= WITNESS_FLOOR * top.score
+                 if (v := value_of(s, a, qstems)) is not None]
+        if found and a.labels <= PLACES | TEMPORAL:
+            # where/when: the value in the asked act's own clause, not another predicate's
+            found.sort(key=lambda sv: clause_distance(sv[0], a, sv[1]))
+        if found:
+            return Verdict(found[0][0], lead=found[0][1].text)
     return Verdict(top)

@@ -119,3 +119,34 @@ def value_of(s: Evidence, a: Analysis, question_stems: set[str]) -> Value | None
     if anchors:
         return min(values, key=lambda v: min(abs(v.start - p) for p in anchors))
     return values[0]
+
+
+_FINITE = frozenset("is are was were has have had said says will would could".split())
+
+
+def clause_distance(s: Evidence, a: Analysis, v: Value) -> int:
+    """How many verb-like words stand between the question's anchor (its verb, else its noun)
+    and the value: 0 when the value sits in the anchor's own clause ("exchanged … at a border
+    point near Belarus"), more when it belongs to another predicate ("The exchange was part
+    of a deal struck … in Istanbul")."""
+    anchor = a.focus_verb or a.focus_noun
+    if not anchor:
+        return 0
+    words = list(_WORD.finditer(s.text))
+    at = [i for i, m in enumerate(words)
+          if verb_stem(m.group(0)) == anchor or stems(m.group(0))[-1:] == [anchor]]
+    vi = next((i for i, m in enumerate(words) if m.start() >= v.start), len(words))
+    if not at:
+        return len(words)
+    best = len(words)
+    for i in at:
+        lo, hi = sorted((i, vi))
+        between = [m.group(0) for m in words[lo + 1 : hi]]
+        best = min(best, sum(1 for w in between if _verb_like(w)))
+    return best
+
+
+def _verb_like(word: str) -> bool:
+    low = word.lower()
+    return low in _FINITE or (verb_stem(low) != stems(low)[-1:][0] if stems(low) else False)
+
