@@ -18,7 +18,7 @@ import numpy as np
 from index.answer.analysis import Analysis, analyse
 from index.answer.conflicts import agree, topic_name
 from index.answer.evidence import Sentence, score_sentences
-from index.answer.gate import judge
+from index.answer.gate import judge, same_slot
 from index.answer.outlets import named_outlets, outlets_named
 from index.answer.question import STOPWORDS, QType, Question, parse, stems
 from index.retrieve import Candidate, Filters, retrieve
@@ -173,6 +173,8 @@ class Answerer:
 
         conflict_pairs = []
         for key, a, b in _find_conflicts(q, best, sents, chosen):
+            if not (same_slot(a, qa) and same_slot(b, qa)):
+                continue  # a figure for another party or another act is no disagreement
             resolved_pair = []
             for s in (a, b):
                 match = next((c for c in chosen if _same(s, c)), None)

@@ -95,6 +95,14 @@ def _opposite(text: str, verb: str) -> bool:
     return bool(opposite & found) and verb not in found
 
 
+def same_slot(s: Any, a: Analysis) -> bool:
+    """``s`` speaks of what a short question asks about: its paragraph names them all."""
+    if not a.simple:
+        return True
+    about = [n for n in a.about if n not in a.nationalities]
+    return all(_covers(s, n, title=False) for n in about)
+
+
 def _states(s: Any, a: Analysis, qstems: set[str], strict: bool) -> bool:
     """``s`` states a value of the asked type (for "how many X", in a sentence about X)."""
     if not typed_values(s, a, qstems) or not a.focus_noun or not strict:
