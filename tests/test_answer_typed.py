@@ -100,3 +100,12 @@ def test_where_the_exchange_happened_not_where_the_deal_was_made(engine: Engine)
     assert "designated border point near Belarus" in head
     deal = first_statement(engine.answer("Where was the deal struck?"))
     assert deal.startswith("Istanbul —")
+
+
+def test_yes_no_stated_explicitly_is_said_with_its_quote(engine: Engine) -> None:
+    no = first_statement(engine.answer("Did Moscow accept an unconditional ceasefire?"))
+    assert no.startswith("No — ") and "Moscow rejected those proposals" in no
+    yes = first_statement(engine.answer("Did Kyiv push for a ceasefire?"))
+    assert yes.startswith("Yes — ") and "Kyiv had pushed" in yes
+    unsure = engine.answer("Did Tony Blair visit Kyiv?")
+    assert not first_statement(unsure).startswith(("Yes", "No"))

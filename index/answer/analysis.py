@@ -70,6 +70,9 @@ class Analysis:
     qualifiers: tuple[str, ...] = ()
     """Adjectives that narrow a noun of the question ("the *southern* harbor"): a passage
     about the thing without them may be about another one."""
+    proper: tuple[str, ...] = ()
+    """Proper nouns in subject/object position, named entities or not ("Did Kyiv push …"
+    where the tagger misses Kyiv): what a yes/no verdict sentence must name."""
     topic: str | None = None
     """What "tell me about X" / "what about X" asks about, as written: the articles must
     mention it."""
@@ -162,6 +165,9 @@ def analyse(text: str) -> Analysis:
         named=named, describe=describe, focus_text=focus_text,
         nationalities=tuple(e.text for e in doc.ents if e.label_ == "NORP"),
         simple=_simple(doc),
+        proper=tuple(dict.fromkeys(
+            t.text for t in doc if t.pos_ == "PROPN" and t.dep_ in _STRICT_DEPS and t.i > 0
+        )),
         qualifiers=tuple(dict.fromkeys(
             t.text for t in doc if t.dep_ == "amod" and t.pos_ == "ADJ" and t.head.pos_ == "NOUN"
             and t.lower_ not in ("many", "much", "new", "latest", "recent", "last", "first")

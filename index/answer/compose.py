@@ -186,7 +186,7 @@ class Answerer:
         citations = [_citation(n, s) for n, s in enumerate(chosen, start=1)]
         number_of = {id(s): n for n, s in enumerate(chosen, start=1)}
         conflicts = _conflicts_json(conflict_pairs, chosen, number_of)
-        text = _answer_text(q, chosen, number_of, conflicts, verdict.lead)
+        text = _answer_text(q, chosen, number_of, conflicts, verdict.lead, verdict.verdict)
         return Answer(
             question=q.raw,
             answer=text,
@@ -296,6 +296,7 @@ def _answer_text(
     number_of: dict[int, int],
     conflicts: list[Conflict],
     lead: str | None,
+    yesno: str | None = None,
 ) -> str:
     parts: list[str] = []
     by_number = {n: s for s in chosen for n in (number_of[id(s)],)}
@@ -309,7 +310,9 @@ def _answer_text(
     best = chosen[0]
     published = str(best.chunk.meta.get("published") or "")[:10] or None
     attribution = _outlet(best) + (f" ({published})" if published else "")
-    if q.qtype is QType.YESNO:
+    if q.qtype is QType.YESNO and yesno:
+        lead = yesno  # stated in so many words by the quote that follows
+    elif q.qtype is QType.YESNO:
         # An extractive answer cannot weigh a yes/no claim; say so rather than guess.
         parts.append("The articles do not state a yes/no answer directly; here is what they say:")
     head = f"{lead} — " if lead and not conflicts else ""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from index.answer.analysis import NUMERIC, PLACES, TEMPORAL, Analysis
-from index.answer.question import OPPOSITES, Question, stems, verb_stem
+from index.answer.question import OPPOSITES, QType, Question, stems, verb_stem
 from index.answer.witness import (
     clause_distance,
     mentions,
@@ -38,6 +38,8 @@ class Verdict:
     best: Any
     lead: str | None = None
     refusal: str | None = None
+    verdict: str | None = None
+    """For a yes/no question: "Yes" or "No" when ``best`` states it explicitly."""
 
 
 def _kind(a: Analysis) -> str:
@@ -93,6 +95,28 @@ def _opposite(text: str, verb: str) -> bool:
     opposite = OPPOSITES.get(verb, frozenset())
     found = {verb_stem(w) for w in re.findall(r"[\w’'-]+", text)}
     return bool(opposite & found) and verb not in found
+
+
+_NEGATION = re.compile(r"\b(?:not|never|no|n't|neither|nor|refused to|declined to|failed to)\b",
+                       re.IGNORECASE)
+
+
+def explicit_verdict(text: str, a: Analysis) -> str | None:
+    """"No" when the sentence uses the question's verb negated, or its opposite ("rejected"
+    for "Did Moscow accept …"); "Yes" when it uses the verb plainly — only in a sentence that
+    names everything the question is about. None otherwise: no verdict is guessed."""
+    about = [n for n in a.about if n not in a.nationalities] or list(a.proper)
+    if not a.focus_verb or not about or not all(mentions(text, n) for n in about):
+        return None
+    words = list(re.finditer(r"[\w’'-]+", text))
+    for i, m in enumerate(words):
+        stem = verb_stem(m.group(0))
+        if stem == a.focus_verb:
+            before = " ".join(w.group(0) for w in words[max(0, i - 3) : i])
+            return "No" if _NEGATION.search(before) else "Yes"
+        if stem in OPPOSITES.get(a.focus_verb, frozenset()):
+            return "No"
+    return None
 
 
 def same_slot(s: Any, a: Analysis) -> bool:
@@ -160,7 +184,7 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
                 f"The articles do not say that about anything {words}: the closest passage is "
                 f"about another one. {_closest(best)}"
             ))
-    if a.focus_verb and strict:  # a passage reporting the opposite act is no witness
+    if a.focus_verb and strict and q.qtype is not QType.YESNO:  # the opposite act: no witness
         pool = [s for s in pool if not _opposite(s.text, a.focus_verb)]
         if not pool:
             return Verdict(best, refusal=(
@@ -178,6 +202,11 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
             f"one for “{_focus(a, q)}”. {_closest(pool[0] if pool else best)}"
         ))
     top = pool[0] if pool else best
+    if q.qtype is QType.YESNO and a.simple and a.focus_verb:
+        for s in pool[:3]:
+            said = explicit_verdict(s.text, a)
+            if said is not None:
+                return Verdict(s, verdict=said)
     if a.labels:
         found = [(s, v) for s in pool if s.score >= WITNESS_FLOOR * top.score
                  if (v := value_of(s, a, qstems)) is not None]

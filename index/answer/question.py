@@ -113,6 +113,8 @@ _OPPOSITE_PAIRS = (
     ("open", "close"), ("buy", "sell"), ("approv", "reject"), ("accept", "reject"),
     ("join", "leav"), ("arriv", "depart"), ("import", "export"), ("lend", "borrow"),
     ("rais", "cut"), ("grow", "shrink"), ("expand", "shrink"), ("releas", "arrest"),
+    ("accept", "refus"), ("agre", "reject"), ("agre", "refus"), ("confirm", "deni"),
+    ("admit", "deni"),
 )
 OPPOSITES: dict[str, frozenset[str]] = {}
 for _a, _b in _OPPOSITE_PAIRS:
