@@ -58,6 +58,8 @@ def _problems(c: Citation, text: str, title: str) -> list[str]:
 def test_every_quote_is_a_whole_body_sentence(
     name: str, questions: Path, corpus: Path, make_engine: Callable[..., Engine]
 ) -> None:
+    if not questions.is_file():
+        pytest.skip(f"the dev set is not beside the repository ({questions})")
     engine = make_engine(name)
     engine.ingest([str(corpus)])
     problems: list[str] = []
