@@ -109,3 +109,8 @@ def test_yes_no_stated_explicitly_is_said_with_its_quote(engine: Engine) -> None
     assert yes.startswith("Yes — ") and "Kyiv had pushed" in yes
     unsure = engine.answer("Did Tony Blair visit Kyiv?")
     assert not first_statement(unsure).startswith(("Yes", "No"))
+
+
+def test_how_long_needs_a_span_of_time(engine: Engine) -> None:
+    answer = engine.answer("How long will the dredging of the northern harbor take?")
+    assert answer.refused, answer.answer  # "on Tuesday" is a day, not how long it lasts

@@ -73,6 +73,8 @@ class Analysis:
     proper: tuple[str, ...] = ()
     """Proper nouns in subject/object position, named entities or not ("Did Kyiv push …"
     where the tagger misses Kyiv): what a yes/no verdict sentence must name."""
+    duration: bool = False
+    """"How long …": only a span of time ("twelve months", "three days") answers it."""
     topic: str | None = None
     """What "tell me about X" / "what about X" asks about, as written: the articles must
     mention it."""
@@ -165,6 +167,7 @@ def analyse(text: str) -> Analysis:
         named=named, describe=describe, focus_text=focus_text,
         nationalities=tuple(e.text for e in doc.ents if e.label_ == "NORP"),
         simple=_simple(doc),
+        duration=bool(re.search(r"\bhow long\b", low)),
         proper=tuple(dict.fromkeys(
             t.text for t in doc if t.pos_ == "PROPN" and t.dep_ in _STRICT_DEPS and t.i > 0
         )),

@@ -18,6 +18,13 @@ from index.answer.analysis import NUMERIC, PLACES, Analysis
 from index.answer.question import stems, verb_stem
 
 _WORD = re.compile(r"[\w’'-]+")
+_DURATION = re.compile(
+    r"\b(?:\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"fifteen|twenty|thirty|forty|fifty|sixty|hundred|several|few|many|some|half)(?:[\s-]+\w+)?"
+    r"[\s-]+(?:seconds?|minutes?|hours?|days?|weeks?|fortnights?|months?|years?|decades?|"
+    r"centuries|century)\b",
+    re.IGNORECASE,
+)
 _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ean|ese|ish|i)$")  # "Ukrainian": no place
 _LOCATIVE = re.compile(
     r"\b(?:in|at|near|from|to|outside|inside|across|off|around|into|towards?|through|over|"
@@ -86,6 +93,8 @@ def typed_values(s: Evidence, a: Analysis, question_stems: set[str]) -> list[Val
         words = set(stems(text))
         if words and words <= question_stems:
             continue  # "Paris" for "what happened in Paris" is the question, not the answer
+        if a.duration and not _DURATION.search(text):
+            continue  # "yesterday" is a day, not how long something lasts
         if a.labels <= PLACES and (
             not _LOCATIVE.search(s.text[max(0, start - 24) : start]) or _DEMONYM.match(text)
         ):
