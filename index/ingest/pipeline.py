@@ -292,13 +292,9 @@ def _annotations(pairs: list[tuple[Article, Chunk]]) -> list[str]:
         if a.language == "en":
             todo += [(j, display(a.text[s:e]), a.published) for s, e in c.sentence_spans]
     per_chunk: list[list[list[Any]]] = [[] for _ in pairs]
-    by_date: dict[str | None, list[int]] = {}
-    for k, (_, _, pub) in enumerate(todo):
-        by_date.setdefault(pub, []).append(k)
-    results: dict[int, list[Any]] = {}
-    for pub, idx in by_date.items():
-        anns = annotate([todo[k][1] for k in idx], published=pub, resolve_date=resolve_date)
-        results.update(zip(idx, anns, strict=True))
+    anns = annotate([t[1] for t in todo], published=None, resolve_date=resolve_date,
+                    published_each=[t[2] for t in todo])  # one spaCy pass, big batches
+    results = dict(enumerate(anns))
     for k, (j, _, _) in enumerate(todo):
         per_chunk[j].append(results[k])
     for j, (_, c) in enumerate(pairs):
