@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -70,31 +70,38 @@ def make_engine(settings: Settings) -> Engine:
     return Engine(settings.index_config())
 
 
+ProgressFn = Callable[[str, int], None]
+
+
+@contextmanager
+def progress_bar(console: Console, what: str) -> Iterator[ProgressFn | None]:
+    """A transient bar on a terminal (``total``/``input``/``embedded`` events), else None."""
+    if not console.is_terminal:
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[chunks]} chunks embedded"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(what, total=None, chunks=0)
+
+        def progress(event: str, n: int) -> None:
+            if event == "total":
+                bar.update(task, total=n)
+            elif event == "input":
+                bar.advance(task, n)
+            elif event == "embedded":
+                bar.update(task, chunks=bar.tasks[0].fields["chunks"] + n)
+
+        yield progress
+
+
 def run_ingest(
     engine: Engine, inputs: list[str], *, prune: bool = False, console: Console = err,
     upgrade: bool = False,
 ) -> IngestReport:
     """Ingest with a progress bar on a terminal, and the summary lines always."""
-    if console.is_terminal:
-        columns = (
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[chunks]} chunks embedded"), TimeElapsedColumn(),
-        )
-        with Progress(*columns, console=console, transient=True) as bar:
-            task = bar.add_task("ingesting", total=None, chunks=0)
-
-            def progress(event: str, n: int) -> None:
-                if event == "total":
-                    bar.update(task, total=n)
-                elif event == "input":
-                    bar.advance(task, n)
-                elif event == "embedded":
-                    chunks = bar.tasks[0].fields["chunks"] + n
-                    bar.update(task, chunks=chunks)
-
-            report = engine.ingest(inputs, prune=prune, progress=progress, upgrade=upgrade)
-    else:
-        report = engine.ingest(inputs, prune=prune, upgrade=upgrade)
+    with progress_bar(console, "ingesting") as progress:
+        report = engine.ingest(inputs, prune=prune, progress=progress, upgrade=upgrade)
     from bot.render import ingest_summary
 
     ingest_summary(console, report)

@@ -9,13 +9,10 @@ from __future__ import annotations
 import json
 import signal
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -33,40 +30,16 @@ feeds_app = typer.Typer(
     help="RSS/Atom subscriptions: add, list, remove, refresh. `newsqa watch` keeps them current.",
 )
 
-ProgressFn = Callable[[str, int], None]
-
-
-@contextmanager
-def progress_bar(console: Console, what: str) -> Iterator[ProgressFn | None]:
-    """A transient bar on a terminal (``total``/``input``/``embedded`` events), else None."""
-    if not console.is_terminal:
-        yield None
-        return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[chunks]} chunks embedded"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(what, total=None, chunks=0)
-
-        def progress(event: str, n: int) -> None:
-            if event == "total":
-                bar.update(task, total=n)
-            elif event == "input":
-                bar.advance(task, n)
-            elif event == "embedded":
-                bar.update(task, chunks=bar.tasks[0].fields["chunks"] + n)
-
-        yield progress
-
-
 def run_refresh(engine: Engine, settings: Settings, console: Console, *,
                 refs: list[str] | None = None, respect_backoff: bool = True) -> RefreshReport:
     """One refresh with a progress bar and a line per feed, then retention if configured."""
+    from bot import cli
     from index.feeds.refresh import refresh_feeds
     from index.feeds.subscriptions import Subscriptions
 
     subs = Subscriptions(engine.cfg.data_dir)
     ids = [subs.find(r).id for r in refs] if refs else None
-    with progress_bar(console, "refreshing feeds") as progress, engine.http_client() as client:
+    with cli.progress_bar(console, "refreshing feeds") as progress, engine.http_client() as client:
         report = refresh_feeds(
             subs, engine.store, engine.embedder, data_dir=engine.cfg.data_dir, feed_ids=ids,
             respect_backoff=respect_backoff, max_age_days=settings.max_age_days,

@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from index.text import display
+
 
 class BlockKind(StrEnum):
     """What a block of an article is. Only ``BODY`` sentences and ``TABLE`` rows are quoted;
@@ -118,8 +120,6 @@ class Chunk:
             meta["heading"] = self.heading
         header = next((h for h in self.headers if h is not None), None)
         if header is not None:  # one table per chunk: its header row, as shown
-            from index.text import display
-
             meta["table_header"] = display(article.text[header[0] : header[1]])
         if article.from_feed_summary:  # only then: other articles' metadata is unchanged
             meta["from_feed_summary"] = True

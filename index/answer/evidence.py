@@ -94,12 +94,13 @@ def score_sentences(
             text = display(chunk.text[s - base : e - base])
             if not text.strip():
                 continue
+            prefix = ""
             if i in headers and table_header:  # a row is never shown without its header
-                text = f"{table_header}\n{text}"
-            sent = Sentence(text, s, e, chunk, i, header=headers.get(i))
+                prefix = f"{table_header}\n"
+            sent = Sentence(prefix + text, s, e, chunk, i, header=headers.get(i))
             if i < len(anns):
                 sent.ann = anns[i]
-                sent.ann_offset = len(text) - len(display(chunk.text[s - base : e - base]))
+                sent.ann_offset = len(prefix)  # annotations index the row, after its header
             if mat is not None and i < len(mat):
                 sent.vec = mat[i]
                 sent.semantic = float(mat[i] @ qvec)

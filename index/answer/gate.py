@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from index.answer.analysis import NUMERIC, PLACES, TEMPORAL, Analysis
-from index.answer.question import OPPOSITES, QType, Question, stems, verb_stem
+from index.answer.question import OPPOSITES, QType, Question, stems, verb_stem, verb_stems
 from index.answer.witness import (
     clause_distance,
     mentions,
@@ -87,14 +87,13 @@ def _contrasts(s: Any, word: str) -> bool:
 
 
 def _verb_at(text: str, verb: str) -> bool:
-    return verb in {verb_stem(w) for w in re.findall(r"[\w’'-]+", text)}
+    return verb in verb_stems(text)
 
 
 def _opposite(text: str, verb: str) -> bool:
     """The sentence uses a verb opposite to ``verb`` and never ``verb`` itself."""
-    opposite = OPPOSITES.get(verb, frozenset())
-    found = {verb_stem(w) for w in re.findall(r"[\w’'-]+", text)}
-    return bool(opposite & found) and verb not in found
+    found = verb_stems(text)
+    return bool(OPPOSITES.get(verb, frozenset()) & found) and verb not in found
 
 
 _NEGATION = re.compile(r"\b(?:not|never|no|n't|neither|nor|refused to|declined to|failed to)\b",

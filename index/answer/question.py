@@ -139,6 +139,11 @@ def verb_stem(word: str) -> str | None:
     return _CANONICAL.get(got[-1], got[-1]) if got else None
 
 
+def verb_stems(text: str) -> set[str]:
+    """The ``verb_stem`` of every word of ``text``."""
+    return {stem for w in re.findall(r"[\w’'-]+", text) if (stem := verb_stem(w))}
+
+
 def qtype_of(text: str) -> QType:
     t = text.lower().strip()
     if re.search(r"\bhow (many|much)\b|\bnumber of\b|\bwhat (was|is) the (total|number|count)", t):

@@ -294,9 +294,8 @@ def _annotations(pairs: list[tuple[Article, Chunk]]) -> list[str]:
     per_chunk: list[list[list[Any]]] = [[] for _ in pairs]
     anns = annotate([t[1] for t in todo], published=None, resolve_date=resolve_date,
                     published_each=[t[2] for t in todo])  # one spaCy pass, big batches
-    results = dict(enumerate(anns))
-    for k, (j, _, _) in enumerate(todo):
-        per_chunk[j].append(results[k])
+    for (j, _, _), sentence_anns in zip(todo, anns, strict=True):
+        per_chunk[j].append(sentence_anns)
     for j, (_, c) in enumerate(pairs):
         out.append(encode_annotations(per_chunk[j]) if per_chunk[j] else "")
         assert not per_chunk[j] or len(per_chunk[j]) == len(c.sentence_spans)
