@@ -258,8 +258,8 @@ def _carry_conflicts(offline: Answer, citations: list[Citation]) -> list[Conflic
                     number[key] = len(citations) + 1
                     citations.append(replace(by_offline[old], n=number[key]))
                 nums.append(number[key])
-            claims.append(Claim(claim.value, tuple(sorted(set(nums)))))
-        conflicts.append(Conflict(conflict.topic, tuple(claims)))
+            claims.append(Claim(claim.value, tuple(sorted(set(nums))), claim.published))
+        conflicts.append(Conflict(conflict.topic, tuple(claims), conflict.kind))
     return conflicts
 
 

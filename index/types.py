@@ -173,21 +173,32 @@ class Citation:
 
 @dataclass(frozen=True)
 class Claim:
+    """One value of a compared slot: as written ("at least 127 people"), the citation numbers
+    that state it, and the newest publication day among them (ISO, or None if undated)."""
+
     value: str
     citations: tuple[int, ...]
+    published: str | None = None
 
 
 @dataclass(frozen=True)
 class Conflict:
-    """A point on which cited sources disagree, with each competing value and its citations."""
+    """A slot on which the cited sources differ. ``kind`` is "disagreement" (the sources
+    contradict each other) or "update" (dated reports of a changing figure; ``claims`` run
+    newest first and the first is the latest value)."""
 
     topic: str
     claims: tuple[Claim, ...]
+    kind: str = "disagreement"
 
     def to_json(self) -> dict[str, Any]:
         return {
             "topic": self.topic,
-            "claims": [{"value": c.value, "citations": list(c.citations)} for c in self.claims],
+            "kind": self.kind,
+            "claims": [
+                {"value": c.value, "citations": list(c.citations), "published": c.published}
+                for c in self.claims
+            ],
         }
 
 

@@ -25,6 +25,23 @@ TEMPORAL = frozenset({"DATE", "TIME"})
 PLACES = frozenset({"GPE", "LOC", "FAC"})
 AGENTS = frozenset({"PERSON", "ORG", "NORP", "GPE"})  # "Who rejected it?" — "Moscow" did
 RANKS = frozenset({"ORDINAL", "CARDINAL"})
+CURRENCIES = (
+    (re.compile(r"A\$|AU\$|\bAustralian dollars?\b", re.IGNORECASE), "AUD"),
+    (re.compile(r"US\$|\$|\bdollars?\b", re.IGNORECASE), "USD"),
+    (re.compile(r"£|\bpounds?\b|\bsterling\b", re.IGNORECASE), "GBP"),
+    (re.compile(r"€|\beuros?\b", re.IGNORECASE), "EUR"),
+    (re.compile(r"¥|\byen\b", re.IGNORECASE), "JPY"),
+    (re.compile(r"\broubles?\b|\brubles?\b", re.IGNORECASE), "RUB"),
+    (re.compile(r"\brupees?\b|\bRs\b", re.IGNORECASE), "INR"),
+)
+
+
+def currency_code(text: str) -> str:
+    """The first currency ``text`` names ("$", "A$", "pounds", …) as an ISO code, or ""."""
+    for pattern, code in CURRENCIES:
+        if pattern.search(text):
+            return code
+    return ""
 
 # "which <noun>" → the labels a value of that kind carries.
 _WHICH = {
@@ -75,6 +92,8 @@ class Analysis:
     where the tagger misses Kyiv): what a yes/no verdict sentence must name."""
     duration: bool = False
     """"How long …": only a span of time ("twelve months", "three days") answers it."""
+    currency: str = ""
+    """The currency an amount is asked in ("… worth in pounds" → GBP), or ""."""
     topic: str | None = None
     """What "tell me about X" / "what about X" asks about, as written: the articles must
     mention it."""
@@ -127,6 +146,9 @@ def analyse(text: str) -> Analysis:
             if tok.lower_ in ("many", "much") and tok.head.pos_ in ("NOUN", "PROPN"):
                 focus_noun, focus_text = _stem(tok.head.text), tok.head.text
                 break
+    elif re.search(r"\bwhat(?:'s| is| was| were| are)?\b.*\bworth\b|"
+                   r"\bwhat (?:\w+ )?(?:price|cost|fee|sum|amount|salary|fine)\b", low):
+        labels |= {"MONEY"}  # "what price …", "what is the offer worth": an amount of money
     elif re.search(r"\bhow long\b", low):
         labels |= TEMPORAL | {"QUANTITY", "CARDINAL"}
     elif re.search(r"\bwhen\b|\bwhat (year|date|day|month|time)\b", low):
@@ -153,7 +175,8 @@ def analyse(text: str) -> Analysis:
         noun = next((t for t in doc if t.dep_ in ("attr", "nsubj") and t.pos_ == "NOUN"), None)
         if noun is not None and noun.lower_ not in _GENERIC:
             focus_noun, focus_text, verb = _stem(noun.text), noun.text, None
-    if focus_noun is None and not labels & NUMERIC:
+    money = labels == {"MONEY"}  # "what is the offer worth": the amount of the offer
+    if focus_noun is None and (money or not labels & NUMERIC):
         subject = _subject_noun(doc)
         if subject is not None and subject.lower() not in _GENERIC:
             focus_noun, focus_text = _stem(subject), subject
@@ -166,6 +189,7 @@ def analyse(text: str) -> Analysis:
         labels=frozenset(labels), focus_noun=focus_noun, focus_verb=verb, about=about,
         named=named, describe=describe, focus_text=focus_text,
         nationalities=tuple(e.text for e in doc.ents if e.label_ == "NORP"),
+        currency=_asked_currency(text),
         simple=_simple(doc),
         duration=bool(re.search(r"\bhow long\b", low)),
         proper=tuple(dict.fromkeys(
@@ -179,6 +203,12 @@ def analyse(text: str) -> Analysis:
         topic=next((t.text for t in doc if t.dep_ == "pobj" and t.head.lower_ == "about"
                     and t.pos_ == "NOUN" and not t.ent_type_), None),
     )
+
+
+def _asked_currency(text: str) -> str:
+    m = re.search(r"\bin ((?:US |Australian )?(?:dollars?|pounds?|sterling|euros?|yen|"
+                  r"roubles?|rubles?|rupees?))\b", text, re.IGNORECASE)
+    return currency_code(m.group(1)) if m else ""
 
 
 def _simple(doc: Any) -> bool:

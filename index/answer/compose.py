@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from index.answer.agree import Comparison, Reading, compare, readings
 from index.answer.analysis import Analysis, analyse
-from index.answer.conflicts import agree, topic_name
 from index.answer.evidence import Sentence, score_sentences
-from index.answer.gate import judge, same_slot
+from index.answer.gate import TYPED_FLOOR, judge
 from index.answer.outlets import named_outlets, outlets_named
 from index.answer.question import STOPWORDS, QType, Question, parse, stems
 from index.retrieve import Candidate, Filters, retrieve
@@ -31,7 +31,8 @@ from index.types import Answer, ArticleInfo, Citation, Claim, Conflict, Turn
 MIN_SEMANTIC = 0.30
 MIN_ENTITY_COVERAGE = 0.5
 MAX_QUOTES = 3
-MIN_CONFLICT_SIMILARITY = 0.35
+MAX_GROUPS = 4  # values shown for one compared slot
+MAX_PER_GROUP = 2  # sources cited for one value
 LLM_CONTEXT = 12  # numbered sentences offered to an optional LLM
 
 class Answerer:
@@ -148,10 +149,23 @@ class Answerer:
         verdict = judge(q, qa, sents)
         if verdict.refusal is not None:
             return _refusal(q, closest, verdict.refusal)
-        best = verdict.best
+        best, lead = verdict.best, verdict.lead
+        comparison = _comparison(q, qa, sents, best)
+        if comparison.kind == "update" or (q.wants_latest and _dated(comparison)):
+            newest = comparison.groups[0][0]  # "latest": the newest report's value leads
+            best, lead = newest.sentence, newest.shown
+        elif comparison.kind:  # the quote shown first is the one whose value is compared
+            first = comparison.groups[0][0]
+            if first.sentence is not best:
+                best, lead = first.sentence, first.value.text
         sents = [best, *[x for x in sents if x is not best]]
 
         chosen = [best]
+        if comparison.kind:
+            for group in comparison.groups[:MAX_GROUPS]:
+                for r in group[:MAX_PER_GROUP]:
+                    if not any(_same(r.sentence, c) for c in chosen):
+                        chosen.append(r.sentence)
         for s in sents[1:]:
             if len(chosen) >= MAX_QUOTES:
                 break
@@ -171,22 +185,13 @@ class Answerer:
             if pick is not None and len(chosen) < MAX_QUOTES + 2:
                 chosen.append(pick)
 
-        conflict_pairs = []
-        for key, a, b in _find_conflicts(q, best, sents, chosen):
-            if not (same_slot(a, qa) and same_slot(b, qa)):
-                continue  # a figure for another party or another act is no disagreement
-            resolved_pair = []
-            for s in (a, b):
-                match = next((c for c in chosen if _same(s, c)), None)
-                if match is None:
-                    chosen.append(s)
-                resolved_pair.append(match or s)  # the same words elsewhere: cite the chosen one
-            conflict_pairs.append((key, resolved_pair[0], resolved_pair[1]))
-
         citations = [_citation(n, s) for n, s in enumerate(chosen, start=1)]
         number_of = {id(s): n for n, s in enumerate(chosen, start=1)}
-        conflicts = _conflicts_json(conflict_pairs, chosen, number_of)
-        text = _answer_text(q, chosen, number_of, conflicts, verdict.lead, verdict.verdict)
+        conflicts = _conflicts(comparison, qa, chosen, number_of)
+        agreeing = _agreeing(comparison, chosen, number_of) if lead else []
+        text = _answer_text(
+            q, chosen, number_of, conflicts, lead, verdict.verdict, agreeing
+        )
         return Answer(
             question=q.raw,
             answer=text,
@@ -220,75 +225,62 @@ def _same(a: Sentence, b: Sentence) -> bool:
     ).casefold() == normalize(b.text).casefold()
 
 
-def _find_conflicts(
-    q: Question, best: Sentence, sents: list[Sentence], chosen: list[Sentence]
-) -> list[tuple[str, Sentence, Sentence]]:
-    """Pairs (key, sentence A, sentence B) from different articles giving different values.
-
-    Only quantities on the subject of the answer count: the noun a "how many" question counts,
-    else the nouns counted in the chosen sentences. Among the relevant sentences of two
-    articles, the disagreeing pair that is most alike (same event, same wording) is reported,
-    so a cumulative figure is not pitted against a one-day figure when a closer pair exists.
-    """
-    floor = 0.45 * best.score
-    if q.qtype is QType.NUMBER and q.target:
-        keys = {q.target}
-    else:  # a number the question does not ask about is no disputed point of the answer
-        keys = {x.key for s in chosen for x in s.quantities} & set(q.keywords)
-    pool = [s for s in sents if s.score >= floor and s.quantities]
-    pairs: list[tuple[str, Sentence, Sentence]] = []
-    for key in sorted(keys):
-        holders = [
-            (s, x) for s in pool for x in s.quantities
-            if x.key == key or (key == q.target and key in stems(x.text))
-        ]
-        best_pair: tuple[float, Sentence, Sentence] | None = None
-        for i, (s_a, x_a) in enumerate(holders):
-            for s_b, x_b in holders[i + 1 :]:
-                if s_a.article_id == s_b.article_id or agree(x_a, x_b):
-                    continue
-                if any(agree(x_a, y) for y in s_b.quantities if y.key == x_b.key):
-                    continue
-                both = s_a.vec is not None and s_b.vec is not None
-                alike = float(s_a.vec @ s_b.vec) if both else 0.0  # type: ignore[operator]
-                if alike < MIN_CONFLICT_SIMILARITY:
-                    continue
-                # Two exact counts make a sharper disagreement than a bound ("at least 4,757")
-                # against a count.
-                exact = 0.3 if not (x_a.hedged or x_b.hedged) else 0.0
-                rank = alike + (s_a.score + s_b.score) / 2 + exact
-                if best_pair is None or rank > best_pair[0]:
-                    best_pair = (rank, s_a, s_b) if s_a.score >= s_b.score else (rank, s_b, s_a)
-        if best_pair is not None:
-            pairs.append((key, best_pair[1], best_pair[2]))
-    return pairs
+def _comparison(q: Question, qa: Analysis, sents: list[Sentence], best: Sentence) -> Comparison:
+    """How the articles' values for a typed question relate (``agree``), the best witness's
+    article first. Untyped, yes/no and "who is X" questions compare nothing."""
+    if not qa.labels or qa.describe or q.qtype is QType.YESNO:
+        return Comparison()
+    found = readings(sents, qa, set(q.keywords), q.resolved, floor=TYPED_FLOOR * best.score)
+    found.sort(key=lambda r: r.article_id != best.article_id)  # stable: best's article first
+    return compare(found, latest=q.wants_latest)
 
 
-def _conflicts_json(
-    pairs: list[tuple[str, Sentence, Sentence]],
-    chosen: list[Sentence],
-    number_of: dict[int, int],
+def _dated(c: Comparison) -> bool:
+    """Several values, all from dated reports: a "latest" question can rank them."""
+    return c.kind == "disagreement" and all(r.published for g in c.groups for r in g)
+
+
+def _cited(r: Reading, chosen: list[Sentence], number_of: dict[int, int]) -> int | None:
+    match = next((c for c in chosen if _same(r.sentence, c)), None)
+    return None if match is None else number_of[id(match)]
+
+
+def _conflicts(
+    c: Comparison, qa: Analysis, chosen: list[Sentence], number_of: dict[int, int]
 ) -> list[Conflict]:
-    out = []
-    for key, a, b in pairs:
-        claims: dict[str, list[int]] = {}
-        example = ""
-        for s in (a, b):
-            for qty in s.quantities:
-                if qty.key == key or key in stems(qty.text):
-                    example = example or qty.text
-                    claims.setdefault(qty.text, []).append(number_of[id(s)])
-        out.append(
-            Conflict(
-                topic=topic_name(
-                    key,
-                    next((x.text for s in (a, b) for x in s.quantities if x.key == key), example),
-                ),
-                claims=tuple(Claim(v, tuple(sorted(set(c)))) for v, c in claims.items()),
-            )
-        )
-    return out
+    """The compared slot as a ``Conflict`` when its values differ (each value once)."""
+    if c.kind not in ("disagreement", "update"):
+        return []
+    claims = []
+    for group in c.groups[:MAX_GROUPS]:
+        nums = {n for r in group[:MAX_PER_GROUP] if (n := _cited(r, chosen, number_of))}
+        if nums:
+            dates = [r.published for r in group if r.published]
+            claims.append(Claim(group[0].shown, tuple(sorted(nums)), max(dates, default=None)))
+    if len(claims) < 2:
+        return []
+    return [Conflict(topic=_topic(qa, c.groups[0][0]), claims=tuple(claims), kind=c.kind)]
 
+
+def _agreeing(
+    c: Comparison, chosen: list[Sentence], number_of: dict[int, int]
+) -> list[int]:
+    """Citation numbers of the articles that give the leading value, when several do."""
+    if c.kind != "agreement":
+        return []
+    return sorted({n for r in c.groups[0] if (n := _cited(r, chosen, number_of))})
+
+
+def _topic(qa: Analysis, r: Reading) -> str:
+    if r.kind == "number":
+        if r.value.label == "MONEY":
+            return "amount"
+        if r.value.label == "PERCENT":
+            return "share"
+        return f"number of {qa.focus_text}" if qa.focus_text else "figure"
+    return {"date": "date", "place": "place", "rank": "rank"}.get(
+        r.kind, (qa.focus_text or "name").lower()
+    )
 
 def _answer_text(
     q: Question,
@@ -297,16 +289,28 @@ def _answer_text(
     conflicts: list[Conflict],
     lead: str | None,
     yesno: str | None = None,
+    agreeing: Sequence[int] = (),
 ) -> str:
     parts: list[str] = []
     by_number = {n: s for s in chosen for n in (number_of[id(s)],)}
+
+    def sources(cl: Claim, *, dated: bool) -> str:
+        said = []
+        for n in cl.citations:
+            s = by_number[n]
+            day = str(s.chunk.meta.get("published") or "")[:10]
+            said.append(f"{_outlet(s)}{', ' + day if dated and day else ''} [{n}]")
+        return "; ".join(said)
+
     for c in conflicts:
-        claims = "; ".join(
-            f"{cl.value} ({_outlet(by_number[cl.citations[0]])}) "
-            + " ".join(f"[{n}]" for n in cl.citations)
-            for cl in c.claims
-        )
-        parts.append(f"The sources disagree on the {c.topic}: {claims}.")
+        if c.kind == "update":
+            newest, *older = c.claims
+            earlier = "; ".join(f"{cl.value} ({sources(cl, dated=True)})" for cl in older)
+            parts.append(f"Latest: {newest.value} ({sources(newest, dated=True)}), "
+                         f"updated from {earlier}.")
+        else:
+            claims = "; ".join(f"{cl.value} ({sources(cl, dated=True)})" for cl in c.claims)
+            parts.append(f"The sources disagree on the {c.topic}: {claims}.")
     best = chosen[0]
     published = str(best.chunk.meta.get("published") or "")[:10] or None
     attribution = _outlet(best) + (f" ({published})" if published else "")
@@ -315,6 +319,10 @@ def _answer_text(
     elif q.qtype is QType.YESNO:
         # An extractive answer cannot weigh a yes/no claim; say so rather than guess.
         parts.append("The articles do not state a yes/no answer directly; here is what they say:")
+    if lead and len(agreeing) > 1 and not conflicts:
+        given = ", ".join(f"{_outlet(by_number[n])} [{n}]" for n in agreeing)
+        parts.append(f"{lead} — the sources agree: {given}.")
+        lead = None
     head = f"{lead} — " if lead and not conflicts else ""
     says = f"According to {attribution}: " if attribution else ""
     parts.append(f"{head}{says}{best.text} [{number_of[id(best)]}]")

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from index.answer.agree import scoped
 from index.answer.analysis import NUMERIC, PLACES, TEMPORAL, Analysis
 from index.answer.question import OPPOSITES, QType, Question, stems, verb_stem, verb_stems
 from index.answer.witness import (
@@ -128,7 +129,8 @@ def same_slot(s: Any, a: Analysis) -> bool:
 
 def _states(s: Any, a: Analysis, qstems: set[str], strict: bool) -> bool:
     """``s`` states a value of the asked type (for "how many X", in a sentence about X)."""
-    if not typed_values(s, a, qstems) or not a.focus_noun or not strict:
+    if not typed_values(s, a, qstems) or not a.focus_noun or not strict \
+            or a.labels == {"MONEY"}:  # "what is the offer worth": any amount (in its currency)
         return bool(typed_values(s, a, qstems))
     if a.labels & NUMERIC:
         if a.focus_noun not in set(stems(s.text)):
@@ -195,7 +197,9 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
             f"The articles do not cover that: none of the passages close to the question "
             f"mentions “{a.topic}”. {_closest(best)}"
         ))
-    if a.labels and not followup and not any(_states(s, a, qstems, strict) for s in pool):
+    # ("what is it worth" is answered in words as often as with an amount: no type refusal)
+    if a.labels and a.labels != {"MONEY"} and not followup \
+            and not any(_states(s, a, qstems, strict) for s in pool):
         return Verdict(best, refusal=(
             f"The articles do not give that {_kind(a)}: none of the closest sentences states "
             f"one for “{_focus(a, q)}”. {_closest(pool[0] if pool else best)}"
@@ -212,6 +216,8 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
         if found and a.labels <= PLACES | TEMPORAL:
             # where/when: the value in the asked act's own clause, not another predicate's
             found.sort(key=lambda sv: clause_distance(sv[0], a, sv[1]))
+        # a value of another period or a running total ("since March 2022") leads nothing
+        found = [(s, v) for s, v in found if not scoped(s, v, a, q.resolved)]
         if found:
             return Verdict(found[0][0], lead=found[0][1].text)
     return Verdict(top)

@@ -101,7 +101,7 @@ _IRREGULAR = {
     "hurt": "hurt", "quit": "quit", "shut": "shut", "sought": "seek", "taught": "teach",
     "thought": "think", "understood": "understand", "withdrew": "withdraw",
     "withdrawn": "withdraw", "forgave": "forgive", "overtook": "overtake", "undertook":
-    "undertake", "fed": "feed", "laid": "lay", "lain": "lie",
+    "undertake", "fed": "feed", "laid": "lay", "lain": "lie", "freed": "free",
 }
 
 
@@ -127,8 +127,12 @@ _SAME_ACT = (
     "injur hurt wound", "kill die", "buy acquir purchas", "beat defeat win", "fire sack dismiss",
     "arrest detain", "announc declar", "cancel scrap", "warn alert", "lead head run",
     "launch introduc unveil", "cut reduc slash", "rais increas boost", "fall drop declin",
+    "free releas", "exchang swap",
 )
 _CANONICAL = {stem: words.split()[0] for words in _SAME_ACT for stem in words.split()}
+ACTS = frozenset(_CANONICAL.values()) | frozenset(OPPOSITES)
+"""Stems of the acts news counts ("kill", "injur", "hire", …): a count tied to one of them is
+not a count of another."""
 
 
 def verb_stem(word: str) -> str | None:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from index.answer.analysis import NUMERIC, PLACES, Analysis
+from index.answer.analysis import NUMERIC, PLACES, Analysis, currency_code
 from index.answer.question import stems, verb_stem
 
 _WORD = re.compile(r"[\w’'-]+")
@@ -31,6 +31,9 @@ _LOCATIVE = re.compile(
     r"within|along|beyond|of)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+
+
+_TITLES = frozenset(stems("mr mrs ms dr sir lord lady president minister"))
 
 
 class Evidence(Protocol):
@@ -90,7 +93,7 @@ def typed_values(s: Evidence, a: Analysis, question_stems: set[str]) -> list[Val
             continue
         start, end = start + s.ann_offset, end + s.ann_offset
         text = s.text[start:end]
-        words = set(stems(text))
+        words = set(stems(text)) - _TITLES
         if words and words <= question_stems:
             continue  # "Paris" for "what happened in Paris" is the question, not the answer
         if a.duration and not _DURATION.search(text):
@@ -99,8 +102,20 @@ def typed_values(s: Evidence, a: Analysis, question_stems: set[str]) -> list[Val
             not _LOCATIVE.search(s.text[max(0, start - 24) : start]) or _DEMONYM.match(text)
         ):
             continue  # a "where" answer follows "in/at/near …"; "Ukrainian delegations" is none
-        out.append(Value(text, label, str(norm), start, end))
+        value = Value(text, label, str(norm), start, end)
+        if a.currency and label == "MONEY" and money_unit(value, s.text) != a.currency:
+            continue  # "worth in pounds": the dollar figure beside it is not the answer
+        out.append(value)
     return out
+
+
+def money_unit(v: Value, text: str) -> str:
+    """The currency written with an amount: a symbol right before the number or inside the
+    entity, else a currency word right after it ("260.75bn roubles"); "" if none."""
+    m = re.search(r"(A\$|AU\$|US\$|[$£€¥])\s*$", text[max(0, v.start - 3) : v.start])
+    return currency_code(m.group(1) if m else v.text) or currency_code(
+        " ".join(text[v.end : v.end + 25].split()[:2])
+    )
 
 
 def value_of(s: Evidence, a: Analysis, question_stems: set[str]) -> Value | None:
@@ -115,7 +130,9 @@ def value_of(s: Evidence, a: Analysis, question_stems: set[str]) -> Value | None
         counted = [v for v in values
                    if v.norm.partition("|")[2] and stems(v.norm.partition("|")[2])[-1:] ==
                    [a.focus_noun]]
-        near = [v for v in values if a.focus_noun in stems(s.text[v.end : v.end + 40])]
+        near = [v for v in values if a.focus_noun in stems(s.text[v.end : v.end + 40])
+                or (v.label == "MONEY" and a.focus_noun in stems(s.text[max(0, v.start - 40)
+                                                                        : v.start]))]
         values = counted or near
         if not values:
             return None
