@@ -128,8 +128,12 @@ def readings(sents: Sequence[Any], a: Analysis, qstems: set[str], question: str,
         v = strict or _counted(s, a, qstems) or _amount(s, a, qstems, currency)
         if v is None or _in_name(s.text, v) or not _about(s, a, v, qstems):
             continue
+        if v.label == "CARDINAL" and v is strict and _other_act(s.text, v, a):
+            continue  # "the 129 people killed …, 352 were injured": 129 counts the dead
         if v.label == "CARDINAL" and not a.focus_noun:
             continue  # "how many of the attackers were French": no counted noun to compare
+        if v.label == "MONEY" and not (a.focus_noun or a.focus_verb):
+            continue  # an amount tied to nothing the question names
         r = _reading(s, v, a, question)
         if r is None or (currency and r.kind == "number" and r.unit != currency):
             continue
@@ -148,7 +152,12 @@ def scoped(s: Any, v: Value, a: Analysis, question: str) -> bool:
     return r is not None and bool(r.scope)
 
 
+_AGENTS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
 _NAMED = frozenset({"PERSON", "ORG", "GPE", "NORP", "FAC", "LOC", "PRODUCT", "EVENT"})
+
+
+def _label_at(s: Any, at: int) -> str:
+    return next((str(label) for st, _, label, _ in s.ann if st + s.ann_offset == at), "")
 
 
 def _about(s: Any, a: Analysis, v: Value, qstems: set[str]) -> bool:
@@ -156,7 +165,8 @@ def _about(s: Any, a: Analysis, v: Value, qstems: set[str]) -> bool:
     and the nearest party named before the value is one of them ("Pasok … 33 seats" is no
     reading for New Democracy); or only the paragraph or title names them and the sentence
     names no other party."""
-    names = [n for n in dict.fromkeys(a.about + a.named + a.proper) if n not in a.nationalities]
+    names = [n for n in dict.fromkeys(a.about + a.proper or a.named)
+             if n not in a.nationalities]
     if not names:
         return True
     parties = [(st + s.ann_offset, s.text[st + s.ann_offset : en + s.ann_offset])
@@ -167,10 +177,17 @@ def _about(s: Any, a: Analysis, v: Value, qstems: set[str]) -> bool:
     if all(mentions(s.text, n) for n in names):
         if v.label != "CARDINAL":
             return True
-        # a count belongs to the party named last before it: "New Democracy has … (129
-        # seats)", not "his 33 seats … with New Democracy"
-        before = [(at, o) for at, o in parties if at < v.start]
-        return bool(before) and max(before)[1] not in {o for _, o in others}
+        # A count belongs to the party named last before it: "New Democracy has … (129
+        # seats)"; not "Syriza … gained 71 seats, while … Golden Dawn …", nor "his 33 seats
+        # … could form a government with New Democracy".
+        if re.search(r"\b(?:his|her|their|its)\s+$", s.text[max(0, v.start - 8) : v.start],
+                     re.IGNORECASE):
+            return False
+        named_at = [m.start() for n in names
+                    for m in re.finditer(re.escape(n.split()[-1]), s.text[: v.start])]
+        since = max(named_at, default=-1)
+        return since >= 0 and not any(since < at < v.start for at, o in others
+                                      if _label_at(s, at) in _AGENTS)
     if others:
         return False
     context = s.chunk.text + " " + str(s.chunk.meta.get("title", ""))
@@ -194,6 +211,28 @@ def _amount(s: Any, a: Analysis, qstems: set[str], currency: str) -> Value | Non
     return None
 
 
+_REPORTING = frozenset({"confirm", "deni", "announc", "admit", "warn"})  # say, not do
+_BOUNDARY = re.compile(r"[,;:.!?—–()]|\band\b|\bbut\b")
+
+
+def _clause(text: str, v: Value) -> tuple[str, str]:
+    """The words of the value's own clause before and after it."""
+    after = _BOUNDARY.split(text[v.end : v.end + 80], maxsplit=1)[0]
+    before = _BOUNDARY.split(text[max(0, v.start - 60) : v.start])[-1]
+    return before, after
+
+
+def _other_act(text: str, v: Value, a: Analysis) -> bool:
+    """The value's clause tells of another known act than the question's ("attacks that
+    killed 130 people" for "how many were hurt"), or of its opposite."""
+    if not a.focus_verb:
+        return False
+    before, after = _clause(text, v)
+    near = re.findall(r"[\w’'-]+", before)[-5:] + re.findall(r"[\w’'-]+", after)[:4]
+    acts = {st for w in near if (st := verb_stem(w)) in ACTS and st not in _REPORTING}
+    return bool(acts - {a.focus_verb} or acts & OPPOSITES.get(a.focus_verb, frozenset()))
+
+
 def _counted(s: Any, a: Analysis, qstems: set[str]) -> Value | None:
     """A number that counts the asked noun ("390 Ukrainians returned home" for "how many
     Ukrainians were freed"), when no other known act is said of it in its clause ("3 workers
@@ -204,29 +243,29 @@ def _counted(s: Any, a: Analysis, qstems: set[str]) -> Value | None:
     for v in typed_values(s, a, qstems):
         noun = v.norm.partition("|")[2]
         got = stems(noun)[-1:] if noun else []
-        if not got or _SYNONYMS.get(got[0], got[0]) != want:
+        implicit = not noun and want == "peopl"  # "352 were injured" counts people
+        if not implicit and (not got or _SYNONYMS.get(got[0], got[0]) != want):
             continue
-        clause = re.split(r"[,;:.!?—–()]|\band\b|\bbut\b", s.text[v.end : v.end + 80],
-                          maxsplit=1)[0]
-        acts = {st for w in re.findall(r"[\w’'-]+", clause) if (st := verb_stem(w)) in ACTS}
-        other = acts - {a.focus_verb} if a.focus_verb else set()
-        if a.focus_verb and (other or acts & OPPOSITES.get(a.focus_verb, frozenset())):
+        if _other_act(s.text, v, a):
             continue
+        after = _clause(s.text, v)[1]
+        if implicit and a.focus_verb not in {verb_stem(w) for w in re.findall(r"\w+", after)}:
+            continue  # a bare number is a count of people only when the asked act follows
         return v
     return None
 
 
 def compare(found: Sequence[Reading], *, latest: bool = False) -> Comparison:
-    """Group readings by agreeing value and say how the groups relate (module docstring).
-    The first reading is the best witness's; its group leads unless the slot was updated."""
+    """Group readings stating the same value and say how the groups relate (module
+    docstring). The first reading is the best witness's; its group leads unless the slot was
+    updated or the question asks for the latest."""
     if not found:
         return Comparison()
     lead = found[0]
-    pool = [r for r in found[1:] if _same_slot(lead, r)]
-    groups: list[list[Reading]] = [[lead]]
-    for r in pool:
+    groups: list[list[Reading]] = []
+    for r in [lead, *(r for r in found[1:] if _same_slot(lead, r))]:
         for g in groups:
-            if all(_agree(r, x) for x in g):
+            if _same_value(r, g[0]):
                 g.append(r)
                 break
         else:
@@ -237,13 +276,20 @@ def compare(found: Sequence[Reading], *, latest: bool = False) -> Comparison:
     if _is_update(groups, lead.kind):
         groups.sort(key=lambda g: max(r.published or "" for r in g), reverse=True)
         return Comparison("update", groups)
+    # a value that fits every other ("at least 127" beside 129 and 132) disputes nothing
+    disputed = [g for g in groups
+                if any(not _compatible(g[0], h[0]) for h in groups if h is not g)]
+    if not disputed:
+        return Comparison("", groups[:1])
+    if groups[0] not in disputed:
+        disputed.insert(0, groups[0])
     if latest:
-        if not all(r.published for g in groups for r in g):
+        if not all(r.published for g in disputed for r in g):
             # "the latest …" expects values to change; undated, they cannot be ordered, and
             # calling them a disagreement would mislead
             return Comparison("", groups[:1])
-        groups.sort(key=lambda g: max(r.published or "" for r in g), reverse=True)
-    return Comparison("disagreement", groups)
+        disputed.sort(key=lambda g: max(r.published or "" for r in g), reverse=True)
+    return Comparison("disagreement", disputed)
 
 
 # -- building readings -------------------------------------------------------------------------
@@ -383,9 +429,45 @@ def _same_slot(a: Reading, b: Reading) -> bool:
     return alike >= (MIN_ALIKE if a.kind in ("number", "rank") else MIN_ALIKE_NAMES)
 
 
+def _same_value(a: Reading, b: Reading) -> bool:
+    """``a`` and ``b`` state one value: equal numbers (at their written precision, with the
+    same bound) or agreeing names and days."""
+    if a.kind not in ("number", "rank"):
+        return _agree(a, b)
+    if a.number is None or b.number is None:
+        return a.number == b.number
+    if "~" in (a.op, b.op):
+        return _compatible(a, b)
+    return a.op == b.op and abs(a.number - b.number) <= _tolerance(a, b)
+
+
+def _compatible(a: Reading, b: Reading) -> bool:
+    """Both can be true at once: their ranges overlap ("at least 80" and 89)."""
+    if a.kind not in ("number", "rank"):
+        return _agree(a, b)
+    if a.number is None or b.number is None:
+        return True
+    (lo_a, hi_a), (lo_b, hi_b) = _range(a), _range(b)
+    tol = _tolerance(a, b)
+    return lo_a <= hi_b + tol and lo_b <= hi_a + tol
+
+
+def _tolerance(a: Reading, b: Reading) -> float:
+    x, y = a.number or 0.0, b.number or 0.0
+    return max(a.resolution, b.resolution) / 2 + 1e-9 * max(abs(x), abs(y), 1.0)
+
+
+def _range(r: Reading) -> tuple[float, float]:
+    x = r.number or 0.0
+    inf = float("inf")
+    return {
+        ">=": (x, inf), ">": (x, inf), "<=": (-inf, x), "<": (-inf, x),
+        "~": (x - 0.1 * abs(x), x + 0.1 * abs(x)),
+    }.get(r.op, (x, x))
+
+
 def _agree(a: Reading, b: Reading) -> bool:
-    if a.kind in ("number", "rank"):
-        return _numbers_agree(a, b)
+    """Names and days: the same, an alias, or each sentence also says the other's value."""
     if mentions(a.sentence.text, b.value.text) or mentions(b.sentence.text, a.value.text):
         return True  # "from US custody in Guantanamo Bay" says both: no contradiction
     if a.kind == "date":
@@ -395,29 +477,6 @@ def _agree(a: Reading, b: Reading) -> bool:
         n = min(len(x), len(y))
         return x[:n] == y[:n]
     return _names_agree(a.value.text, b.value.text)
-
-
-def _numbers_agree(a: Reading, b: Reading) -> bool:
-    x, y = a.number, b.number
-    if x is None or y is None:
-        return True
-    tol = max(a.resolution, b.resolution) / 2 + 1e-9 * max(abs(x), abs(y), 1.0)
-    if a.op == "=" and b.op == "=":
-        return abs(x - y) <= tol
-    if "~" in (a.op, b.op):
-        return abs(x - y) <= 0.1 * max(abs(x), abs(y)) + tol
-    if a.op[0] == b.op[0]:  # two lower bounds (or two upper bounds) never contradict
-        return True
-    return _within(a, y, tol) and _within(b, x, tol)
-
-
-def _within(bound: Reading, other: float, tol: float) -> bool:
-    """``other`` is compatible with ``bound`` ("at least 127" holds 129)."""
-    x = bound.number or 0.0
-    return {
-        "=": abs(other - x) <= tol, ">=": other >= x - tol, ">": other > x - tol,
-        "<=": other <= x + tol, "<": other < x + tol,
-    }.get(bound.op, True)
 
 
 def _names_agree(x: str, y: str) -> bool:
