@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from index.answer.compose import verify
+from index.answer.cite import verify
 from index.engine import Engine, turn_of
 from index.types import Answer
 

@@ -8,7 +8,6 @@ construction a substring of the original article; ``verify`` re-checks it before
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -17,14 +16,16 @@ import numpy as np
 
 from index.answer.agree import Comparison, Reading, compare, readings
 from index.answer.analysis import Analysis, analyse
+from index.answer.briefing import brief, briefing_topic
+from index.answer.cite import citation_of, closest_articles, outlet_of, refusal
 from index.answer.evidence import Sentence, score_sentences
 from index.answer.gate import TYPED_FLOOR, judge
 from index.answer.outlets import named_outlets, outlets_named
-from index.answer.question import STOPWORDS, QType, Question, parse, stems
+from index.answer.question import QType, Question, parse, stems
 from index.retrieve import Candidate, Filters, retrieve
 from index.store import ChunkStore
-from index.text import display, normalize
-from index.types import Answer, ArticleInfo, Citation, Claim, Conflict, Turn
+from index.text import normalize
+from index.types import Answer, Claim, Conflict, Turn
 
 # Calibrated on ../shared/eval-dev (see docs/BENCHMARKS.md): below these the evidence is too
 # weak to answer from.
@@ -60,6 +61,13 @@ class Answerer:
                 refused=True,
                 timings_ms={"retrieve": 0.0, "compose": 0.0, "total": 0.0},
             )
+        topic = briefing_topic(q.resolved)
+        if topic is not None:  # "what's the latest on X": the newest articles, one lede each
+            result = brief(self.store, self.embedder, q, topic, filters)
+            total = (time.perf_counter() - t0) * 1000
+            result.question = question
+            result.timings_ms = {"retrieve": total, "compose": 0.0, "total": total}
+            return result
         qvec = np.asarray(self.embedder.embed([q.resolved])[0], dtype=np.float32)
         cands = retrieve(
             self.store, qvec, q.resolved, k, filters=filters, boost_articles=q.boost_articles
@@ -73,7 +81,7 @@ class Answerer:
         if missing and cands:
             # What an outlet we hold no article from reported cannot be checked: say so.
             names = " or ".join(missing)
-            result = _refusal(q, _closest_articles(cands), (
+            result = refusal(q, closest_articles(cands), (
                 f"None of the indexed articles are from {names}, so I cannot check what "
                 f"{'it' if len(missing) == 1 else 'they'} reported. "
                 "Add such articles with /ingest (or `newsqa ingest`), or ask about the "
@@ -83,7 +91,7 @@ class Answerer:
             result = self._compose(q, analyse(q.resolved), cands, sents, outlets)
         if self.llm is not None and not result.refused:
             # The LLM may only cite these numbered, verbatim sentences.
-            numbered = [_citation(n, x) for n, x in enumerate(sents[:LLM_CONTEXT], start=1)]
+            numbered = [citation_of(n, x) for n, x in enumerate(sents[:LLM_CONTEXT], start=1)]
             result = self.llm.rewrite(q, result, numbered)
         t2 = time.perf_counter()
         result.question = question
@@ -140,15 +148,15 @@ class Answerer:
         outlets: Sequence[str] = (),
     ) -> Answer:
         if not cands:
-            return _refusal(q, [], "The index is empty: add articles with `newsqa ingest PATH`.")
-        closest = _closest_articles(cands)
+            return refusal(q, [], "The index is empty: add articles with `newsqa ingest PATH`.")
+        closest = closest_articles(cands)
         if not sents:
-            return _refusal(q, closest)
+            return refusal(q, closest)
         if not self._supported(q, sents, cands):
-            return _refusal(q, closest)
+            return refusal(q, closest)
         verdict = judge(q, qa, sents)
         if verdict.refusal is not None:
-            return _refusal(q, closest, verdict.refusal)
+            return refusal(q, closest, verdict.refusal)
         best, lead = verdict.best, verdict.lead
         comparison = _comparison(q, qa, sents, best)
         if comparison.kind == "update" or (q.wants_latest and _dated(comparison)):
@@ -185,7 +193,7 @@ class Answerer:
             if pick is not None and len(chosen) < MAX_QUOTES + 2:
                 chosen.append(pick)
 
-        citations = [_citation(n, s) for n, s in enumerate(chosen, start=1)]
+        citations = [citation_of(n, s) for n, s in enumerate(chosen, start=1)]
         number_of = {id(s): n for n, s in enumerate(chosen, start=1)}
         conflicts = _conflicts(comparison, qa, chosen, number_of)
         agreeing = _agreeing(comparison, chosen, number_of) if lead else []
@@ -299,7 +307,7 @@ def _answer_text(
         for n in cl.citations:
             s = by_number[n]
             day = str(s.chunk.meta.get("published") or "")[:10]
-            said.append(f"{_outlet(s)}{', ' + day if dated and day else ''} [{n}]")
+            said.append(f"{outlet_of(s)}{', ' + day if dated and day else ''} [{n}]")
         return "; ".join(said)
 
     for c in conflicts:
@@ -313,14 +321,14 @@ def _answer_text(
             parts.append(f"The sources disagree on the {c.topic}: {claims}.")
     best = chosen[0]
     published = str(best.chunk.meta.get("published") or "")[:10] or None
-    attribution = _outlet(best) + (f" ({published})" if published else "")
+    attribution = outlet_of(best) + (f" ({published})" if published else "")
     if q.qtype is QType.YESNO and yesno:
         lead = yesno  # stated in so many words by the quote that follows
     elif q.qtype is QType.YESNO:
         # An extractive answer cannot weigh a yes/no claim; say so rather than guess.
         parts.append("The articles do not state a yes/no answer directly; here is what they say:")
     if lead and len(agreeing) > 1 and not conflicts:
-        given = ", ".join(f"{_outlet(by_number[n])} [{n}]" for n in agreeing)
+        given = ", ".join(f"{outlet_of(by_number[n])} [{n}]" for n in agreeing)
         parts.append(f"{lead} — the sources agree: {given}.")
         lead = None
     head = f"{lead} — " if lead and not conflicts else ""
@@ -329,79 +337,5 @@ def _answer_text(
     for s in chosen[1:]:
         if any(number_of[id(s)] in cl.citations for c in conflicts for cl in c.claims):
             continue
-        parts.append(f"{_outlet(s)} also reports: {s.text} [{number_of[id(s)]}]")
+        parts.append(f"{outlet_of(s)} also reports: {s.text} [{number_of[id(s)]}]")
     return "\n".join(parts)
-
-
-def _outlet(s: Sentence) -> str:
-    """Outlet name, or the article's title when the outlet is unknown."""
-    meta = s.chunk.meta
-    return str(meta.get("source") or "") or f"“{meta.get('title') or 'another article'}”"
-
-
-def _citation(n: int, s: Sentence) -> Citation:
-    meta = s.chunk.meta
-    return Citation(
-        n=n,
-        quote=s.text,
-        article_id=str(meta.get("article_id", "")),
-        chunk_id=s.chunk.chunk_id,
-        title=str(meta.get("title", "")),
-        source=str(meta.get("source") or "") or None,
-        published=str(meta.get("published") or "") or None,
-        url=str(meta.get("url") or "") or None,
-        path=str(meta.get("path") or "") or None,
-        start=s.start,
-        end=s.end,
-        header_start=s.header[0] if s.header else 0,
-        header_end=s.header[1] if s.header else 0,
-    )
-
-
-def verify(citation: Citation, chunk_text: str, chunk_start: int) -> bool:
-    """A quote is shown only if it is exactly what the stored text at its recorded offsets
-    displays as (a table row's header line is checked against the original by the caller that
-    holds the whole article, e.g. the eval's file check)."""
-    lo, hi = citation.start - chunk_start, citation.end - chunk_start
-    if not 0 <= lo < hi <= len(chunk_text):
-        return False
-    row = display(chunk_text[lo:hi])
-    if citation.header_end > citation.header_start:
-        return citation.quote.endswith("\n" + row)
-    return citation.quote == row
-
-
-def _closest_articles(cands: list[Candidate]) -> list[ArticleInfo]:
-    seen: dict[str, ArticleInfo] = {}
-    for c in cands:
-        m = c.chunk.meta
-        aid = str(m.get("article_id", ""))
-        if aid not in seen:
-            seen[aid] = ArticleInfo(
-                article_id=aid,
-                title=str(m.get("title", "")),
-                source=str(m.get("source") or "") or None,
-                published=str(m.get("published") or "") or None,
-                url=str(m.get("url") or "") or None,
-                path=str(m.get("path") or "") or None,
-                chunks=0,
-            )
-        if len(seen) >= 3:
-            break
-    return list(seen.values())
-
-
-def _refusal(q: Question, closest: list[ArticleInfo], reason: str | None = None) -> Answer:
-    if reason is None:
-        words = re.findall(r"[\w'’-]+", q.resolved)
-        terms = ", ".join(dict.fromkeys(w for w in words if w.lower() not in STOPWORDS))[:200]
-        reason = (
-            "I could not find an answer to that in the indexed articles. "
-            f"I searched for: {terms}."
-        )
-        if closest:
-            titles = "; ".join(f"“{a.title}”" + (f" ({a.source})" if a.source else "")
-                               for a in closest)
-            reason += f" The closest articles were: {titles}."
-        reason += " Try rephrasing, or add articles that cover it."
-    return Answer(question=q.raw, answer=reason, refused=True, closest=closest)

@@ -310,7 +310,8 @@ def parse(raw: str, history: list[Turn] | tuple[Turn, ...] = ()) -> Question:
         qtype=qtype_of(text if not followup else resolved),
         keywords=tuple(dict.fromkeys(stems(resolved))),
         entities=tuple(entities_of(resolved)),
-        wants_latest=bool(re.search(r"\b(latest|most recent|newest|recently)\b", low)),
+        wants_latest=bool(re.search(r"\b(latest|most recent|newest|recently|now|currently|"
+                                    r"current)\b", low)),
         target=target_of(resolved),
         dates=tuple(dates_of(text)),
         boost_articles=tuple(boost),

@@ -1,0 +1,184 @@
+"""Briefings: "What's the latest on X?", "What happened with X?", "Summarize the news about X",
+"What's new?" — the newest articles on a topic, one lead sentence each, newest first.
+
+A briefing is no search for one fact, so it never refuses a topic the articles cover: it lists
+up to ``BRIEF_ARTICLES`` articles that mention the topic (each of its content words, or two
+thirds of a longer topic's, in their title or retrieved text), dated ones newest first, then
+undated ones by relevance, each with its first quotable sentence (the lede; headings,
+captions and bylines are never quoted) and its outlet and day. Counts the ledes give for the
+same thing are compared (``agree``): where they differ the briefing says so, as a
+disagreement or, for dated reports, an update.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from index.answer.agree import compare, readings
+from index.answer.analysis import Analysis
+from index.answer.cite import citation_of, outlet_of, refusal
+from index.answer.evidence import Sentence
+from index.answer.question import Question, stems
+from index.retrieve import Filters, retrieve
+from index.store import ChunkStore, StoredChunk
+from index.text import display
+from index.types import Answer, ArticleInfo, Claim, Conflict, decode_annotations
+
+BRIEF_ARTICLES = 4
+MIN_TOPIC_COVER = 0.66  # share of a long topic's content words an article must mention
+
+_BRIEFING = re.compile(
+    r"^\W*(?:"
+    r"what(?:'s|’s| is| are)\s+(?:the\s+)?(?:latest|newest|new|recent news|news)"
+    r"(?:\s+(?:on|about|with|in|regarding|for|from)\s+(?P<t1>.+?))?"
+    r"|what\s+(?:has\s+)?happen(?:ed|ing)\s+(?:with|to|in|at|on|about)\s+(?P<t2>.+?)"
+    r"|(?:summari[sz]e|brief me on|catch me up on|update me on|give me (?:a|the) "
+    r"(?:summary|briefing|rundown) (?:of|on|about))\s+(?:the\s+)?"
+    r"(?:(?:latest\s+)?(?:news|articles?|coverage|reports?)\s+(?:on|about|of)\s+)?(?P<t3>.+?)"
+    r"|(?:any|the)\s+(?:latest\s+)?news\s+(?:on|about)\s+(?P<t4>.+?)"
+    r")\W*$",
+    re.IGNORECASE,
+)
+
+
+def briefing_topic(text: str) -> str | None:
+    """The topic of a briefing request ("" for "What's new?"), or None for any other question.
+    "What's the latest death toll …" asks for one value, not a briefing."""
+    m = _BRIEFING.match(text.strip())
+    if not m:
+        return None
+    topic = next((g for g in m.group("t1", "t2", "t3", "t4") if g), "")
+    return re.sub(r"^(?:the|a|an)\s+", "", topic.strip(), flags=re.IGNORECASE)
+
+
+def brief(
+    store: ChunkStore,
+    embedder: Any,
+    q: Question,
+    topic: str,
+    filters: Filters | None = None,
+) -> Answer:
+    """The briefing ``Answer`` for ``topic`` ("" for the newest articles of all)."""
+    if not store.count():
+        return refusal(q, [], "The index is empty: add articles with `newsqa ingest PATH`.")
+    infos = {a.article_id: a for a in store.articles()}
+    if topic:
+        ranked = _on_topic(store, embedder, topic, filters, infos)
+        if not ranked:
+            return refusal(q, [], (
+                f"None of the indexed articles is about “{topic}”. Try other words, or add "
+                "articles that cover it."
+            ))
+    else:
+        ranked = [a for a in infos.values() if _passes(a, filters)]
+    dated = sorted((a for a in ranked if a.published), key=lambda a: a.published or "",
+                   reverse=True)
+    chosen = (dated + [a for a in ranked if not a.published])[:BRIEF_ARTICLES]
+    ledes = [s for a in chosen if (s := _lede(store, a.article_id)) is not None]
+    if not ledes:
+        return refusal(q, [], "The articles on that topic have no quotable sentences.")
+    citations = [citation_of(n, s) for n, s in enumerate(ledes, start=1)]
+    conflicts = _differences(ledes)
+    head = f"The latest on {topic}" if topic else "The latest articles"
+    lines = [f"{head} ({len(ledes)} article{'s' if len(ledes) > 1 else ''}, newest first):"]
+    for c in conflicts:
+        claims = "; ".join(
+            f"{cl.value} ({', '.join(outlet_of(ledes[n - 1]) for n in cl.citations)}"
+            f"{', ' + cl.published if cl.published else ''}) "
+            + "".join(f"[{n}]" for n in cl.citations)
+            for cl in c.claims
+        )
+        verb = "changed over time" if c.kind == "update" else "differ"
+        lines.append(f"Reports {verb} on the {c.topic}: {claims}.")
+    for n, s in enumerate(ledes, start=1):
+        day = str(s.chunk.meta.get("published") or "")[:10] or "undated"
+        lines.append(f"• {day} — {outlet_of(s)}: {s.text} [{n}]")
+    return Answer(question=q.raw, answer="\n".join(lines), refused=False,
+                  citations=citations, conflicts=conflicts)
+
+
+def _passes(a: ArticleInfo, filters: Filters | None) -> bool:
+    if filters is None:
+        return True
+    day = (a.published or "")[:10]
+    if filters.source and (a.source or "") != filters.source:
+        return False
+    if filters.since and (not day or day < filters.since):
+        return False
+    return not (filters.until and (not day or day > filters.until))
+
+
+def _on_topic(
+    store: ChunkStore, embedder: Any, topic: str, filters: Filters | None,
+    infos: dict[str, ArticleInfo],
+) -> list[ArticleInfo]:
+    """Articles that mention most of the topic's words, in retrieval order."""
+    want = set(stems(topic))
+    qvec = np.asarray(embedder.embed([topic])[0], dtype=np.float32)
+    texts: dict[str, list[str]] = {}
+    for c in retrieve(store, qvec, topic, 24, filters=filters):
+        texts.setdefault(c.article_id, [str(c.chunk.meta.get("title", ""))]).append(c.chunk.text)
+    out = []
+    for aid, parts in texts.items():
+        have = set(stems(" ".join(parts)))
+        need = len(want) if len(want) <= 2 else MIN_TOPIC_COVER * len(want)
+        if aid in infos and len(want & have) >= need:
+            out.append(infos[aid])
+    return out
+
+
+def _lede(store: ChunkStore, article_id: str) -> Sentence | None:
+    """The article's first quotable sentence (its first chunk's first sentence)."""
+    got = store.article_chunks(article_id)
+    rows = sorted(zip(got.get("ids") or [], got.get("documents") or [],
+                      got.get("metadatas") or [], strict=False),
+                  key=lambda r: int((r[2] or {}).get("start", 0)))
+    first: Sentence | None = None
+    for chunk_id, text, meta in rows[:3]:
+        meta = dict(meta or {})
+        base = int(meta.get("start", 0))
+        anns = decode_annotations(meta.get("ann"))
+        for i, part in enumerate(str(meta.get("sentences", "")).split(";")):
+            if ":" not in part or meta.get("table_header"):
+                continue
+            s, e = (int(x) for x in part.split(":", 1))
+            quote = display(str(text)[s - base : e - base])
+            if not quote.strip():
+                continue
+            sent = Sentence(quote, s, e, StoredChunk(str(chunk_id), str(text), meta), i,
+                            score=1.0, ann=anns[i] if i < len(anns) else [])
+            if re.search(r"[.!?][\"”’')]*$", quote.strip()):
+                return sent  # a standfirst without a full stop is no lede
+            first = first or sent
+    return first
+
+
+def _differences(ledes: Sequence[Sentence]) -> list[Conflict]:
+    """Counts of the same thing ("… 130 people …") that the ledes give differently."""
+    nouns: dict[str, set[str]] = {}
+    for s in ledes:
+        for _, _, label, norm in s.ann:
+            noun = str(norm).partition("|")[2]
+            if label == "CARDINAL" and noun and stems(noun):
+                nouns.setdefault(stems(noun)[-1], set()).add(s.article_id)
+    out = []
+    for noun, articles in sorted(nouns.items()):
+        if len(articles) < 2:
+            continue
+        a = Analysis(labels=frozenset({"CARDINAL"}), focus_noun=noun)
+        c = compare(readings(list(ledes), a, set(), "", floor=0.0))
+        if c.kind not in ("disagreement", "update"):
+            continue
+        number = {id(s): n for n, s in enumerate(ledes, start=1)}
+        claims = tuple(
+            Claim(g[0].shown, tuple(sorted(number[id(r.sentence)] for r in g)),
+                  max((r.published for r in g if r.published), default=None))
+            for g in c.groups
+        )
+        shown = claims[0].value.split()[-1] if claims else noun
+        out.append(Conflict(topic=f"number of {shown}", claims=claims, kind=c.kind))
+    return out
