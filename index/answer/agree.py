@@ -113,6 +113,9 @@ class Comparison:
 
     kind: str = ""
     groups: list[list[Reading]] = field(default_factory=list)
+    unordered: bool = False
+    """Values differ but cannot be put in time order although the question asks for the
+    latest: no value may lead."""
 
 
 def readings(sents: Sequence[Any], a: Analysis, qstems: set[str], question: str,
@@ -287,7 +290,7 @@ def compare(found: Sequence[Reading], *, latest: bool = False) -> Comparison:
         if not all(r.published for g in disputed for r in g):
             # "the latest …" expects values to change; undated, they cannot be ordered, and
             # calling them a disagreement would mislead
-            return Comparison("", groups[:1])
+            return Comparison("", groups[:1], unordered=True)
         disputed.sort(key=lambda g: max(r.published or "" for r in g), reverse=True)
     return Comparison("disagreement", disputed)
 

@@ -83,8 +83,7 @@ def brief(
         return refusal(q, [], "The articles on that topic have no quotable sentences.")
     citations = [citation_of(n, s) for n, s in enumerate(ledes, start=1)]
     conflicts = _differences(ledes)
-    head = f"The latest on {topic}" if topic else "The latest articles"
-    lines = [f"{head} ({len(ledes)} article{'s' if len(ledes) > 1 else ''}, newest first):"]
+    lines = []
     for c in conflicts:
         claims = "; ".join(
             f"{cl.value} ({', '.join(outlet_of(ledes[n - 1]) for n in cl.citations)}"
@@ -96,6 +95,12 @@ def brief(
         lines.append(f"Reports {verb} on the {c.topic}: {claims}.")
     for n, s in enumerate(ledes, start=1):
         day = str(s.chunk.meta.get("published") or "")[:10] or "undated"
+        if n == 1:  # the newest report leads; the rest follow, newest first
+            about = f" on {topic}" if topic else ""
+            lines.insert(0, f"Latest{about} ({day}, {outlet_of(s)}): {s.text} [1]")
+            if len(ledes) > 1:
+                lines.append("Earlier or undated reports:")
+            continue
         lines.append(f"• {day} — {outlet_of(s)}: {s.text} [{n}]")
     return Answer(question=q.raw, answer="\n".join(lines), refused=False,
                   citations=citations, conflicts=conflicts)

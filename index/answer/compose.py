@@ -162,6 +162,8 @@ class Answerer:
         if comparison.kind == "update" or (q.wants_latest and _dated(comparison)):
             newest = comparison.groups[0][0]  # "latest": the newest report's value leads
             best, lead = newest.sentence, newest.shown
+        elif comparison.unordered:
+            lead = None  # "the latest …" over undated reports that differ: not sure which
         elif comparison.kind:  # the quote shown first is the one whose value is compared
             first = comparison.groups[0][0]
             if first.sentence is not best:

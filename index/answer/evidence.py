@@ -29,6 +29,9 @@ _DATE = re.compile(
 _PLACE = re.compile(r"\b(?:in|at|near|from|to)\s+((?:[A-Z][\w’'-]+)(?:\s+[A-Z][\w’'-]+)*)")
 _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
                      r"hundreds?|thousands?|millions?|dozens?)\b", re.IGNORECASE)
+_UPDATE = re.compile(
+    r"\b(?:now|latest|new|revised|upgraded|downgraded|updated|risen|has become|came into "
+    r"force|no longer|so far)\b", re.IGNORECASE)
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)+)")
 
 
@@ -130,6 +133,10 @@ def score_sentences(
                 - (0.15 if short else 0.0)
             )
             out.append(sent)
+    if q.wants_latest:  # words that report a change point to the newer report
+        for x in out:
+            if _UPDATE.search(x.text):
+                x.score += 0.05
     if q.wants_latest and out:  # "latest"/"most recent": newer articles score higher
         stamps = [recency_key(x.chunk.meta.get("published")) for x in out]
         lo, hi = min(stamps), max(stamps)
