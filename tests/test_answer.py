@@ -127,7 +127,8 @@ def test_total_swap_conflict_is_flagged(seeded_engine: Engine) -> None:
     answer = seeded_engine.answer("How many people were exchanged in total?")
     values = _conflict_values(answer)
     assert "780 individuals" in values
-    assert values & {"2,000 people", "800 individuals"}
+    # the hedge is part of the value: "around 2,000" is no exact count
+    assert values & {"around 2,000 people", "Nearly 800 individuals"}
 
 
 @pytest.mark.parametrize(

@@ -95,6 +95,9 @@ class Reading:
     resolution: float = 0.0
     op: str = "="
     scope: frozenset[str] = frozenset()
+    acts: frozenset[str] = frozenset()
+    """Known acts told next to the value ("killed", "injured"): counts of different acts are
+    different slots."""
 
     @property
     def article_id(self) -> str:
@@ -141,7 +144,7 @@ def readings(sents: Sequence[Any], a: Analysis, qstems: set[str], question: str,
         if r is None or (currency and r.kind == "number" and r.unit != currency):
             continue
         if r.kind in ("date", "place", "name") and not (
-            strict and clause_distance(s, a, v) == 0 and (r.kind != "date" or v.norm)
+            strict and clause_distance(s, a, v) == 0 and (r.kind != "date" or _day(v))
         ):
             continue  # names and days are compared only when stated in the asked act itself
         out.setdefault(s.article_id, []).append(r)
@@ -225,14 +228,19 @@ def _clause(text: str, v: Value) -> tuple[str, str]:
     return before, after
 
 
+def _acts(text: str, v: Value) -> frozenset[str]:
+    """Known acts within a few words of the value, in its clause (reporting verbs aside)."""
+    before, after = _clause(text, v)
+    near = re.findall(r"[\w’'-]+", before)[-5:] + re.findall(r"[\w’'-]+", after)[:4]
+    return frozenset(st for w in near if (st := verb_stem(w)) in ACTS and st not in _REPORTING)
+
+
 def _other_act(text: str, v: Value, a: Analysis) -> bool:
     """The value's clause tells of another known act than the question's ("attacks that
     killed 130 people" for "how many were hurt"), or of its opposite."""
     if not a.focus_verb:
         return False
-    before, after = _clause(text, v)
-    near = re.findall(r"[\w’'-]+", before)[-5:] + re.findall(r"[\w’'-]+", after)[:4]
-    acts = {st for w in near if (st := verb_stem(w)) in ACTS and st not in _REPORTING}
+    acts = _acts(text, v)
     return bool(acts - {a.focus_verb} or acts & OPPOSITES.get(a.focus_verb, frozenset()))
 
 
@@ -360,7 +368,7 @@ def _reading(s: Any, v: Value, a: Analysis, question: str) -> Reading | None:
             keep = next(i for i, w in enumerate(words, 1)
                         if want in [_SYNONYMS.get(x, x) for x in stems(w)])
             shown = f"{shown} {' '.join(words[:keep])}"
-    return Reading(s, v, shown, kind, unit, number, resolution, op, scope)
+    return Reading(s, v, shown, kind, unit, number, resolution, op, scope, _acts(text, v))
 
 
 def _resolution(written: str, number: float) -> float:
@@ -423,8 +431,8 @@ def _contrast_words(text: str, question: str) -> frozenset[str]:
 def _same_slot(a: Reading, b: Reading) -> bool:
     if a.article_id == b.article_id or a.kind != b.kind or a.unit != b.unit:
         return False
-    if a.scope != b.scope:
-        return False
+    if a.scope != b.scope or (a.acts and b.acts and not a.acts & b.acts):
+        return False  # another period or total, or another act ("killed" and "injured")
     va, vb = a.sentence.vec, b.sentence.vec
     if va is None or vb is None:
         return a.kind in ("number", "rank")
@@ -474,12 +482,18 @@ def _agree(a: Reading, b: Reading) -> bool:
     if mentions(a.sentence.text, b.value.text) or mentions(b.sentence.text, a.value.text):
         return True  # "from US custody in Guantanamo Bay" says both: no contradiction
     if a.kind == "date":
-        x, y = a.value.norm, b.value.norm
+        x, y = _day(a.value), _day(b.value)
         if not x or not y:
             return _names_agree(a.value.text, b.value.text)
         n = min(len(x), len(y))
         return x[:n] == y[:n]
     return _names_agree(a.value.text, b.value.text)
+
+
+def _day(v: Value) -> str:
+    """ISO day (or year) a date value names: its norm, or a bare year as written."""
+    year = re.fullmatch(r"(?:in\s+)?((?:1[5-9]|20)\d\d)", v.text.strip())
+    return v.norm or (year.group(1) if year else "")
 
 
 def _names_agree(x: str, y: str) -> bool:

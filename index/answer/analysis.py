@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from index.answer.question import stems, verb_stem
+from index.answer.question import ACTS, stems, verb_stem
 
 NUMERIC = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
 TEMPORAL = frozenset({"DATE", "TIME"})
@@ -169,6 +169,9 @@ def analyse(text: str) -> Analysis:
     if m:
         describe, labels = m.group(1), set()
     verb = _focus_verb(doc)
+    if verb is None:  # "… did the mill blast kill?": the tagger missed the verb; a known act
+        verb = next((st for t in doc if t.pos_ != "PROPN" and (st := verb_stem(t.text)) in ACTS),
+                    None)
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     if labels & AGENTS and root is not None and root.lower_ in ("is", "was", "are", "were"):
         # "Who was the mastermind of …": the answer is whoever the noun names

@@ -1,0 +1,245 @@
+"""When sources agree, disagree or change over time (issue 12 examples): small real articles in
+tmp_path, the real ingest (spaCy NER), real Chroma and the real answer path — no mocks."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from index.config import IndexConfig
+from index.embedder import OnnxEmbedder
+from index.engine import Engine
+from index.types import Answer
+
+
+def _article(title: str, source: str, published: str, *paragraphs: str) -> str:
+    body = "\n\n".join(paragraphs)
+    return f"{title}\nSource: {source} | Published: {published} | URL: \n\n{body}\n"
+
+
+ARTICLES = {
+    # a model number is no count of buses
+    "fleet.txt": _article(
+        "Metro Transit renews its fleet", "City Post", "2024-06-03",
+        "Metro Transit runs a fleet of 120 buses on its city routes, the agency said.",
+        "The agency expects the new buses to cut fuel costs by a fifth.",
+    ),
+    "shuttle.txt": _article(
+        "Airport shuttles", "Air Weekly", "2024-06-04",
+        "Metro Transit shuttle buses now meet the 747 jumbo that lands each evening.",
+        "Passengers praised the new service.",
+    ),
+    # seats in a national parliament against seats in a state assembly
+    "greens-national.txt": _article(
+        "Greens gain in national vote", "Daily Courier", "2024-09-02",
+        "The Green Party won 12 seats in the national parliament in Sunday's election.",
+    ),
+    "greens-state.txt": _article(
+        "Greens strong in state vote", "Evening Star", "2024-09-02",
+        "The Green Party won 30 seats in the state assembly in Sunday's election.",
+    ),
+    # killed against injured, in two reports of one blast
+    "mill-killed.txt": _article(
+        "Riverside mill blast", "Valley Times", "2024-02-12",
+        "The blast at the Riverside flour mill killed 3 workers, the owners said.",
+    ),
+    "mill-injured.txt": _article(
+        "Riverside mill blast injures dozens", "County Echo", "2024-02-12",
+        "The blast at the Riverside flour mill injured 17 workers, officials said.",
+    ),
+    # a figure that rises between Monday's and Thursday's reports
+    "flood-monday.txt": _article(
+        "Valley flood forces evacuations", "River Gazette", "2024-03-04",
+        "Officials said 1,200 residents were evacuated from the flooded Tarn valley.",
+        "Rain is expected to continue through the week.",
+    ),
+    "flood-thursday.txt": _article(
+        "Tarn valley evacuations grow", "Northern Wire", "2024-03-07",
+        "Officials said 4,300 residents were evacuated from the flooded Tarn valley.",
+        "Shelters in three towns are full.",
+    ),
+    # two outlets, two prices for one takeover
+    "acme-wire.txt": _article(
+        "Acme to buy Beta", "Finance Wire", "2024-07-01",
+        "Acme will pay $2.1bn for Beta Corp, the companies said on Monday.",
+    ),
+    "acme-times.txt": _article(
+        "Acme agrees Beta deal", "Market Times", "2024-07-01",
+        "Acme will pay $2.4bn for Beta Corp, the companies said on Monday.",
+    ),
+    # two job-cut figures for one plan
+    "globex-a.txt": _article(
+        "Globex plans cuts", "Business Daily", "2024-08-05",
+        "Globex will cut 800 jobs at its German plants, the company said.",
+    ),
+    "globex-b.txt": _article(
+        "Unions fight Globex cuts", "Labour News", "2024-08-05",
+        "Globex will cut 1,200 jobs at its German plants, a union said.",
+    ),
+    # two years for the same event
+    "bridge-a.txt": _article(
+        "Vell bridge turns ninety", "Town Crier", "2024-05-01",
+        "The bridge over the Vell river was completed in 1932, the city archive says.",
+    ),
+    "bridge-b.txt": _article(
+        "Museum marks Vell bridge", "Heritage Monthly", "2024-05-02",
+        "The bridge over the Vell river was completed in 1934, according to the museum.",
+    ),
+    # a year inside a name is no value
+    "games-a.txt": _article(
+        "Nordland remembers its Games", "Snow Report", "2024-01-10",
+        "Nordland hosted the 2018 Winter Games at its Fjell mountain resort.",
+    ),
+    "games-b.txt": _article(
+        "Sudland's Games", "Alpine News", "2024-01-11",
+        "Sudland hosted the 2022 Winter Games at its Berg mountain resort.",
+    ),
+    # agreement: two outlets, one value
+    "homes-a.txt": _article(
+        "Council backs homes", "Harbour Post", "2024-10-01",
+        "The Lindvik council approved 45 new homes on the old dock site, officials said.",
+    ),
+    "homes-b.txt": _article(
+        "Dock homes approved", "Lindvik Today", "2024-10-02",
+        "The Lindvik council approved 45 new homes on the old dock site on Tuesday.",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory, embedder: OnnxEmbedder) -> Engine:
+    root = tmp_path_factory.mktemp("sources")
+    docs = root / "docs"
+    docs.mkdir()
+    for name, text in ARTICLES.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    for seed in seeds.glob("*.txt"):
+        (docs / seed.name).write_text(seed.read_text(encoding="utf-8"), encoding="utf-8")
+    e = Engine(IndexConfig(data_dir=root / "data"), embedder=embedder)
+    report = e.ingest([str(docs)])
+    assert len(report.added) == len(ARTICLES) + 2, report.summary()
+    return e
+
+
+def first_statement(answer: Answer) -> str:
+    return re.split(r"\[\d+\]|\n", answer.answer)[0]
+
+
+def values(answer: Answer) -> set[str]:
+    return {claim.value for c in answer.conflicts for claim in c.claims}
+
+
+# -- false disagreements -----------------------------------------------------------------------
+
+
+def test_model_number_is_no_count(engine: Engine) -> None:
+    answer = engine.answer("How many buses are in the Metro Transit fleet?")
+    assert answer.conflicts == [], answer.answer
+    assert first_statement(answer).startswith("120")
+
+
+def test_national_and_state_seats_are_different_slots(engine: Engine) -> None:
+    answer = engine.answer("How many seats did the Green Party win?")
+    assert answer.conflicts == [], answer.answer
+
+
+def test_year_inside_a_name_is_no_value(engine: Engine) -> None:
+    answer = engine.answer("When did Nordland host the Winter Games?")
+    assert answer.conflicts == [], answer.answer
+
+
+def test_cumulative_total_is_not_one_swap(engine: Engine) -> None:
+    answer = engine.answer("How many Ukrainians were freed?")
+    assert {"390 Ukrainians", "270 Ukrainians"} <= values(answer), answer.answer
+    assert not any("4,757" in v for v in values(answer))
+    assert "4,757" not in first_statement(answer)
+
+
+def test_killed_and_injured_are_different_counts(engine: Engine) -> None:
+    answer = engine.answer("How many workers did the Riverside mill blast kill?")
+    assert answer.conflicts == [], answer.answer
+    assert "3" in first_statement(answer)
+
+
+# -- updates and disagreements -----------------------------------------------------------------
+
+
+def test_rising_figure_is_an_update_led_by_the_newest(engine: Engine) -> None:
+    answer = engine.answer("How many residents were evacuated from the Tarn valley?")
+    assert len(answer.conflicts) == 1, answer.answer
+    update = answer.conflicts[0]
+    assert update.kind == "update"
+    assert [c.value for c in update.claims] == ["4,300 residents", "1,200 residents"]
+    assert [c.published for c in update.claims] == ["2024-03-07", "2024-03-04"]
+    assert "4,300" in first_statement(answer)
+    assert "disagree" not in answer.answer
+    data = answer.to_json()["conflicts"][0]
+    assert data["kind"] == "update" and data["claims"][0]["published"] == "2024-03-07"
+
+
+def test_two_prices_for_one_takeover(engine: Engine) -> None:
+    answer = engine.answer("How much will Acme pay for Beta Corp?")
+    assert {"$2.1bn", "$2.4bn"} <= values(answer), answer.answer
+    assert answer.conflicts[0].kind == "disagreement"
+    assert "sources disagree" in answer.answer
+    cited = {c.n: c for c in answer.citations}
+    sources = {cited[n].source for cl in answer.conflicts[0].claims for n in cl.citations}
+    assert sources == {"Finance Wire", "Market Times"}
+
+
+def test_two_job_cut_figures(engine: Engine) -> None:
+    answer = engine.answer("How many jobs will Globex cut?")
+    assert {"800 jobs", "1,200 jobs"} <= values(answer), answer.answer
+
+
+def test_two_years_for_one_event(engine: Engine) -> None:
+    answer = engine.answer("When was the bridge over the Vell river completed?")
+    assert {"1932", "1934"} <= values(answer), answer.answer
+
+
+def test_seed_totals_disagree_and_the_quote_does_not(engine: Engine) -> None:
+    total = engine.answer("How many people were exchanged in total?")
+    assert "780 individuals" in values(total), total.answer
+    assert engine.answer("What did Zelensky say?").conflicts == []
+
+
+def test_conflict_values_carry_no_stray_words(engine: Engine) -> None:
+    for question in ("How many residents were evacuated from the Tarn valley?",
+                     "How many jobs will Globex cut?"):
+        for value in values(engine.answer(question)):
+            assert re.fullmatch(r"[\d,.$]+(?:bn|m)?(?: (?:residents|jobs))?", value), value
+
+
+# -- agreement, briefings --------------------------------------------------------------------
+
+
+def test_agreement_names_each_source(engine: Engine) -> None:
+    answer = engine.answer("How many new homes did the Lindvik council approve?")
+    assert answer.conflicts == []
+    head = answer.answer.splitlines()[0]
+    assert head.startswith("45") and "Harbour Post" in head and "Lindvik Today" in head, head
+
+
+def test_briefing_leads_with_the_newest_report(engine: Engine) -> None:
+    answer = engine.answer("What's the latest on the Tarn valley flood?")
+    assert not answer.refused, answer.answer
+    assert answer.citations[0].published == "2024-03-07"
+    assert first_statement(answer).startswith("Latest on Tarn valley flood (2024-03-07")
+    assert [c.kind for c in answer.conflicts] == ["update"]
+    assert all(c.quote.endswith(".") for c in answer.citations)
+
+
+def test_whats_new_lists_the_newest_articles(engine: Engine) -> None:
+    answer = engine.answer("What's new?")
+    days = [c.published for c in answer.citations if c.published]
+    assert days and days == sorted(days, reverse=True)
+    assert days[0] == "2024-10-02"
+
+
+def test_briefing_on_an_unknown_topic_is_refused(engine: Engine) -> None:
+    answer = engine.answer("What's the latest on the Mars colony?")
+    assert answer.refused
+    assert "Mars colony" in answer.answer
