@@ -81,12 +81,19 @@ class BlockQuote:
 
 
 def conflict_text(conflict: Conflict) -> Text:
-    text = Text("⚠ Sources disagree", style="bold red")
-    text.append(f" on the {safe(conflict.topic)}: ")
+    """One line per compared slot: the values side by side with their dates and quote numbers
+    ("⚠ Sources disagree …", or "↻ Updated …" newest first for dated reports of a change)."""
+    update = conflict.kind == "update"
+    text = Text("↻ Updated" if update else "⚠ Sources disagree",
+                style="bold yellow" if update else "bold red")
+    text.append(f" {'' if update else 'on '}the {safe(conflict.topic)}: ")
     for i, claim in enumerate(conflict.claims):
         if i:
-            text.append("  vs  ", style="dim")
+            text.append("  ←  " if update else "  vs  ", style="dim")
         text.append(safe(claim.value), style="bold")
+        if claim.published:
+            text.append(f" ({_date(claim.published)}{', latest' if update and not i else ''})",
+                        style="dim")
         text.append(" " + " ".join(f"[{n}]" for n in claim.citations), style="cyan")
     return text
 
@@ -153,9 +160,10 @@ def answer_renderable(answer: Answer) -> RenderableType:
     else:
         body = Text(safe(answer.answer))
         for conflict in answer.conflicts:
-            if _stated(conflict, body.plain):
+            if _stated(conflict, body.plain):  # said once, in the answer: highlight it there
                 body.highlight_words([safe(c.value) for c in conflict.claims], "bold red")
-                body.highlight_regex(r"(?i)\bthe sources disagree\b", "bold red")
+                body.highlight_regex(r"(?i)\bthe sources disagree\b|^Latest:|\bReports (?:"
+                                     r"differ|changed over time)\b", "bold red")
             else:
                 parts.append(conflict_text(conflict))
         parts.append(body)
@@ -189,11 +197,7 @@ def plain_answer(answer: Answer) -> str:
         for conflict in answer.conflicts:
             if _stated(conflict, answer.answer):
                 continue
-            claims = " vs ".join(
-                f"{safe(c.value)} " + " ".join(f"[{n}]" for n in c.citations)
-                for c in conflict.claims
-            )
-            lines.append(f"Sources disagree on the {safe(conflict.topic)}: {claims}")
+            lines.append(conflict_text(conflict).plain)
         lines.append(safe(answer.answer))
     if answer.notice:
         lines.append(f"note: {safe(answer.notice)}")

@@ -106,8 +106,21 @@ def test_conflicts_are_highlighted_once() -> None:
                       citations=stated.citations, conflicts=[conflict])
     assert "⚠ Sources disagree on the number of Ukrainians: 390 [1]  vs  270 [2]" in rendered(
         unstated)
-    assert "Sources disagree on the number of Ukrainians: 390 [1] vs 270 [2]" in plain_answer(
+    assert "Sources disagree on the number of Ukrainians: 390 [1]  vs  270 [2]" in plain_answer(
         unstated)
+
+
+def test_update_is_shown_newest_first_with_dates() -> None:
+    update = Conflict("number of residents", (Claim("4,300", (1,), "2024-03-07"),
+                                              Claim("1,200", (2,), "2024-03-04")), kind="update")
+    answer = Answer(question="q", answer="Some answer [1].", refused=False,
+                    citations=[cite(1, "4,300"), cite(2, "1,200", article_id="b")],
+                    conflicts=[update])
+    line = ("↻ Updated the number of residents: 4,300 (2024-03-07, latest) [1]  ←  "
+            "1,200 (2024-03-04) [2]")
+    assert line in rendered(answer, width=200)
+    assert line in plain_answer(answer)
+    assert "disagree" not in plain_answer(answer)
 
 
 def test_styles_reach_a_terminal() -> None:
