@@ -18,11 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from index.answer.agree import compare, readings
+from index.answer.agree import compare
 from index.answer.analysis import Analysis
 from index.answer.cite import citation_of, outlet_of, refusal
 from index.answer.evidence import Sentence
 from index.answer.question import Question, stems
+from index.answer.reading import readings
 from index.retrieve import Filters, retrieve
 from index.store import ChunkStore, StoredChunk
 from index.text import display

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from index.answer.agree import Comparison, Reading, compare, readings
+from index.answer.agree import Comparison, compare
 from index.answer.analysis import Analysis, analyse
 from index.answer.briefing import brief, briefing_topic
 from index.answer.cite import citation_of, closest_articles, outlet_of, refusal
@@ -22,6 +22,7 @@ from index.answer.evidence import Sentence, score_sentences
 from index.answer.gate import TYPED_FLOOR, judge
 from index.answer.outlets import named_outlets, outlets_named
 from index.answer.question import QType, Question, parse, stems
+from index.answer.reading import Reading, readings
 from index.retrieve import Candidate, Filters, retrieve
 from index.store import ChunkStore
 from index.text import normalize

@@ -16,9 +16,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from index.answer.agree import scoped
 from index.answer.analysis import NUMERIC, PLACES, TEMPORAL, Analysis
 from index.answer.question import OPPOSITES, QType, Question, stems, verb_stem, verb_stems
+from index.answer.reading import scoped
 from index.answer.witness import (
     clause_distance,
     mentions,
