@@ -276,10 +276,13 @@ def _conflicts(
 def _agreeing(
     c: Comparison, chosen: list[Sentence], number_of: dict[int, int]
 ) -> list[int]:
-    """Citation numbers of the articles that give the leading value, when several do."""
+    """Citation numbers of the articles that give the leading value, when several outlets do
+    (two reports of one outlet are no independent confirmation)."""
     if c.kind != "agreement":
         return []
-    return sorted({n for r in c.groups[0] if (n := _cited(r, chosen, number_of))})
+    nums = sorted({n for r in c.groups[0] if (n := _cited(r, chosen, number_of))})
+    outlets = {outlet_of(s) for s in chosen if number_of[id(s)] in nums}
+    return nums if len(outlets) > 1 else []
 
 
 def _topic(qa: Analysis, r: Reading) -> str:
