@@ -216,8 +216,11 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
         if found and a.labels <= PLACES | TEMPORAL:
             # where/when: the value in the asked act's own clause, not another predicate's
             found.sort(key=lambda sv: clause_distance(sv[0], a, sv[1]))
-        # a value of another period or a running total ("since March 2022") leads nothing
-        found = [(s, v) for s, v in found if not scoped(s, v, a, q.resolved)]
+        # a value of another period or a running total ("since March 2022") leads nothing,
+        # nor one from a passage whose article names nothing the question names
+        named = [n for n in a.named if n not in a.nationalities]
+        found = [(s, v) for s, v in found if not scoped(s, v, a, q.resolved)
+                 and (not named or any(_covers(s, n) for n in named))]
         if found:
             return Verdict(found[0][0], lead=found[0][1].text)
     return Verdict(top)
