@@ -114,3 +114,17 @@ def test_yes_no_stated_explicitly_is_said_with_its_quote(engine: Engine) -> None
 def test_how_long_needs_a_span_of_time(engine: Engine) -> None:
     answer = engine.answer("How long will the dredging of the northern harbor take?")
     assert answer.refused, answer.answer  # "on Tuesday" is a day, not how long it lasts
+
+
+def test_each_named_outlet_answers_its_own_clause() -> None:
+    from index.answer.outlets import clause_naming
+
+    q = ("Which company, covered by TechCrunch for its ability to construct new factories, "
+         "also offers a two-pack of cables as noted by Polygon, and is considered by sellers "
+         "fearful of retaliation according to The Verge?")
+    assert clause_naming(q, "TechCrunch") == (
+        "Which company, covered by TechCrunch for its ability to construct new factories")
+    assert clause_naming(q, "Polygon") == "also offers a two-pack of cables as noted by Polygon"
+    assert clause_naming(q, "The Verge").startswith("is considered by sellers fearful")
+    both = "Who, according to both Fortune and TechCrunch, left OpenAI?"
+    assert clause_naming(both, "Fortune") == both  # one clause for two outlets: all of it

@@ -20,7 +20,7 @@ from index.answer.briefing import brief, briefing_topic
 from index.answer.cite import citation_of, closest_articles, outlet_of, refusal
 from index.answer.evidence import Sentence, score_sentences
 from index.answer.gate import TYPED_FLOOR, judge
-from index.answer.outlets import named_outlets, outlets_named
+from index.answer.outlets import clause_naming, named_outlets, outlets_named
 from index.answer.question import QType, Question, parse, stems
 from index.answer.reading import Reading, readings
 from index.retrieve import Candidate, Filters, retrieve
@@ -76,7 +76,8 @@ class Answerer:
         indexed = sorted({a.source for a in self.store.articles() if a.source})
         outlets = named_outlets(q.text, indexed)
         missing = [o for o in outlets_named(q.text) if not named_outlets(o, indexed)]
-        cands = self._cover_named(q, qvec, cands, outlets, filters)
+        clauses = self._clauses(q, outlets)
+        cands = self._cover_named(q, qvec, cands, outlets, filters, clauses)
         t1 = time.perf_counter()
         sents = score_sentences(self.store, q, qvec, cands, outlets) if cands else []
         if missing and cands:
@@ -89,7 +90,7 @@ class Answerer:
                 "outlets listed by /sources."
             ))
         else:
-            result = self._compose(q, analyse(q.resolved), cands, sents, outlets)
+            result = self._compose(q, analyse(q.resolved), cands, sents, outlets, clauses)
         if self.llm is not None and not result.refused:
             # The LLM may only cite these numbered, verbatim sentences.
             numbered = [citation_of(n, x) for n, x in enumerate(sents[:LLM_CONTEXT], start=1)]
@@ -112,6 +113,16 @@ class Answerer:
 
     # -- composing ----------------------------------------------------------------------------
 
+    def _clauses(self, q: Question, outlets: list[str]) -> dict[str, tuple[str, np.ndarray]]:
+        """For a question naming several outlets, each outlet's own clause and its vector: the
+        evidence from that outlet has to answer that part."""
+        if len(outlets) < 2:
+            return {}
+        texts = {o: clause_naming(q.resolved, o) for o in outlets}
+        vecs = self.embedder.embed(list(texts.values()))
+        return {o: (t, np.asarray(v, dtype=np.float32))
+                for (o, t), v in zip(texts.items(), vecs, strict=True)}
+
     def _cover_named(
         self,
         q: Question,
@@ -119,9 +130,11 @@ class Answerer:
         cands: list[Candidate],
         outlets: list[str],
         filters: Filters | None,
+        clauses: dict[str, tuple[str, np.ndarray]],
     ) -> list[Candidate]:
         """A question naming outlets or publication days needs evidence from each of them:
-        fetch the best chunks of any that plain retrieval missed."""
+        fetch the best chunks of any that plain retrieval missed (and, for each of several
+        outlets, the best chunks for its own clause)."""
         have = {str(c.chunk.meta.get("source", "")) for c in cands}
         have_days = {str(c.chunk.meta.get("published", ""))[:10] for c in cands}
         seen = {c.chunk.chunk_id for c in cands}
@@ -133,8 +146,13 @@ class Answerer:
             Filters(source=filters.source if filters else None, since=day, until=day)
             for day in q.dates if day not in have_days
         ]
-        for narrowed in wanted:
-            for c in retrieve(self.store, qvec, q.resolved, 3, filters=narrowed):
+        searches = [(qvec, q.resolved, narrowed) for narrowed in wanted] + [
+            (vec, text, Filters(source=outlet, since=filters.since if filters else None,
+                                until=filters.until if filters else None))
+            for outlet, (text, vec) in clauses.items()
+        ]
+        for vec, text, narrowed in searches:
+            for c in retrieve(self.store, vec, text, 3, filters=narrowed):
                 if c.chunk.chunk_id not in seen:
                     seen.add(c.chunk.chunk_id)
                     cands.append(c)
@@ -147,6 +165,7 @@ class Answerer:
         cands: list[Candidate],
         sents: list[Sentence],
         outlets: Sequence[str] = (),
+        clauses: dict[str, tuple[str, np.ndarray]] | None = None,
     ) -> Answer:
         if not cands:
             return refusal(q, [], "The index is empty: add articles with `newsqa ingest PATH`.")
@@ -186,14 +205,17 @@ class Answerer:
                 continue  # prefer distinct articles; the same article needs no second vote
             chosen.append(s)
         for outlet in outlets:  # each outlet the question names gets its best sentence
-            if any(c.chunk.meta.get("source") == outlet for c in chosen):
+            if outlet in (clauses or {}):  # for its own part of the question
+                pick = _for_clause(outlet, *(clauses or {})[outlet], sents, chosen)
+            elif any(c.chunk.meta.get("source") == outlet for c in chosen):
                 continue
-            pick = next(
-                (x for x in sents if x.chunk.meta.get("source") == outlet
-                 and x.score >= 0.5 * best.score and not any(_same(x, c) for c in chosen)),
-                None,
-            )
-            if pick is not None and len(chosen) < MAX_QUOTES + 2:
+            else:
+                pick = next(
+                    (x for x in sents if x.chunk.meta.get("source") == outlet
+                     and x.score >= 0.5 * best.score and not any(_same(x, c) for c in chosen)),
+                    None,
+                )
+            if pick is not None and len(chosen) < MAX_QUOTES + len(outlets):
                 chosen.append(pick)
 
         citations = [citation_of(n, s) for n, s in enumerate(chosen, start=1)]
@@ -234,6 +256,28 @@ def _same(a: Sentence, b: Sentence) -> bool:
     return (a.chunk.chunk_id == b.chunk.chunk_id and a.index == b.index) or normalize(
         a.text
     ).casefold() == normalize(b.text).casefold()
+
+
+MIN_CLAUSE_SEMANTIC = 0.30
+
+
+def _for_clause(outlet: str, clause: str, cvec: np.ndarray, sents: list[Sentence],
+                chosen: list[Sentence]) -> Sentence | None:
+    """The outlet's sentence that best answers its clause (meaning, then shared words), unless
+    an article already cited answers it."""
+    words = set(stems(clause)) - set(stems(outlet))
+
+    def fit(x: Sentence) -> float:
+        sem = float(x.vec @ cvec) if x.vec is not None else x.semantic
+        return sem + 0.3 * len(words & set(stems(x.text))) / max(1, len(words))
+
+    pool = [x for x in sents if x.chunk.meta.get("source") == outlet]
+    if not pool:
+        return None
+    pick = max(pool, key=fit)
+    if fit(pick) < MIN_CLAUSE_SEMANTIC or any(c.article_id == pick.article_id for c in chosen):
+        return None
+    return pick
 
 
 def _comparison(q: Question, qa: Analysis, sents: list[Sentence], best: Sentence) -> Comparison:

@@ -51,3 +51,25 @@ def _outlet_variants(outlet: str) -> set[str]:
             if v.endswith(suffix):
                 variants.add(v[: -len(suffix)])
     return {v for v in variants if len(v) >= 3}
+
+
+def clause_naming(text: str, outlet: str) -> str:
+    """The part of a multi-part question that names ``outlet`` ("…, introduced invite-only
+    deals during Prime Day as reported by Wired, …" → that clause), with the clause before it
+    when the naming part says little else; the whole question when the part names several
+    outlets ("reported by both Fortune and TechCrunch")."""
+    parts = [p.strip() for p in re.split(r"[,;]|\s+and\s+(?=(?:is|was|has|had|also|the)\b)",
+                                         text) if p.strip()]
+    variants = _outlet_variants(outlet)
+    for i, part in enumerate(parts):
+        low = f" {part.casefold()} "
+        if not any(re.search(rf"(?<!\w){re.escape(v)}(?!\w)", low) for v in variants):
+            continue
+        if len(outlets_named(part)) > 1 or re.search(r"\bboth\b", part, re.IGNORECASE):
+            return text
+        rest = re.sub(r"\b(?:as\s+)?(?:reported|noted|mentioned|covered|according|stated|"
+                      r"said|written)\b.*$", "", part, flags=re.IGNORECASE)
+        if len(rest.split()) < 5 and i:
+            return f"{parts[i - 1]}, {part}"
+        return part
+    return text
