@@ -29,6 +29,12 @@ _DATE = re.compile(
 _PLACE = re.compile(r"\b(?:in|at|near|from|to)\s+((?:[A-Z][\w’'-]+)(?:\s+[A-Z][\w’'-]+)*)")
 _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
                      r"hundreds?|thousands?|millions?|dozens?)\b", re.IGNORECASE)
+_REASON = re.compile(
+    r"\b(?:because|due to|owing to|as a result|result of|thanks to|explain\w*|reasons?|"
+    r"after (?:\w+ing|failing)|amid|following|citing|saying|said (?:it|he|she|they|that)|"
+    r"accus\w*|blam\w*|in protest|over (?:concerns?|fears?)|so that|in order to|led to|"
+    r"caus\w*|believe|argu\w*|rule that|not (?:have )?enough|too (?:\w+)|unprofitable|"
+    r"losing money)\b", re.IGNORECASE)
 _UPDATE = re.compile(
     r"\b(?:now|latest|new|revised|upgraded|downgraded|updated|risen|has become|came into "
     r"force|no longer|so far)\b", re.IGNORECASE)
@@ -186,6 +192,8 @@ def _cue(qtype: QType, text: str, q: Question, qtys: list[Quantity]) -> float:
     if qtype is QType.NAME:
         names = [n for n in _NAME.findall(text) if not set(stems(n)) <= set(q.keywords)]
         return 1.0 if names else 0.0
+    if qtype is QType.REASON:  # a sentence that gives a cause or a stated motive
+        return 1.0 if _REASON.search(text) else 0.0
     if qtype is QType.QUOTE:
         return 1.0 if re.search(r"[“\"«].{8,}?[”\"»]", text) else 0.0
     return 0.0

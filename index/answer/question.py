@@ -42,6 +42,7 @@ class QType(str, Enum):
     PLACE = "place"
     YESNO = "yesno"
     QUOTE = "quote"
+    REASON = "reason"
     OTHER = "other"
 
 
@@ -164,6 +165,9 @@ def qtype_of(text: str) -> QType:
     if re.search(r"^(\W*)(who|whom|whose)\b|\bwhich (company|person|organi[sz]ation|team|firm|man|"
                  r"woman|individual|country|player|group|entity)\b|\bwho\b", t):
         return QType.NAME
+    if re.search(r"^\W*why\b|\bwhat (?:caused|led to|prompted|is behind|was behind)\b|"
+                 r"\bfor what reason\b|\bhow come\b", t):
+        return QType.REASON
     if re.match(r"^(\W*)(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b",
                 t):
         return QType.YESNO
