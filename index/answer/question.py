@@ -153,7 +153,8 @@ def qtype_of(text: str) -> QType:
     t = text.lower().strip()
     if re.search(r"\bhow (many|much)\b|\bnumber of\b|\bwhat (was|is) the (total|number|count)", t):
         return QType.NUMBER
-    if re.search(r"\bwhat did .{1,60}\b(say|tell|state|write|announce|claim)\b|"
+    if re.search(r"\bwhat did .{1,60}\b(say|tell|state|write|announce|claim|call|describe|"
+                 r"label|dub|name)\b|\bwhat does .{1,40}\bmean\b|"
                  r"\bwhat (was|were) .{1,40}\b(words|statement|message)\b", t):
         return QType.QUOTE
     if re.search(r"\bwhen\b|\bwhat (year|date|day|month|time)\b|"
