@@ -54,7 +54,21 @@ _WHICH = {
     "country": {"GPE"}, "city": {"GPE"}, "town": {"GPE"}, "nation": {"GPE"},
     "state": {"GPE"}, "region": {"GPE", "LOC"}, "place": PLACES, "island": {"GPE", "LOC"},
     "year": {"DATE"}, "day": {"DATE"}, "date": {"DATE"}, "month": {"DATE"}, "time": TEMPORAL,
+    "judge": {"PERSON"}, "reporter": {"PERSON"}, "journalist": {"PERSON"},
+    "bomber": {"PERSON"}, "attacker": {"PERSON"}, "gunman": {"PERSON"}, "suspect": {"PERSON"},
+    "executive": {"PERSON"}, "director": {"PERSON"}, "chairman": {"PERSON"},
+    "chief": {"PERSON"}, "boss": {"PERSON"}, "president": {"PERSON"}, "actor": {"PERSON"},
+    "actress": {"PERSON"}, "singer": {"PERSON"}, "candidate": {"PERSON"},
+    "fund": {"ORG"}, "funds": {"ORG"}, "investor": {"PERSON", "ORG"},
+    "channel": {"ORG"}, "union": {"ORG"}, "exchange": {"ORG"}, "retailer": {"ORG"},
 }
+# Roles whose holder is named in many ways ("Evening Standard reporter Oliver Finegold", "the
+# reporter"): their type guides the lead but a missing name is no reason to refuse.
+_SOFT_WHICH = frozenset(
+    "judge reporter journalist bomber attacker gunman suspect executive director chairman "
+    "chief boss president actor actress singer candidate fund funds investor channel union "
+    "exchange retailer".split()
+)
 MAX_SIMPLE_WORDS = 22
 # Heads that say only "some one/thing": "Which individual …", "What company …".
 _GENERIC = frozenset(
@@ -92,6 +106,8 @@ class Analysis:
     where the tagger misses Kyiv): what a yes/no verdict sentence must name."""
     duration: bool = False
     """"How long …": only a span of time ("twelve months", "three days") answers it."""
+    soft_type: bool = False
+    """The type guides the lead, but finding no value of it is no reason to refuse."""
     currency: str = ""
     """The currency an amount is asked in ("… worth in pounds" → GBP), or ""."""
     topic: str | None = None
@@ -131,6 +147,7 @@ def analyse(text: str) -> Analysis:
     doc = _nlp()(text)
     low = text.lower()
     labels: set[str] = set()
+    soft = False
     focus_noun: str | None = None
     focus_text: str | None = None
     if re.search(r"\bhow (many|much)\b|\bnumber of\b|\bwhat (percentage|share|proportion)\b",
@@ -149,6 +166,7 @@ def analyse(text: str) -> Analysis:
     elif re.search(r"\bwhat(?:'s| is| was| were| are)?\b.*\bworth\b|"
                    r"\bwhat (?:\w+ )?(?:price|cost|fee|sum|amount|salary|fine)\b", low):
         labels |= {"MONEY"}  # "what price …", "what is the offer worth": an amount of money
+        soft = True  # (answered in words as often as with an amount)
     elif re.search(r"\bhow long\b", low):
         labels |= TEMPORAL | {"QUANTITY", "CARDINAL"}
     elif re.search(r"\bwhen\b|\bwhat (year|date|day|month|time)\b", low):
@@ -158,10 +176,13 @@ def analyse(text: str) -> Analysis:
     elif re.search(r"\b(which|what) (?:\w+ )?(number|rank|position)\b", low):
         labels |= RANKS
     else:
-        which = re.search(r"\b(which|what) (\w+)", low)
-        if which and which.group(2) in _WHICH:
-            labels |= _WHICH[which.group(2)]
+        which = re.search(r"\b(which|what) (?:(\w+) )?(\w+)", low)
+        noun = next((w for w in (which.group(2), which.group(3)) if w in _WHICH), None) \
+            if which else None
+        if noun is not None:  # "which judge", "which Russian minister", "which hedge funds"
+            labels |= _WHICH[noun]
             focus_noun = None
+            soft = noun in _SOFT_WHICH
         elif re.search(r"^\W*(who|whom|whose)\b", low):
             labels |= AGENTS
     describe = None
@@ -193,6 +214,7 @@ def analyse(text: str) -> Analysis:
         named=named, describe=describe, focus_text=focus_text,
         nationalities=tuple(e.text for e in doc.ents if e.label_ == "NORP"),
         currency=_asked_currency(text),
+        soft_type=soft,
         simple=_simple(doc),
         duration=bool(re.search(r"\bhow long\b", low)),
         proper=tuple(dict.fromkeys(

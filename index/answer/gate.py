@@ -197,8 +197,7 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
             f"The articles do not cover that: none of the passages close to the question "
             f"mentions “{a.topic}”. {_closest(best)}"
         ))
-    # ("what is it worth" is answered in words as often as with an amount: no type refusal)
-    if a.labels and a.labels != {"MONEY"} and not followup \
+    if a.labels and not a.soft_type and not followup \
             and not any(_states(s, a, qstems, strict) for s in pool):
         return Verdict(best, refusal=(
             f"The articles do not give that {_kind(a)}: none of the closest sentences states "

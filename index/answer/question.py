@@ -163,8 +163,12 @@ def qtype_of(text: str) -> QType:
     if re.search(r"\bwhere\b|\bwhich (city|country|place|town|region)\b|"
                  r"\bin what (city|country)", t):
         return QType.PLACE
-    if re.search(r"^(\W*)(who|whom|whose)\b|\bwhich (company|person|organi[sz]ation|team|firm|man|"
-                 r"woman|individual|country|player|group|entity)\b|\bwho\b", t):
+    if re.search(r"^(\W*)(who|whom|whose)\b|\bwhich (?:\w+ )?(company|person|organi[sz]ation|"
+                 r"team|firm|man|woman|individual|country|player|group|entity|judge|reporter|"
+                 r"journalist|minister|official|leader|bomber|attacker|suspect|executive|"
+                 r"director|chairman|chief|boss|president|actor|actress|singer|candidate|"
+                 r"funds?|investor|bank|airline|club|party|agency|union|retailer|film|book|"
+                 r"show|song|album)\b|\bwho\b", t):  # (films and shows: a title cue only)
         return QType.NAME
     if re.search(r"^\W*why\b|\bwhat (?:caused|led to|prompted|is behind|was behind)\b|"
                  r"\bfor what reason\b|\bhow come\b", t):
