@@ -159,10 +159,18 @@ def analyse(text: str) -> Analysis:
             labels |= {"CARDINAL", "QUANTITY", "PERCENT"}
         else:
             labels |= NUMERIC
+            soft = not re.search(r"\bnumber of\b", low)  # a share is often said in words
         for tok in doc:
             if tok.lower_ in ("many", "much") and tok.head.pos_ in ("NOUN", "PROPN"):
                 focus_noun, focus_text = _stem(tok.head.text), tok.head.text
                 break
+    elif re.search(r"\bhow (?:big|large|small|old|far|high|tall|heavy|fast|deep|wide)\b|"
+                   r"\bby what margin\b|\bwhat(?:'s| is| was| were)? (?:the )?(?:\w+ )?"
+                   r"(?:toll|wage|rate|figure|total|tally|score|margin|magnitude|size)\b", low):
+        # "how big was the fraud", "what's the new minimum wage": a number or an amount,
+        # which news also gives in words — the type guides the lead, it never refuses
+        labels |= NUMERIC | ({"DATE"} if re.search(r"\bhow old\b", low) else set())
+        soft = True
     elif re.search(r"\bwhat(?:'s| is| was| were| are)?\b.*\bworth\b|"
                    r"\bwhat (?:\w+ )?(?:price|cost|fee|sum|amount|salary|fine)\b", low):
         labels |= {"MONEY"}  # "what price …", "what is the offer worth": an amount of money
