@@ -87,6 +87,15 @@ ARTICLES = {
         "Museum marks Vell bridge", "Heritage Monthly", "2024-05-02",
         "The bridge over the Vell river was completed in 1934, according to the museum.",
     ),
+    # two places for the same event
+    "summit-a.txt": _article(
+        "Leaders meet", "World Desk", "2024-04-08",
+        "The Arden trade summit was held in Geneva on Monday, the organisers said.",
+    ),
+    "summit-b.txt": _article(
+        "Trade summit ends", "Global Times", "2024-04-09",
+        "The Arden trade summit was held in Vienna on Monday, the organisers said.",
+    ),
     # a year inside a name is no value
     "games-a.txt": _article(
         "Nordland remembers its Games", "Snow Report", "2024-01-10",
@@ -198,6 +207,12 @@ def test_two_job_cut_figures(engine: Engine) -> None:
 def test_two_years_for_one_event(engine: Engine) -> None:
     answer = engine.answer("When was the bridge over the Vell river completed?")
     assert {"1932", "1934"} <= values(answer), answer.answer
+
+
+def test_two_places_for_one_event(engine: Engine) -> None:
+    answer = engine.answer("Where was the Arden trade summit held?")
+    assert {"Geneva", "Vienna"} <= values(answer), answer.answer
+    assert answer.conflicts[0].topic == "place"
 
 
 def test_seed_totals_disagree_and_the_quote_does_not(engine: Engine) -> None:
