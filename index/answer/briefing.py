@@ -36,7 +36,7 @@ _BRIEFING = re.compile(
     r"^\W*(?:"
     r"what(?:'s|’s| is| are)\s+(?:the\s+)?(?:latest|newest|new|recent news|news)"
     r"(?:\s+(?:on|about|with|in|regarding|for|from)\s+(?P<t1>.+?))?"
-    r"|what\s+(?:has\s+)?happen(?:ed|ing)\s+(?:with|to|in|at|on|about)\s+(?P<t2>.+?)"
+    r"|what(?:'s|’s|\s+is|\s+has)?\s+happen(?:ed|ing)\s+(?:with|to)\s+(?P<t2>.+?)"
     r"|(?:summari[sz]e|brief me on|catch me up on|update me on|give me (?:a|the) "
     r"(?:summary|briefing|rundown) (?:of|on|about))\s+(?:the\s+)?"
     r"(?:(?:latest\s+)?(?:news|articles?|coverage|reports?)\s+(?:on|about|of)\s+)?(?P<t3>.+?)"
@@ -48,7 +48,8 @@ _BRIEFING = re.compile(
 
 def briefing_topic(text: str) -> str | None:
     """The topic of a briefing request ("" for "What's new?"), or None for any other question.
-    "What's the latest death toll …" asks for one value, not a briefing."""
+    "What's the latest death toll …" asks for one value and "What happened in Istanbul?" for
+    the events in a place, not for a briefing."""
     m = _BRIEFING.match(text.strip())
     if not m:
         return None
