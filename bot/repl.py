@@ -181,7 +181,7 @@ class Repl:
         if not arg:
             self._error("Usage: /ingest PATH|URL (a .txt/.md/.html file, a folder or a web page).")
             return
-        from bot.cli import run_ingest  # the CLI owns the progress bar and summary
+        from bot.console import run_ingest  # the same progress bar and summary as the CLI
         from index.ingest.pipeline import IngestBusy  # lazily: pulls numpy and httpx
 
         try:

@@ -346,6 +346,9 @@ _ALLOWED = {
     ("bot.telegram_app", "Shown"): Shown,
     ("bot.telegram_state", "ChatState"): ChatState,
     ("bot.telegram_state", "Shown"): Shown,
+    # The same classes under their module since the bot/telegram/ package (pickled by tests).
+    ("bot.telegram.state", "ChatState"): ChatState,
+    ("bot.telegram.state", "Shown"): Shown,
     ("index.types", "Answer"): Answer,
     ("index.types", "Citation"): Citation,
     ("index.types", "Conflict"): Conflict,
