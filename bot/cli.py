@@ -126,7 +126,8 @@ def migrate_telegram_state() -> None:
     never loads it.
     """
     settings = command_settings()
-    from bot.telegram.state import StateError, migrate_pickle
+    from bot.telegram.migrate import migrate_pickle
+    from bot.telegram.state import StateError
 
     try:
         chats = migrate_pickle(settings.data_dir)

@@ -89,9 +89,7 @@ class Repl:
     errors (in a pipe that is stderr, so stdout stays parseable).
     """
 
-    def __init__(
-        self, engine: Engine, *, out: Console, err: Console, plain: bool
-    ) -> None:
+    def __init__(self, engine: Engine, *, out: Console, err: Console, plain: bool) -> None:
         self.engine = engine
         self.out = out
         self.err = err
@@ -299,9 +297,7 @@ class Repl:
             else f"{self.article_count} article{'s' if self.article_count != 1 else ''}"
         )
         turns = len(self.history)
-        context = (
-            f"{turns} earlier turn{'s' if turns != 1 else ''}" if turns else "new conversation"
-        )
+        context = f"{turns} earlier turn{'s' * (turns != 1)}" if turns else "new conversation"
         return f" {articles} · k={self.effective_k} · {context} · /help · Ctrl-D quits "
 
 

@@ -34,7 +34,8 @@ from bot.telegram.base import App
 from bot.telegram.feeds import register_feeds
 from bot.telegram.handlers import NewsBot
 from bot.telegram.log import REDACTOR, protect_secrets
-from bot.telegram.state import STATE_FILE, ChatState, JsonPersistence, warn_legacy_pickle
+from bot.telegram.migrate import warn_legacy_pickle
+from bot.telegram.state import STATE_FILE, ChatState, JsonPersistence
 from index.engine import Engine
 from index.store import make_private_dir
 
