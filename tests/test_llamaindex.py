@@ -131,3 +131,18 @@ def test_open_engine_opens_nothing_until_used(tmp_path: Path) -> None:
     assert not (tmp_path / "data").exists()
     with pytest.raises(TypeError):
         open_engine(tmp_path / "data", no_such_setting=1)
+
+
+def test_readme_example_runs(seeded_engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's "From LlamaIndex code" example, as printed there, over the seed index."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## From LlamaIndex code", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert len(code.strip().splitlines()) <= 12
+    assert 'open_engine("data")' in code
+    data_dir = str(seeded_engine.cfg.data_dir)
+    exec(compile(code.replace('"data"', repr(data_dir)), "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    answer = seeded_engine.answer("How many Ukrainians returned home on Friday?")
+    assert answer.answer in out and answer.citations[0].quote in out
+    assert "number of Ukrainians" in out  # the conflict's topic
