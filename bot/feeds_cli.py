@@ -38,6 +38,7 @@ feeds_app = typer.Typer(
     help="RSS/Atom subscriptions: add, list, remove, refresh. `newsqa watch` keeps them current.",
 )
 
+
 def run_refresh(engine: Engine, settings: Settings, console: Console, *,
                 refs: list[str] | None = None, respect_backoff: bool = True) -> RefreshReport:
     """One refresh with a progress bar and a line per feed, then retention if configured."""
