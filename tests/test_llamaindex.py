@@ -146,3 +146,13 @@ def test_readme_example_runs(seeded_engine: Engine, capsys: pytest.CaptureFixtur
     answer = seeded_engine.answer("How many Ukrainians returned home on Friday?")
     assert answer.answer in out and answer.citations[0].quote in out
     assert "number of Ukrainians" in out  # the conflict's topic
+
+
+async def test_async_entry_points_match_sync(seeded_engine: Engine) -> None:
+    retriever = NewsqaRetriever(seeded_engine, top_k=4)
+    hits = await retriever.aretrieve(CONFLICT_Q)
+    assert [h.node.node_id for h in hits] == [
+        h.node.node_id for h in retriever.retrieve(CONFLICT_Q)]
+    response = await NewsqaQueryEngine(seeded_engine).aquery(CONFLICT_Q)
+    assert isinstance(response, Response)
+    assert response.response == seeded_engine.answer(CONFLICT_Q).answer
