@@ -75,7 +75,8 @@ def build_vanilla(engine: Any, emb: Any, root: Path) -> tuple[Any, Any, Any, int
 
 
 def run() -> dict[str, Any]:
-    from bot.evaluate import FileResolver, recall
+    from bot.eval.metrics import FileResolver
+    from bot.eval.score import recall
     from index.retrieve import retrieve
 
     common.require_eval_dev()

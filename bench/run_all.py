@@ -74,7 +74,7 @@ def run_eval() -> dict[str, Any]:
 
 
 def eval_markdown(m: dict[str, Any]) -> str:
-    from bot.evaluate import markdown_table
+    from bot.eval.metrics import markdown_table
 
     o = m["overall"]
 

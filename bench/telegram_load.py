@@ -28,7 +28,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 from fake_bot_api import FakeBotAPI  # noqa: E402
 
 from bot.settings import Settings  # noqa: E402
-from bot.telegram_app import build_application  # noqa: E402
+from bot.telegram.app import build_application  # noqa: E402
 from index.engine import Engine  # noqa: E402
 
 QUESTION = "How many Ukrainians returned home on Friday?"

@@ -8,24 +8,23 @@ printed as one line (no traceback) with a non-zero exit.
 from __future__ import annotations
 
 import json
-import logging
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot.settings import Settings, load_settings
-from index.datadir import DataDirError
-from index.engine import Engine
-from index.ingest.pipeline import IngestBusy
+from bot.console import (
+    command_settings,
+    ensure_seeded,
+    err,
+    friendly_errors,
+    make_engine,
+    out,
+    run_ingest,
+)
+from bot.feeds_cli import register as register_feeds
 from index.retrieve import Filters
-from index.store import StoreUnavailable
-from index.types import IngestReport
 
 app = typer.Typer(
     add_completion=False,
@@ -33,79 +32,6 @@ app = typer.Typer(
     help="Ask questions about news articles; answers quote their sources verbatim.",
     rich_markup_mode=None,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-class UserError(Exception):
-    """A problem the user can fix: printed as one line, exit status 1."""
-
-
-@contextmanager
-def friendly_errors() -> Iterator[None]:
-    try:
-        yield
-    except (StoreUnavailable, IngestBusy, UserError, DataDirError) as exc:
-        err.print(f"[red]error:[/] {exc}", markup=True)
-        raise typer.Exit(1) from None
-    except ValueError as exc:  # bad settings values, unknown model names
-        err.print(f"[red]error:[/] {exc}", markup=True)
-        raise typer.Exit(2) from None
-
-
-def _settings() -> Settings:
-    try:
-        settings = load_settings()
-    except Exception as exc:  # pydantic's ValidationError: name the variable, not a traceback
-        err.print(f"[red]error:[/] invalid settings: {exc}", markup=True)
-        raise typer.Exit(2) from None
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level.upper(), logging.WARNING),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    return settings
-
-
-def make_engine(settings: Settings) -> Engine:
-    return Engine(settings.index_config())
-
-
-ProgressFn = Callable[[str, int], None]
-
-
-@contextmanager
-def progress_bar(console: Console, what: str) -> Iterator[ProgressFn | None]:
-    """A transient bar on a terminal (``total``/``input``/``embedded`` events), else None."""
-    if not console.is_terminal:
-        yield None
-        return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[chunks]} chunks embedded"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(what, total=None, chunks=0)
-
-        def progress(event: str, n: int) -> None:
-            if event == "total":
-                bar.update(task, total=n)
-            elif event == "input":
-                bar.advance(task, n)
-            elif event == "embedded":
-                bar.update(task, chunks=bar.tasks[0].fields["chunks"] + n)
-
-        yield progress
-
-
-def run_ingest(
-    engine: Engine, inputs: list[str], *, prune: bool = False, console: Console = err,
-    upgrade: bool = False,
-) -> IngestReport:
-    """Ingest with a progress bar on a terminal, and the summary lines always."""
-    with progress_bar(console, "ingesting") as progress:
-        report = engine.ingest(inputs, prune=prune, progress=progress, upgrade=upgrade)
-    from bot.render import ingest_summary
-
-    ingest_summary(console, report)
-    return report
 
 
 @app.command()
@@ -116,7 +42,7 @@ def ingest(
     ] = False,
 ) -> None:
     """Add or update articles (.txt, .md, .html, URLs; a feed URL: its entries) in the index."""
-    settings = _settings()
+    settings = command_settings()
     with friendly_errors():
         engine = make_engine(settings)
         # An index built by an older pipeline is re-read along the way (once).
@@ -130,7 +56,7 @@ def sources(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
 ) -> None:
     """List the indexed articles."""
-    settings = _settings()
+    settings = command_settings()
     with friendly_errors():
         articles = make_engine(settings).sources()
     if as_json:
@@ -151,7 +77,7 @@ def ask(
     until: Annotated[str | None, typer.Option(help="Published on/before (YYYY-MM-DD).")] = None,
 ) -> None:
     """Answer one question from the indexed articles, with quoted sources."""
-    settings = _settings()
+    settings = command_settings()
     with friendly_errors():
         engine = make_engine(settings)
         ensure_seeded(engine, settings)
@@ -164,30 +90,10 @@ def ask(
     print_answer(out, answer)
 
 
-def ensure_seeded(engine: Engine, settings: Settings) -> None:
-    """First run: build the index from the seeds folder so there is something to ask about."""
-    if engine.is_empty() and settings.seeds_dir.is_dir():
-        err.print(f"Index is empty: building it from {settings.seeds_dir}/ (first run) …")
-        run_ingest(engine, [str(settings.seeds_dir)], console=err)
-        return
-    ensure_current(engine)
-
-
-def ensure_current(engine: Engine) -> None:
-    """An index written by an older ingest pipeline is re-read once, with a progress bar."""
-    outdated = engine.outdated_inputs()
-    if outdated:
-        err.print(
-            f"The index was built by an older newsqa: re-reading {len(outdated)} "
-            "article(s) once to upgrade it …"
-        )
-        run_ingest(engine, outdated, console=err)
-
-
 @app.command()
 def repl() -> None:
     """Chat with the articles at the terminal (pipes: one question per line)."""
-    settings = _settings()
+    settings = command_settings()
     from bot.repl import run_repl
 
     with friendly_errors():
@@ -202,8 +108,8 @@ def repl() -> None:
 @app.command()
 def telegram() -> None:
     """Run the Telegram bot (long polling, or a webhook when configured)."""
-    settings = _settings()
-    from bot.telegram_app import run_telegram
+    settings = command_settings()
+    from bot.telegram.app import run_telegram
 
     with friendly_errors():
         engine = make_engine(settings)
@@ -219,8 +125,9 @@ def migrate_telegram_state() -> None:
     own state classes (anything else is refused), then renamed *.migrated. The bot itself
     never loads it.
     """
-    settings = _settings()
-    from bot.telegram_state import StateError, migrate_pickle
+    settings = command_settings()
+    from bot.telegram.migrate import migrate_pickle
+    from bot.telegram.state import StateError
 
     try:
         chats = migrate_pickle(settings.data_dir)
@@ -242,8 +149,8 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON.")] = False,
 ) -> None:
     """Run a question set and report answer hits, refusals, evidence recall and latency."""
-    settings = _settings()
-    from bot.evaluate import run_eval
+    settings = command_settings()
+    from bot.eval.run import run_eval
 
     with friendly_errors():
         engine = make_engine(settings)
@@ -260,6 +167,4 @@ def main() -> None:
         sys.exit(130)
 
 
-from bot.feeds_cli import register as _register_feeds  # noqa: E402  (feeds, watch, prune)
-
-_register_feeds(app)
+register_feeds(app)  # feeds, watch, prune: after the main commands in --help

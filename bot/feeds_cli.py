@@ -1,7 +1,6 @@
 """``newsqa feeds add|list|remove|refresh``, ``newsqa watch`` and ``newsqa prune``: RSS/Atom
-subscriptions kept current, and retention. Registered on the main app by ``bot.cli``.
-
-``bot.cli`` is imported inside the commands (it imports this module at its end).
+subscriptions kept current, and retention. Registered on the main app by ``bot.cli``; the
+shared plumbing (consoles, errors, progress bar) comes from ``bot.console``.
 """
 
 from __future__ import annotations
@@ -16,6 +15,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from bot.console import (
+    UserError,
+    command_settings,
+    err,
+    friendly_errors,
+    make_engine,
+    out,
+    progress_bar,
+)
 from bot.settings import Settings, parse_duration
 
 if TYPE_CHECKING:
@@ -30,16 +38,16 @@ feeds_app = typer.Typer(
     help="RSS/Atom subscriptions: add, list, remove, refresh. `newsqa watch` keeps them current.",
 )
 
+
 def run_refresh(engine: Engine, settings: Settings, console: Console, *,
                 refs: list[str] | None = None, respect_backoff: bool = True) -> RefreshReport:
     """One refresh with a progress bar and a line per feed, then retention if configured."""
-    from bot import cli
     from index.feeds.refresh import refresh_feeds
     from index.feeds.subscriptions import Subscriptions
 
     subs = Subscriptions(engine.cfg.data_dir)
     ids = [subs.find(r).id for r in refs] if refs else None
-    with cli.progress_bar(console, "refreshing feeds") as progress, engine.http_client() as client:
+    with progress_bar(console, "refreshing feeds") as progress, engine.http_client() as client:
         report = refresh_feeds(
             subs, engine.store, engine.embedder, data_dir=engine.cfg.data_dir, feed_ids=ids,
             respect_backoff=respect_backoff, max_age_days=settings.max_age_days,
@@ -75,26 +83,25 @@ def add(
         "--name", help="What summaries call it (default: the feed's own title).")] = None,
 ) -> None:
     """Subscribe to a feed (it is fetched once to check that it is one)."""
-    from bot import cli
     from index.feeds.refresh import probe_feed
     from index.feeds.subscriptions import FeedError, Subscriptions
     from index.ingest.read import is_url
     from index.ingest.skipped import Skipped
 
-    settings = cli._settings()
-    with cli.friendly_errors():
+    settings = command_settings()
+    with friendly_errors():
         url = url.strip()
         if not is_url(url):
-            raise cli.UserError(f"not an http(s) URL: {url}")
-        with cli.make_engine(settings).http_client() as client:
+            raise UserError(f"not an http(s) URL: {url}")
+        with make_engine(settings).http_client() as client:
             feed = probe_feed(url, client=client)
         if isinstance(feed, Skipped):
-            raise cli.UserError(f"{url}: {feed.reason}")
+            raise UserError(f"{url}: {feed.reason}")
         try:
             sub = Subscriptions(settings.data_dir).add(url, name=name, title=feed.title)
         except FeedError as exc:
-            raise cli.UserError(str(exc)) from None
-    cli.out.print(Text(
+            raise UserError(str(exc)) from None
+    out.print(Text(
         f"added feed {sub.id}: {sub.label} ({_entries(len(feed.entries))}). "
         "`newsqa feeds refresh` ingests them now; `newsqa watch` keeps them current."))
 
@@ -104,18 +111,17 @@ def list_feeds(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
 ) -> None:
     """List subscriptions: number, name, URL, entries ingested, last success, failures."""
-    from bot import cli
     from index.feeds.refresh import describe
     from index.feeds.subscriptions import Subscriptions
 
-    settings = cli._settings()
+    settings = command_settings()
     subs = Subscriptions(settings.data_dir)
     rows = [describe(s, subs.entry_count(s.id)) for s in subs.feeds()]
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not rows:
-        cli.out.print("no feeds yet: add one with `newsqa feeds add URL`")
+        out.print("no feeds yet: add one with `newsqa feeds add URL`")
         return
     table = Table("#", "name", "url", "entries", "last ok", "status", box=None)
     for r in rows:
@@ -124,7 +130,7 @@ def list_feeds(
             status += f" (backing off until {r['backing_off_until']})"
         table.add_row(str(r["id"]), Text(r["name"]), Text(r["url"]), str(r["entries"]),
                       r["last_ok"] or "never", Text(status, style="red" if r["failures"] else ""))
-    cli.out.print(table)
+    out.print(table)
 
 
 @feeds_app.command("remove")
@@ -132,16 +138,15 @@ def remove(
     ref: Annotated[str, typer.Argument(help="The feed's number (from `feeds list`), URL or name.")],
 ) -> None:
     """Unsubscribe. Articles already ingested stay (`newsqa prune` ages them out)."""
-    from bot import cli
     from index.feeds.subscriptions import FeedError, Subscriptions
 
-    settings = cli._settings()
+    settings = command_settings()
     try:
         sub = Subscriptions(settings.data_dir).remove(ref)
     except FeedError as exc:
-        cli.err.print(f"[red]error:[/] {exc}", markup=True)
+        err.print(f"[red]error:[/] {exc}", markup=True)
         raise typer.Exit(1) from None
-    cli.out.print(Text(f"removed feed {sub.id}: {sub.label} ({sub.url}); its articles stay "
+    out.print(Text(f"removed feed {sub.id}: {sub.label} ({sub.url}); its articles stay "
                        "in the index"))
 
 
@@ -151,18 +156,17 @@ def refresh(
         help="Only these feeds (number, URL or name); default: all.")] = None,
 ) -> None:
     """Fetch every feed now (even those backing off) and ingest new entries."""
-    from bot import cli
     from index.feeds.subscriptions import FeedError
 
-    settings = cli._settings()
-    with cli.friendly_errors():
-        engine = cli.make_engine(settings)
+    settings = command_settings()
+    with friendly_errors():
+        engine = make_engine(settings)
         try:
-            report = run_refresh(engine, settings, cli.out, refs=refs, respect_backoff=False)
+            report = run_refresh(engine, settings, out, refs=refs, respect_backoff=False)
         except FeedError as exc:
-            raise cli.UserError(str(exc)) from None
+            raise UserError(str(exc)) from None
     if not report.feeds:
-        cli.err.print("no feeds yet: add one with `newsqa feeds add URL`")
+        err.print("no feeds yet: add one with `newsqa feeds add URL`")
         raise typer.Exit(1)
     if all(f.error for f in report.feeds):
         raise typer.Exit(1)
@@ -178,40 +182,39 @@ def watch(
 ) -> None:
     """Refresh the subscribed feeds on a schedule until Ctrl-C (feeds failing 3 times in a
     row back off). With NEWSQA_MAX_AGE_DAYS set, old articles are pruned after each round."""
-    from bot import cli
     from index.feeds.subscriptions import Subscriptions
     from index.ingest.pipeline import IngestBusy
     from index.store import StoreUnavailable
 
-    settings = cli._settings()
-    with cli.friendly_errors():
+    settings = command_settings()
+    with friendly_errors():
         seconds = parse_duration(every, default_unit="m", what="--every")
         if seconds < 1:
-            raise cli.UserError("--every must be at least 1s")
-        engine = cli.make_engine(settings)
+            raise UserError("--every must be at least 1s")
+        engine = make_engine(settings)
         n = len(Subscriptions(engine.cfg.data_dir).feeds())
         if n == 0:
-            raise cli.UserError("no feeds to watch: add one with `newsqa feeds add URL`")
-    cli.err.print(f"watching {n} feed{'s' if n != 1 else ''} every {every}; Ctrl-C to stop")
+            raise UserError("no feeds to watch: add one with `newsqa feeds add URL`")
+    err.print(f"watching {n} feed{'s' if n != 1 else ''} every {every}; Ctrl-C to stop")
     signal.signal(signal.SIGTERM, _interrupt)  # `kill`, `docker stop`: stop as cleanly
     done = 0
     try:
         while True:
             started = time.monotonic()
-            cli.out.print(Text(time.strftime("%Y-%m-%d %H:%M:%S refresh")))
+            out.print(Text(time.strftime("%Y-%m-%d %H:%M:%S refresh")))
             try:
-                run_refresh(engine, settings, cli.out)
+                run_refresh(engine, settings, out)
             except IngestBusy as exc:
-                cli.err.print(Text(f"skipped this round: {exc}"))
+                err.print(Text(f"skipped this round: {exc}"))
             except StoreUnavailable as exc:
-                cli.err.print(Text(f"skipped this round: {exc}"))
+                err.print(Text(f"skipped this round: {exc}"))
                 engine.reset_store()
             done += 1
             if rounds is not None and done >= rounds:
                 return
             time.sleep(max(0.0, seconds - (time.monotonic() - started)))
     except KeyboardInterrupt:
-        cli.err.print("stopped")
+        err.print("stopped")
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -227,24 +230,23 @@ def prune(
 ) -> None:
     """Drop articles older than the limit, by publication date (else the date they were first
     ingested, when known). Articles with neither date are kept."""
-    from bot import cli
 
-    settings = cli._settings()
-    with cli.friendly_errors():
+    settings = command_settings()
+    with friendly_errors():
         if older_than is not None:
             days = parse_duration(older_than, default_unit="d", what="--older-than") / 86400
         elif settings.max_age_days:
             days = settings.max_age_days
         else:
-            raise cli.UserError("give --older-than (e.g. 30d) or set NEWSQA_MAX_AGE_DAYS")
+            raise UserError("give --older-than (e.g. 30d) or set NEWSQA_MAX_AGE_DAYS")
         if days <= 0:
-            raise cli.UserError("--older-than must be more than 0")
-        report = run_prune(cli.make_engine(settings), days, dry_run=dry_run)
+            raise UserError("--older-than must be more than 0")
+        report = run_prune(make_engine(settings), days, dry_run=dry_run)
     for e in report.removed:
         verb = "would remove" if dry_run else "removed"
-        cli.out.print(Text(f"{verb} {e.day.isoformat()} {e.title} ({e.chunks} chunks)"))
+        out.print(Text(f"{verb} {e.day.isoformat()} {e.title} ({e.chunks} chunks)"))
     summary = report.summary()
-    cli.out.print(Text(f"dry run: {summary.replace('removed', 'would remove', 1)}"
+    out.print(Text(f"dry run: {summary.replace('removed', 'would remove', 1)}"
                        if dry_run else summary))
 
 

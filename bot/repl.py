@@ -89,9 +89,7 @@ class Repl:
     errors (in a pipe that is stderr, so stdout stays parseable).
     """
 
-    def __init__(
-        self, engine: Engine, *, out: Console, err: Console, plain: bool
-    ) -> None:
+    def __init__(self, engine: Engine, *, out: Console, err: Console, plain: bool) -> None:
         self.engine = engine
         self.out = out
         self.err = err
@@ -181,7 +179,7 @@ class Repl:
         if not arg:
             self._error("Usage: /ingest PATH|URL (a .txt/.md/.html file, a folder or a web page).")
             return
-        from bot.cli import run_ingest  # the CLI owns the progress bar and summary
+        from bot.console import run_ingest  # the same progress bar and summary as the CLI
         from index.ingest.pipeline import IngestBusy  # lazily: pulls numpy and httpx
 
         try:
@@ -299,9 +297,7 @@ class Repl:
             else f"{self.article_count} article{'s' if self.article_count != 1 else ''}"
         )
         turns = len(self.history)
-        context = (
-            f"{turns} earlier turn{'s' if turns != 1 else ''}" if turns else "new conversation"
-        )
+        context = f"{turns} earlier turn{'s' * (turns != 1)}" if turns else "new conversation"
         return f" {articles} · k={self.effective_k} · {context} · /help · Ctrl-D quits "
 
 

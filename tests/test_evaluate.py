@@ -14,8 +14,16 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from bot.evaluate import (
+from bot.eval.metrics import (
     FileResolver,
+    markdown_table,
+    metrics_of,
+    percentile,
+    score_row,
+    table_rows,
+)
+from bot.eval.run import run_eval
+from bot.eval.score import (
     answer_hit,
     contains,
     golds_of,
@@ -23,15 +31,9 @@ from bot.evaluate import (
     is_refusal,
     is_unanswerable,
     is_verbatim,
-    markdown_table,
-    metrics_of,
     normalize,
-    percentile,
     precision,
     recall,
-    run_eval,
-    score_row,
-    table_rows,
     verdict,
     verdict_hit,
     word_hit,

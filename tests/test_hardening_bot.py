@@ -23,14 +23,15 @@ from test_telegram import Q, make_settings, running
 from typer.testing import CliRunner
 
 from bot.cli import app as cli_app
-from bot.telegram_log import TokenFilter
-from bot.telegram_render import (
+from bot.telegram.log import TokenFilter
+from bot.telegram.migrate import LEGACY_PICKLE
+from bot.telegram.render import (
     MAX_ANSWER_MESSAGES,
     MAX_FULL_MESSAGES,
     render_answer,
     render_ingest,
 )
-from bot.telegram_state import LEGACY_PICKLE, STATE_FILE, ChatState, Shown
+from bot.telegram.state import STATE_FILE, ChatState, Shown
 from index.engine import Engine
 from index.types import Answer, Citation, IngestReport, Turn
 

@@ -22,21 +22,11 @@ import pytest
 from fake_bot_api import BOT_USERNAME, FakeBotAPI, parse_telegram_html  # tests/ is on sys.path
 
 from bot.settings import Settings
-from bot.telegram_app import (
-    APOLOGY,
-    DENIED,
-    NOT_ADMIN,
-    STATE_FILE,
-    UNAVAILABLE,
-    App,
-    ChatState,
-    RateLimiter,
-    UserSet,
-    _safe_name,
-    build_application,
-    check_token,
-)
-from bot.telegram_state import JsonPersistence
+from bot.telegram.access import RateLimiter, UserSet, check_token
+from bot.telegram.app import build_application
+from bot.telegram.base import APOLOGY, DENIED, NOT_ADMIN, UNAVAILABLE, App
+from bot.telegram.handlers import _safe_name
+from bot.telegram.state import STATE_FILE, ChatState, JsonPersistence
 from index.config import IndexConfig
 from index.engine import Engine
 from index.types import Answer, Turn

@@ -15,7 +15,7 @@ from fake_bot_api import FakeBotAPI
 from feed_server import FeedServer
 from test_feeds import STORIES, serve_page, story
 
-from bot.telegram_feeds import NOT_ADMIN, FeedsBot
+from bot.telegram.feeds import NOT_ADMIN, FeedsBot
 from index.engine import Engine
 from index.feeds.subscriptions import Subscriptions
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fake_bot_api import parse_telegram_html  # tests/ is on sys.path
 
-from bot.telegram_render import (
+from bot.telegram.render import (
     EXPANDABLE_OVER,
     MAX_ANSWER_MESSAGES,
     MAX_FULL_MESSAGES,

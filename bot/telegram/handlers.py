@@ -1,95 +1,55 @@
-"""The Telegram front end: a python-telegram-bot v22 ``Application`` over the same
-``Engine.answer`` path as the terminal.
+"""The bot's handlers: questions (private chats, group mentions and replies, ``/ask``), the
+commands (``/start``, ``/help``, ``/sources``, ``/reset``, the "Show full sources" button), admin
+uploads (``/add <url>``, files), the allowlist guard and the error handler.
 
-Answering runs in a thread pool (off the event loop) with ``concurrent_updates``, so a slow
-question never blocks other chats. Per-chat conversation memory lives in typed ``chat_data``,
-persisted as JSON data in the data dir (``telegram_state``). The bot token is redacted from
-every log record, wherever it is handled (``telegram_log``).
+Every question goes through ``Engine.answer`` in the answer pool (off the event loop), with the
+chat's recent turns as history; what the chat keeps lives in its ``ChatState``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import functools
-import importlib.util
 import logging
 import math
 import os
 import re
-import sys
 import tempfile
-from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
 from pathlib import Path, PurePath
-from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from typing import Any
 
 from telegram import (
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    LinkPreviewOptions,
     Message,
-    MessageEntity,
-    ReplyParameters,
     Update,
-    User,
 )
-from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
-from telegram.ext import (
-    Application,
-    ApplicationBuilder,
-    ApplicationHandlerStop,
-    CallbackContext,
-    CallbackQueryHandler,
-    CommandHandler,
-    ContextTypes,
-    ExtBot,
-    MessageHandler,
-    TypeHandler,
-    filters,
-)
-from telegram.request import BaseRequest
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import Application, ApplicationHandlerStop
 
-from bot.settings import Settings
-from bot.telegram_access import RateLimiter, UserSet, check_token
-from bot.telegram_log import REDACTOR, protect_secrets
-from bot.telegram_render import (
-    clean,
-    plain,
-    render_answer,
-    render_ingest,
-    render_sources,
-    strip_html,
+from bot.telegram.base import (
+    APOLOGY,
+    DENIED,
+    NO_PREVIEW,
+    NOT_ADMIN,
+    UNAVAILABLE,
+    BotBase,
+    Context,
+    after_command,
 )
-from bot.telegram_state import (
-    STATE_FILE,
-    ChatState,
-    JsonPersistence,
-    warn_legacy_pickle,
-)
+from bot.telegram.render import clean, plain, render_answer, render_ingest, render_sources
 from index.datadir import DataDirError, ReadOnlyDataDir, translate
-from index.engine import Engine, turn_of
+from index.engine import turn_of
 from index.ingest.pipeline import IngestBusy
 from index.ingest.read import SUPPORTED_SUFFIXES
 from index.store import StoreUnavailable, make_private_dir
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 UPLOADS_DIR = "uploads"
 HISTORY_TURNS = 8
 MAX_QUESTION = 1000
-TYPING_EVERY_S = 4.0
-
-UNAVAILABLE = "The index is unavailable right now, please try again later."
-APOLOGY = "Sorry, something went wrong while handling that. Please try again in a moment."
-DENIED = "Sorry, this bot is private: you are not on its list of allowed users."
-NOT_ADMIN = "Sorry, only the bot's admins can add articles."
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 COMMANDS = [
     BotCommand("ask", "Ask a question about the articles"),
@@ -111,102 +71,8 @@ HELP = (
 )
 
 
-Context = CallbackContext[ExtBot[None], dict[Any, Any], ChatState, dict[Any, Any]]
-App = Application[ExtBot[None], Context, dict[Any, Any], ChatState, dict[Any, Any], Any]
-
-
-# ----------------------------------------------------------------------------------------------
-# The bot
-
-
-def _after_command(message: Message) -> str:
-    """The text after a leading ``/command`` (newlines kept, unlike ``context.args``)."""
-    text = message.text or ""
-    entity = message.entities[0] if message.entities else None
-    if entity is not None and entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
-        return text[len(message.parse_entity(entity)):].strip()
-    return text.partition(" ")[2].strip()
-
-
-class NewsBot:
-    """Handlers over one ``Engine``; holds what must not be persisted (engine, limiter)."""
-
-    def __init__(self, settings: Settings, engine: Engine) -> None:
-        self.settings = settings
-        self.engine = engine
-        self.allowed = UserSet.parse(settings.telegram_allowed_users, what="allowed_users")
-        self.admins = UserSet.parse(settings.telegram_admins, what="admins")
-        self.limiter = RateLimiter(settings.telegram_rate_limit)
-        self.max_upload = int(settings.telegram_max_upload_mb * 1024 * 1024)
-        # Offline answering is CPU-bound: more threads than ~2 per core only fight over the GIL
-        # and delay the event loop's sends (bench/telegram_load.py). An LLM call mostly waits.
-        workers = 16 if settings.llm != "none" else 2 * (os.cpu_count() or 1)
-        self.pool = ThreadPoolExecutor(max(2, workers), thread_name_prefix="newsqa-engine")
-
-    # -- plumbing ------------------------------------------------------------------------------
-
-    async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run blocking engine work in the answer pool, off the event loop."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.pool, functools.partial(fn, *args, **kwargs))
-
-    def is_allowed(self, user: User | None) -> bool:
-        return self.allowed.empty or user in self.allowed or user in self.admins
-
-    async def _reply(
-        self, message: Message, parts: Sequence[str], markup: InlineKeyboardMarkup | None = None
-    ) -> list[Message]:
-        """Send ``parts``; the first replies to ``message``, the last carries ``markup``."""
-        sent: list[Message] = []
-        for i, part in enumerate(parts):
-            kwargs: dict[str, Any] = {
-                "link_preview_options": NO_PREVIEW,
-                "reply_parameters": (
-                    ReplyParameters(message.message_id, allow_sending_without_reply=True)
-                    if i == 0 else None
-                ),
-                "do_quote": False,
-                "reply_markup": markup if i == len(parts) - 1 else None,
-            }
-            try:
-                sent.append(await message.reply_text(part, parse_mode=ParseMode.HTML, **kwargs))
-            except BadRequest as exc:
-                if "entit" not in str(exc).lower() and "pars" not in str(exc).lower():
-                    raise
-                # Should never happen; if Telegram disagrees with our HTML, still answer.
-                log.error("Telegram rejected our HTML (%s); sending plain text", exc)
-                sent.append(await message.reply_text(strip_html(part), **kwargs))
-        return sent
-
-    @asynccontextmanager
-    async def _typing(self, message: Message) -> AsyncIterator[None]:
-        """Show "typing…" now and every few seconds until the block ends."""
-        async def send() -> None:
-            with contextlib.suppress(TelegramError):
-                await message.get_bot().send_chat_action(
-                    message.chat_id, ChatAction.TYPING,
-                    message_thread_id=message.message_thread_id if message.is_topic_message
-                    else None,
-                )
-
-        async def keep() -> None:
-            while True:
-                await asyncio.sleep(TYPING_EVERY_S)
-                await send()
-
-        # The first action overlaps the work instead of delaying it, but is awaited before the
-        # block ends: arriving after the reply, it would show "typing…" for 5 s after the answer.
-        first = asyncio.create_task(send())
-        again = asyncio.create_task(keep())
-        try:
-            yield
-        finally:
-            again.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await again
-            await first
-
-    # -- questions -----------------------------------------------------------------------------
+class NewsBot(BotBase):
+    """The handlers ``app.build_application`` registers, over one ``Engine``."""
 
     async def _answer(self, update: Update, context: Context, question: str) -> None:
         message = update.effective_message
@@ -278,7 +144,7 @@ class NewsBot:
         """/ask <question>: works in private chats and groups."""
         message = update.effective_message
         if message is not None:
-            await self._answer(update, context, _after_command(message))
+            await self._answer(update, context, after_command(message))
 
     # -- commands ------------------------------------------------------------------------------
 
@@ -348,7 +214,7 @@ class NewsBot:
         if update.effective_user not in self.admins:
             await self._reply(message, [plain(NOT_ADMIN)])
             return
-        url = _after_command(message)
+        url = after_command(message)
         if not re.fullmatch(r"https?://\S+", url):
             await self._reply(message, [plain("Usage: /add https://example.com/article")])
             return
@@ -473,101 +339,3 @@ def _safe_name(name: str) -> str:
 
 # ----------------------------------------------------------------------------------------------
 # Building and running
-
-
-def build_application(
-    settings: Settings,
-    engine: Engine,
-    *,
-    request: BaseRequest | None = None,
-    persistence_path: Path | None = None,
-) -> App:
-    """The configured ``Application`` (not started). Tests hand in ``request`` or point
-    ``TELEGRAM_BASE_URL`` at a Bot API imitation.
-
-    Raises:
-        ValueError: missing or malformed token, or a malformed user list.
-    """
-    token = check_token(settings)
-    protect_secrets(token)
-    if settings.telegram_webhook_secret is not None:
-        protect_secrets(settings.telegram_webhook_secret.get_secret_value())
-    bot = NewsBot(settings, engine)
-    if bot.allowed.empty:
-        log.warning(
-            "TELEGRAM_ALLOWED_USERS is empty: ANYONE who finds this bot can use it. Set it to "
-            "a comma-separated list of user ids or @usernames to restrict access."
-        )
-    make_private_dir(settings.data_dir)
-    warn_legacy_pickle(settings.data_dir)
-    persistence = JsonPersistence(persistence_path or settings.data_dir / STATE_FILE)
-    builder = (
-        ApplicationBuilder()
-        .token(token)
-        .context_types(ContextTypes(chat_data=ChatState))
-        .persistence(persistence)
-        .concurrent_updates(True)
-        .post_init(bot.post_init)
-        .post_shutdown(bot.post_shutdown)
-    )
-    if settings.telegram_base_url:
-        base = settings.telegram_base_url.rstrip("/")
-        file_base = base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base
-        builder = builder.base_url(base).base_file_url(file_base)
-    if request is not None:
-        builder = builder.request(request)
-    app: App = builder.build()
-
-    msg = filters.UpdateType.MESSAGE
-    app.add_handler(TypeHandler(Update, bot.guard), group=-1)
-    app.add_handler(CommandHandler(["start", "help"], bot.start, filters=msg))
-    app.add_handler(CommandHandler("ask", bot.ask, filters=msg))
-    app.add_handler(CommandHandler("sources", bot.sources, filters=msg))
-    app.add_handler(CommandHandler("reset", bot.reset, filters=msg))
-    app.add_handler(CommandHandler("add", bot.add, filters=msg))
-    text = msg & filters.TEXT & ~filters.COMMAND
-    app.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, bot.private_text))
-    app.add_handler(MessageHandler(text & filters.ChatType.GROUPS, bot.group_text))
-    app.add_handler(MessageHandler(
-        msg & filters.Document.ALL & filters.ChatType.PRIVATE, bot.document
-    ))
-    app.add_handler(CallbackQueryHandler(bot.full_sources, pattern=r"^src:"))
-    app.add_error_handler(bot.on_error)
-    from bot.telegram_feeds import register_feeds  # /feeds and the JobQueue feed refresh
-
-    register_feeds(app, bot)
-    return app
-
-
-def run_telegram(settings: Settings, engine: Engine) -> None:
-    """Run until Ctrl-C / SIGTERM: long polling, or a webhook when its URL is set."""
-    app = build_application(settings, engine)
-    try:
-        if settings.telegram_webhook_url:
-            if importlib.util.find_spec("tornado") is None:
-                raise ValueError(
-                    "webhook mode needs tornado: pip install 'python-telegram-bot[webhooks]==22.8'"
-                    " (or unset NEWSQA_TELEGRAM_WEBHOOK_URL to use long polling)"
-                )
-            secret = settings.telegram_webhook_secret
-            print(f"newsqa telegram: webhook on {settings.telegram_webhook_listen}:"
-                  f"{settings.telegram_webhook_port}; Ctrl-C to stop", file=sys.stderr)
-            app.run_webhook(
-                listen=settings.telegram_webhook_listen,
-                port=settings.telegram_webhook_port,
-                url_path=urlsplit(settings.telegram_webhook_url).path.lstrip("/"),
-                secret_token=secret.get_secret_value() if secret else None,
-                webhook_url=settings.telegram_webhook_url,
-                allowed_updates=Update.ALL_TYPES,
-            )
-        else:
-            print("newsqa telegram: long polling; Ctrl-C to stop", file=sys.stderr)
-            app.run_polling(allowed_updates=Update.ALL_TYPES)
-    except InvalidToken:
-        raise ValueError(
-            "Telegram rejected TELEGRAM_BOT_TOKEN (unauthorized): check it with @BotFather"
-        ) from None
-    except NetworkError as exc:
-        raise ValueError(
-            f"cannot reach the Telegram Bot API: {REDACTOR.redact(str(exc))}"
-        ) from None

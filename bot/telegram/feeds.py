@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
-from bot.telegram_render import plain
+from bot.telegram.base import App, BotBase, Context, after_command
+from bot.telegram.render import plain
 from index.ingest.pipeline import IngestBusy
 from index.store import StoreUnavailable
 
 if TYPE_CHECKING:
-    from bot.telegram_app import App, Context, NewsBot
     from index.feeds.refresh import RefreshReport
 
 log = logging.getLogger(__name__)
@@ -36,9 +36,9 @@ USAGE = ("/feeds lists the subscribed feeds; /feeds add URL subscribes to an RSS
 
 
 class FeedsBot:
-    """``/feeds`` and the scheduled refresh over one ``NewsBot``'s engine and settings."""
+    """``/feeds`` and the scheduled refresh over one ``BotBase``'s engine and settings."""
 
-    def __init__(self, bot: NewsBot) -> None:
+    def __init__(self, bot: BotBase) -> None:
         self.bot = bot
         self.engine = bot.engine
         self.data_dir = bot.engine.cfg.data_dir
@@ -107,7 +107,6 @@ class FeedsBot:
 
     async def command(self, update: Update, context: Context) -> None:
         """/feeds, /feeds add URL, /feeds remove N: admins only."""
-        from bot.telegram_app import _after_command
         from index.feeds.subscriptions import FeedError, Subscriptions
 
         message = update.effective_message
@@ -116,7 +115,7 @@ class FeedsBot:
         if update.effective_user not in self.bot.admins:
             await self.bot._reply(message, [plain(NOT_ADMIN)])
             return
-        verb, _, arg = _after_command(message).partition(" ")
+        verb, _, arg = after_command(message).partition(" ")
         verb, arg = verb.lower(), arg.strip()
         subs = Subscriptions(self.data_dir)
         try:
@@ -164,7 +163,7 @@ class FeedsBot:
         return f"Added feed {sub.id}: {sub.label}. {done}"
 
 
-def register_feeds(app: App, bot: NewsBot) -> FeedsBot:
+def register_feeds(app: App, bot: BotBase) -> FeedsBot:
     """Add ``/feeds`` and the scheduled refresh (``app.bot_data["feeds"]`` holds the
     ``FeedsBot``); the refresh thread is shut down after the app's own ``post_shutdown``."""
     feeds = FeedsBot(bot)

@@ -1,0 +1,118 @@
+"""Terminal plumbing shared by the ``newsqa`` commands, the REPL and the feeds commands: the two
+consoles, one-line errors, settings and engine set-up, and the ingest with its progress bar.
+
+It sits below ``bot.cli``, ``bot.repl`` and ``bot.feeds_cli`` so that none of them has to
+import another (the old ``cli`` ⇄ ``repl`` / ``feeds_cli`` circles went through here).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bot.settings import Settings, load_settings
+from index.datadir import DataDirError
+from index.engine import Engine
+from index.ingest.pipeline import IngestBusy
+from index.store import StoreUnavailable
+from index.types import IngestReport
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+ProgressFn = Callable[[str, int], None]
+
+
+class UserError(Exception):
+    """A problem the user can fix: printed as one line, exit status 1."""
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Errors a user can fix become one ``error:`` line and exit 1 (bad values: exit 2)."""
+    try:
+        yield
+    except (StoreUnavailable, IngestBusy, UserError, DataDirError) as exc:
+        err.print(f"[red]error:[/] {exc}", markup=True)
+        raise typer.Exit(1) from None
+    except ValueError as exc:  # bad settings values, unknown model names
+        err.print(f"[red]error:[/] {exc}", markup=True)
+        raise typer.Exit(2) from None
+
+
+def command_settings() -> Settings:
+    """The settings of one command, logging configured; invalid settings exit 2 with one line."""
+    try:
+        settings = load_settings()
+    except Exception as exc:  # pydantic's ValidationError: name the variable, not a traceback
+        err.print(f"[red]error:[/] invalid settings: {exc}", markup=True)
+        raise typer.Exit(2) from None
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level.upper(), logging.WARNING),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return settings
+
+
+def make_engine(settings: Settings) -> Engine:
+    return Engine(settings.index_config())
+
+
+@contextmanager
+def progress_bar(console: Console, what: str) -> Iterator[ProgressFn | None]:
+    """A transient bar on a terminal (``total``/``input``/``embedded`` events), else None."""
+    if not console.is_terminal:
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[chunks]} chunks embedded"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(what, total=None, chunks=0)
+
+        def progress(event: str, n: int) -> None:
+            if event == "total":
+                bar.update(task, total=n)
+            elif event == "input":
+                bar.advance(task, n)
+            elif event == "embedded":
+                bar.update(task, chunks=bar.tasks[0].fields["chunks"] + n)
+
+        yield progress
+
+
+def run_ingest(
+    engine: Engine, inputs: list[str], *, prune: bool = False, console: Console = err,
+    upgrade: bool = False,
+) -> IngestReport:
+    """Ingest with a progress bar on a terminal, and the summary lines always."""
+    with progress_bar(console, "ingesting") as progress:
+        report = engine.ingest(inputs, prune=prune, progress=progress, upgrade=upgrade)
+    from bot.render import ingest_summary
+
+    ingest_summary(console, report)
+    return report
+
+
+def ensure_seeded(engine: Engine, settings: Settings) -> None:
+    """First run: build the index from the seeds folder so there is something to ask about."""
+    if engine.is_empty() and settings.seeds_dir.is_dir():
+        err.print(f"Index is empty: building it from {settings.seeds_dir}/ (first run) …")
+        run_ingest(engine, [str(settings.seeds_dir)], console=err)
+        return
+    ensure_current(engine)
+
+
+def ensure_current(engine: Engine) -> None:
+    """An index written by an older ingest pipeline is re-read once, with a progress bar."""
+    outdated = engine.outdated_inputs()
+    if outdated:
+        err.print(
+            f"The index was built by an older newsqa: re-reading {len(outdated)} "
+            "article(s) once to upgrade it …"
+        )
+        run_ingest(engine, outdated, console=err)
