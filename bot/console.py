@@ -8,8 +8,10 @@ import another (the old ``cli`` ⇄ ``repl`` / ``feeds_cli`` circles went throug
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -116,3 +118,32 @@ def ensure_current(engine: Engine) -> None:
             "article(s) once to upgrade it …"
         )
         run_ingest(engine, outdated, console=err)
+
+
+T = TypeVar("T")
+
+
+def call_in_worker(fn: Callable[[], T], *, poll_s: float = 0.05) -> T:
+    """Run ``fn`` in a daemon thread and wait for it.
+
+    The wait stays in the main thread, where Ctrl-C lands: the ``KeyboardInterrupt`` propagates
+    at once and the worker's eventual result is simply dropped (a search cannot be killed, but
+    nobody has to wait for it).
+    """
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="newsqa-answer", daemon=True).start()
+    while not done.wait(poll_s):
+        pass
+    if "error" in box:
+        raise box["error"]
+    return box["value"]

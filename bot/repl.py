@@ -23,6 +23,7 @@ from rich.json import JSON
 from rich.text import Text
 
 from bot import render
+from bot.console import call_in_worker
 from bot.settings import Settings
 from index.datadir import DataDirError
 from index.engine import Engine, turn_of
@@ -36,7 +37,7 @@ T = TypeVar("T")
 MAX_TURNS = 20  # follow-ups only look back one turn; keep a little more for context
 K_MIN, K_MAX = 1, 50
 HISTORY_FILE = "repl_history"
-COMMANDS = ("/help", "/sources", "/ingest", "/reset", "/k", "/json", "/quit", "/exit")
+COMMANDS = ("/help", "/latest", "/sources", "/ingest", "/reset", "/k", "/json", "/quit", "/exit")
 EMPTY_INDEX = (
     "The index is empty: add articles with /ingest PATH|URL (or `newsqa ingest PATH`), "
     "then ask again."
@@ -46,6 +47,7 @@ EMPTY_INDEX = (
 def help_text(k: int, as_json: bool) -> str:
     return "\n".join((
         "Type a question about the indexed articles; follow-ups use the conversation.",
+        "  /latest [TOPIC]   the newest articles (on TOPIC), one lead sentence each",
         "  /sources          list the indexed articles",
         "  /ingest PATH|URL  add a file, a folder or a web page",
         "  /reset            forget the conversation (next question starts fresh)",
@@ -54,32 +56,6 @@ def help_text(k: int, as_json: bool) -> str:
         "  /help             this help",
         "  /quit             leave (also /exit or Ctrl-D); Ctrl-C cancels a running question",
     ))
-
-
-def call_in_worker(fn: Callable[[], T], *, poll_s: float = 0.05) -> T:
-    """Run ``fn`` in a daemon thread and wait for it.
-
-    The wait stays in the main thread, where Ctrl-C lands: the ``KeyboardInterrupt`` propagates
-    at once and the worker's eventual result is simply dropped (a search cannot be killed, but
-    nobody has to wait for it).
-    """
-    box: dict[str, Any] = {}
-    done = threading.Event()
-
-    def work() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as exc:
-            box["error"] = exc
-        finally:
-            done.set()
-
-    threading.Thread(target=work, name="newsqa-answer", daemon=True).start()
-    while not done.wait(poll_s):
-        pass
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
 
 
 class Repl:
@@ -124,6 +100,8 @@ class Repl:
             return False
         if name == "/help":
             self._say(help_text(self.effective_k, self.as_json), to=self.out)
+        elif name == "/latest":  # a dated briefing, as "what's the latest on TOPIC?" gives
+            self.ask(f"What's the latest on {arg}?" if arg else "What's new?")
         elif name == "/sources":
             self.show_sources()
         elif name == "/ingest":

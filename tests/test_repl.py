@@ -21,7 +21,8 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
-from bot.repl import Repl, call_in_worker, run_repl
+from bot.console import call_in_worker
+from bot.repl import Repl, run_repl
 from bot.settings import Settings
 from index.engine import Engine
 
@@ -205,3 +206,10 @@ def test_piped_subprocess_builds_index_and_answers(tmp_path: Path, embedder: Any
     assert proc.returncode == 0, proc.stderr
     assert "390" in proc.stdout and "Istanbul" in proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+def test_latest_command_gives_a_briefing(seeded_engine: Engine, settings: Settings) -> None:
+    out = piped(seeded_engine, settings, "/help", "/latest prisoner exchange", "/latest")
+    assert "/latest [TOPIC]" in out
+    assert "Latest on prisoner exchange (" in out
+    assert "Latest (" in out and "Earlier or undated reports:" in out

@@ -229,7 +229,26 @@ async def test_follow_up_sources_and_reset(
         assert app.chat_data[102].history == []
 
         api.message(102, "/help")
-        assert "/sources" in (await api.wait_sent(102, 5))[4]["text"]
+        help_text = (await api.wait_sent(102, 5))[4]["text"]
+        assert "/sources" in help_text and "/latest" in help_text and "/feeds" in help_text
+
+
+async def test_latest_briefing_and_a_conflict_said_once(
+    api: FakeBotAPI, seeded_engine: Engine, tmp_path: Path
+) -> None:
+    async with running(make_settings(api, tmp_path), seeded_engine):
+        commands = api.calls_to("setMyCommands")
+        api.message(105, "/latest prisoner exchange")
+        [brief] = await api.wait_sent(105)
+        assert brief["text"].startswith("Latest on prisoner exchange (")
+        assert "<blockquote" in brief["text"] and "Earlier or undated reports" in brief["text"]
+        api.message(105, "/latest")
+        assert (await api.wait_sent(105, 2))[1]["text"].startswith("Latest (")
+        api.message(106, Q)
+        [reply] = await api.wait_sent(106)
+        assert reply["text"].lower().count("disagree") == 1  # no header repeating the text
+        names = {c["command"] for c in commands[0].params["commands"]}
+        assert "latest" in names
 
 
 async def test_hostile_question_and_refusal(

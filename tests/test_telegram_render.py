@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from typing import Any
 
@@ -178,3 +179,39 @@ def test_sources_and_ingest_rendering() -> None:
     assert "skipped evil&lt;b&gt;.pdf: unsupported &lt;type&gt;" in part
     assert render_sources([]) == ["The index is empty: no articles yet."]
     assert strip_html(part).startswith("added 1") and "evil<b>.pdf" in strip_html(part)
+
+
+def test_conflict_is_said_once_and_updates_are_dated() -> None:
+    conflict = Conflict("number of Ukrainians", (Claim("390 Ukrainians", (1,)),
+                                                 Claim("270 Ukrainians", (2,))))
+    stated = Answer(
+        question="q", refused=False, conflicts=[conflict],
+        answer="The sources disagree on the number of Ukrainians: 390 Ukrainians (CNN [1]); "
+               "270 Ukrainians (Other [2]).",
+        citations=[cite(1, "390 Ukrainians returned."), cite(2, "270 Ukrainians returned.")],
+    )
+    text = visible(render_answer(stated))
+    assert text.lower().count("disagree") == 1 and "⚠️" not in text
+    update = Answer(
+        question="q", answer="Officials said so [1].", refused=False,
+        citations=[cite(1, "4,300 were evacuated."), cite(2, "1,200 were evacuated.")],
+        conflicts=[Conflict("number of residents", (Claim("4,300", (1,), "2024-03-07"),
+                                                    Claim("1,200", (2,), "2024-03-04")),
+                            kind="update")],
+    )
+    [part] = render_answer(update)
+    assert "↻ <b>Updated</b> the number of residents:" in part
+    assert "<b>4,300</b> (2024-03-07, latest) [1] ← <b>1,200</b> (2024-03-04) [2]" in part
+    assert "disagree" not in visible([part])
+
+
+def test_state_keeps_conflict_kind_and_dates() -> None:
+    from bot.telegram.state import ChatState
+
+    update = Conflict("number of residents", (Claim("4,300", (1,), "2024-03-07"),
+                                              Claim("1,200", (2,), None)), kind="update")
+    state = ChatState()
+    key = state.remember(Answer(question="q", answer="a [1]", refused=False,
+                                citations=[cite(1, "x")], conflicts=[update]))
+    again = ChatState.from_data(json.loads(json.dumps(state.to_data())))
+    assert again.shown[key].answer.conflicts == [update]

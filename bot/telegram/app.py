@@ -89,6 +89,7 @@ def build_application(
     app.add_handler(TypeHandler(Update, bot.guard), group=-1)
     app.add_handler(CommandHandler(["start", "help"], bot.start, filters=msg))
     app.add_handler(CommandHandler("ask", bot.ask, filters=msg))
+    app.add_handler(CommandHandler("latest", bot.latest, filters=msg))
     app.add_handler(CommandHandler("sources", bot.sources, filters=msg))
     app.add_handler(CommandHandler("reset", bot.reset, filters=msg))
     app.add_handler(CommandHandler("add", bot.add, filters=msg))

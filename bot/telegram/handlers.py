@@ -53,6 +53,7 @@ MAX_QUESTION = 1000
 
 COMMANDS = [
     BotCommand("ask", "Ask a question about the articles"),
+    BotCommand("latest", "The newest articles, on a topic if you give one"),
     BotCommand("sources", "List the indexed articles"),
     BotCommand("reset", "Forget this chat's conversation"),
     BotCommand("help", "How to use this bot"),
@@ -66,8 +67,11 @@ HELP = (
     "• In a group, mention me, reply to one of my messages, or use /ask &lt;question&gt;.\n"
     "• Follow-up questions work: I remember the last few questions of this chat "
     "(/reset forgets them).\n"
+    "• /latest &lt;topic&gt; gives the newest articles on a topic, one lead sentence each "
+    "(/latest alone: the newest of all).\n"
     "• /sources lists the articles I know.\n\n"
-    "Admins can add articles with /add &lt;url&gt; or by sending a .txt, .md or .html file."
+    "Admins can add articles with /add &lt;url&gt; or by sending a .txt, .md or .html file, "
+    "and follow RSS/Atom feeds with /feeds."
 )
 
 
@@ -145,6 +149,14 @@ class NewsBot(BotBase):
         message = update.effective_message
         if message is not None:
             await self._answer(update, context, after_command(message))
+
+    async def latest(self, update: Update, context: Context) -> None:
+        """/latest [topic]: a dated briefing, the newest articles (on the topic) first."""
+        message = update.effective_message
+        if message is not None:
+            topic = after_command(message).strip()
+            await self._answer(update, context,
+                               f"What's the latest on {topic}?" if topic else "What's new?")
 
     # -- commands ------------------------------------------------------------------------------
 

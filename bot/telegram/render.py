@@ -232,15 +232,20 @@ def _answer_sections(
         blocks.extend(paras[1:])
     else:
         for conflict in answer.conflicts:
-            claims = " vs ".join(
-                f"<b>{esc(shorten(cl.value, _META_MAX))}</b> "
-                + " ".join(f"[{n}]" for n in cl.citations)
-                for cl in conflict.claims
+            if all(cl.value and cl.value in answer.answer for cl in conflict.claims):
+                continue  # the answer text states it already: say it once
+            update = conflict.kind == "update"
+            claims = (" ← " if update else " vs ").join(
+                f"<b>{esc(shorten(cl.value, _META_MAX))}</b>"
+                + (f" ({esc(cl.published)}{', latest' if update and not i else ''})"
+                   if cl.published else "")
+                + " " + " ".join(f"[{n}]" for n in cl.citations)
+                for i, cl in enumerate(conflict.claims)
             )
-            blocks.append(Block(
-                head=f"⚠️ <b>Sources disagree</b> on the {esc(shorten(conflict.topic, _META_MAX))}:"
-                f" {claims}"
-            ))
+            topic = esc(shorten(conflict.topic, _META_MAX))
+            head = (f"↻ <b>Updated</b> the {topic}:" if update
+                    else f"⚠️ <b>Sources disagree</b> on the {topic}:")
+            blocks.append(Block(head=f"{head} {claims}"))
         blocks.extend(_paragraphs(answer.answer) or [Block(text="(no answer text)")])
     if answer.notice:
         blocks.append(Block(text=answer.notice, open="<i>", close="</i>"))

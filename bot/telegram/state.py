@@ -134,9 +134,11 @@ def _answer(data: Any) -> Answer:
             str(_dict(c, "conflict").get("topic", "")),
             tuple(
                 Claim(str(_dict(cl, "claim").get("value", "")),
-                      tuple(int(n) for n in _list(cl.get("citations", []), "citations")))
+                      tuple(int(n) for n in _list(cl.get("citations", []), "citations")),
+                      str(cl["published"]) if cl.get("published") else None)
                 for cl in _list(c.get("claims", []), "claims")
             ),
+            str(c.get("kind") or "disagreement"),
         )
         for c in _list(d.get("conflicts", []), "conflicts")
     ]

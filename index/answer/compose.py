@@ -62,7 +62,7 @@ class Answerer:
                 refused=True,
                 timings_ms={"retrieve": 0.0, "compose": 0.0, "total": 0.0},
             )
-        topic = briefing_topic(q.resolved)
+        topic = briefing_topic(q.text)  # (a briefing borrows nothing from earlier turns)
         if topic is not None:  # "what's the latest on X": the newest articles, one lede each
             result = brief(self.store, self.embedder, q, topic, filters)
             total = (time.perf_counter() - t0) * 1000
