@@ -87,6 +87,15 @@ ARTICLES = {
         "Museum marks Vell bridge", "Heritage Monthly", "2024-05-02",
         "The bridge over the Vell river was completed in 1934, according to the museum.",
     ),
+    # an increment is not the count
+    "raids-a.txt": _article(
+        "Police raids", "Metro Post", "2024-11-10",
+        "Police in Oster carried out 150 raids across the region, officials said.",
+    ),
+    "raids-b.txt": _article(
+        "More raids", "Oster Daily", "2024-11-12",
+        "Police in Oster carried out 60 more raids overnight, officials said.",
+    ),
     # two places for the same event
     "summit-a.txt": _article(
         "Leaders meet", "World Desk", "2024-04-08",
@@ -165,6 +174,11 @@ def test_cumulative_total_is_not_one_swap(engine: Engine) -> None:
     assert {"390 Ukrainians", "270 Ukrainians"} <= values(answer), answer.answer
     assert not any("4,757" in v for v in values(answer))
     assert "4,757" not in first_statement(answer)
+
+
+def test_an_increment_is_not_the_count(engine: Engine) -> None:
+    answer = engine.answer("How many raids did police in Oster carry out?")
+    assert answer.conflicts == [], answer.answer
 
 
 def test_killed_and_injured_are_different_counts(engine: Engine) -> None:
@@ -251,7 +265,7 @@ def test_whats_new_lists_the_newest_articles(engine: Engine) -> None:
     answer = engine.answer("What's new?")
     days = [c.published for c in answer.citations if c.published]
     assert days and days == sorted(days, reverse=True)
-    assert days[0] == "2024-10-02"
+    assert days[0] == "2024-11-12"  # raids-b.txt, the newest article
 
 
 def test_briefing_on_an_unknown_topic_is_refused(engine: Engine) -> None:

@@ -267,6 +267,9 @@ def _reading(s: Any, v: Value, a: Analysis, question: str) -> Reading | None:
         m.group(0).lower() for m in _SCOPE_RE.finditer(after + " " + before)
         if m.group(0).lower() not in asked
     ) | _contrast_words(before + " " + after, question)
+    if re.match(r"\s+(?:more|further|additional|extra)\b", text[v.end :]) or re.search(
+            r"\b(?:another|a further|an additional|an extra)\s+$", text[: v.start]):
+        scope |= {"increment"}  # "128 more raids" adds to a count; it is not the count
     kind = _kind(v.label)
     number, resolution, unit = None, 0.0, ""
     if kind == "number":
@@ -340,11 +343,13 @@ def _ordinal(text: str) -> float | None:
 
 def _in_name(text: str, v: Value) -> bool:
     """A year or number that is part of a name or a model ("the 2018 Winter Games",
-    "737-800", "A380"), not a value."""
+    "737-800", "A380") or a partitive ("one of the raids"), not a value."""
     nxt = text[v.end : v.end + 2]
     prev = text[max(0, v.start - 1) : v.start]
     if re.match(r"-\d|\d", nxt) or (prev and (prev.isalnum() or prev == "-")):
         return True
+    if re.match(r"\s+of\s+(?:the|its|their|his|her|these|those)\b", text[v.end :]):
+        return True  # "one of the raids" picks one out; it counts nothing
     if v.label in TEMPORAL and re.fullmatch(r"(?:the\s+)?(?:19|20)\d\d", v.text.strip()):
         return bool(re.match(r"\s+[A-Z][a-z]", text[v.end :]))
     return False
