@@ -187,7 +187,13 @@ def _amount(s: Any, a: Analysis, qstems: set[str], currency: str) -> Value | Non
     return None
 
 
-_REPORTING = frozenset({"confirm", "deni", "announc", "admit", "warn"})  # say, not do
+# Acts whose counts news reports side by side ("3 killed and 17 injured"): a count told next to
+# one of them is a count of that act. Light verbs ("left 400 wounded", "runs a fleet") are not
+# among them.
+COUNTED_ACTS = frozenset(
+    "kill injur arrest free exchang hire lay fire cut rais buy sell beat lose launch cancel "
+    "fall rise increas decreas import export rescu evacu deport charg convict sentenc".split()
+)
 _BOUNDARY = re.compile(r"[,;:.!?—–()]|\band\b|\bbut\b")
 
 
@@ -202,7 +208,7 @@ def _acts(text: str, v: Value) -> frozenset[str]:
     """Known acts within a few words of the value, in its clause (reporting verbs aside)."""
     before, after = _clause(text, v)
     near = re.findall(r"[\w’'-]+", before)[-5:] + re.findall(r"[\w’'-]+", after)[:4]
-    return frozenset(st for w in near if (st := verb_stem(w)) in ACTS and st not in _REPORTING)
+    return frozenset(st for w in near if (st := verb_stem(w)) in COUNTED_ACTS)
 
 
 def _other_act(text: str, v: Value, a: Analysis) -> bool:
