@@ -96,29 +96,38 @@ def readings(sents: Sequence[Any], a: Analysis, qstems: set[str], question: str,
     """At most one reading per article, from its best sentences scoring ≥ ``floor``: the
     first whose value has the question's scope, else the first at all."""
     out: dict[str, list[Reading]] = {}
-    currency = a.currency
     for s in sents:
         if s.score < floor or len(out.get(s.article_id, ())) >= 3:
             continue
         strict = value_of(s, a, qstems)
-        v = strict or _counted(s, a, qstems) or _amount(s, a, qstems, currency)
-        if v is None or _in_name(s.text, v) or not _about(s, a, v, qstems):
-            continue
-        if v.label == "CARDINAL" and v is strict and _other_act(s.text, v, a):
-            continue  # "the 129 people killed …, 352 were injured": 129 counts the dead
-        if v.label == "CARDINAL" and not a.focus_noun:
-            continue  # "how many of the attackers were French": no counted noun to compare
-        if v.label == "MONEY" and not (a.focus_noun or a.focus_verb):
-            continue  # an amount tied to nothing the question names
-        r = _reading(s, v, a, question)
-        if r is None or (currency and r.kind == "number" and r.unit != currency):
-            continue
-        if r.kind in ("date", "place", "name") and not (
-            strict and clause_distance(s, a, v) == 0 and (r.kind != "date" or day_of(v))
-        ):
-            continue  # names and days are compared only when stated in the asked act itself
-        out.setdefault(s.article_id, []).append(r)
+        # the value tied to the question, else a count of the asked noun, else an amount
+        for v in (strict, _counted(s, a, qstems), _amount(s, a, qstems, a.currency)):
+            r = _checked(s, v, a, qstems, question, strict=v is not None and v is strict)
+            if r is not None:
+                out.setdefault(s.article_id, []).append(r)
+                break
     return [next((r for r in rs if not r.scope), rs[0]) for rs in out.values()]
+
+
+def _checked(s: Any, v: Value | None, a: Analysis, qstems: set[str], question: str, *,
+             strict: bool) -> Reading | None:
+    """``v`` as a reading, or None when it is not one the question can compare."""
+    if v is None or _in_name(s.text, v) or not _about(s, a, v, qstems):
+        return None
+    if v.label == "CARDINAL" and strict and _other_act(s.text, v, a):
+        return None  # "the 129 people killed …, 352 were injured": 129 counts the dead
+    if v.label == "CARDINAL" and not a.focus_noun:
+        return None  # "how many of the attackers were French": no counted noun to compare
+    if v.label == "MONEY" and not (a.focus_noun or a.focus_verb):
+        return None  # an amount tied to nothing the question names
+    r = _reading(s, v, a, question)
+    if r is None or (a.currency and r.kind == "number" and r.unit != a.currency):
+        return None
+    if r.kind in ("date", "place", "name") and not (
+        strict and clause_distance(s, a, v) == 0 and (r.kind != "date" or day_of(v))
+    ):
+        return None  # names and days are compared only when stated in the asked act itself
+    return r
 
 
 def scoped(s: Any, v: Value, a: Analysis, question: str) -> bool:
@@ -291,6 +300,9 @@ def _reading(s: Any, v: Value, a: Analysis, question: str) -> Reading | None:
                       v.end + len(scale.group(1)))
         resolution = _resolution(v.text, number)
         unit = _unit(v, noun, text)
+        if not unit and v.label == "CARDINAL" and a.focus_noun \
+                and _SYNONYMS.get(a.focus_noun) == "peopl":
+            unit = "peopl"  # "352 were injured" counts people
     elif kind == "rank":
         number = _ordinal(v.text)
         if number is None:
