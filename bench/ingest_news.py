@@ -30,7 +30,7 @@ _CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 from index.config import IndexConfig
-from index.embedder import OnnxEmbedder
+from index.embed import OnnxEmbedder
 from index.engine import Engine
 data, models, corpus = (Path(a) for a in sys.argv[1:4])
 emb = OnnxEmbedder(models)

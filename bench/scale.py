@@ -139,7 +139,7 @@ def build_all() -> dict[int, float]:
 def measure(data_dir: Path) -> dict[str, Any]:
     """(In a child process.) Warm latency over dev questions, then this process's memory."""
     from index.config import IndexConfig
-    from index.embedder import OnnxEmbedder
+    from index.embed import OnnxEmbedder
     from index.engine import Engine
 
     engine = Engine(IndexConfig(data_dir=data_dir), embedder=OnnxEmbedder(common.MODELS))

@@ -32,7 +32,7 @@ class Engine:
     def embedder(self) -> Any:
         with self._lock:
             if self._embedder is None:
-                from index.embedder import MODEL_NAME, OnnxEmbedder
+                from index.embed import MODEL_NAME, OnnxEmbedder
 
                 if self.cfg.embed_model not in (MODEL_NAME, MODEL_NAME.split("/")[-1]):
                     raise ValueError(

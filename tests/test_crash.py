@@ -30,11 +30,12 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from index.config import IndexConfig
-from index.embedder import OnnxEmbedder
+from index.embed import OnnxEmbedder
 from index.engine import Engine
 from index.ingest.chunk import chunk_article
 from index.ingest.read import load_input
-from index.store import ChunkStore, _Bm25, ingest_running
+from index.store import ChunkStore, ingest_running
+from index.store.bm25 import Bm25Index
 from index.types import Article
 
 REPO = Path(__file__).resolve().parents[1]
@@ -207,7 +208,7 @@ def test_a_crash_at_each_write_boundary_is_repaired_by_the_next_run(
     target = {
         "chunk-write": (ChunkStore, "upsert"),
         "stale-delete": (ChunkStore, "delete"),
-        "bm25-save": (_Bm25, "save"),
+        "bm25-save": (Bm25Index, "save"),
     }[point]
     with monkeypatch.context() as patch:
         patch.setattr(*target, _die)

@@ -2,12 +2,12 @@
 
 Chunk ids are content hashes (of the text and the article's version), so an unchanged
 article is recognised without embedding anything: its freshly computed id set equals the
-stored one (and every chunk carries its sentence vectors). A chunk and its sentence vectors
-are one row, so one write. Writes go in an order that a kill -9 at any point can only leave
-*extra* rows, which the next run removes, re-embedding nothing that was already written: a
-changed article's new chunks before its old ones are deleted, the BM25 index last (it is
-derived and rebuilt when its fingerprint is stale). The ingest lock keeps a second ingest
-out of the data dir.
+stored one (and every chunk has its sentence vectors). Writes go in an order that a kill -9
+at any point can only leave *extra* rows, which the next run removes, re-embedding nothing
+that was already written: a chunk's sentence vectors (sidecar) before its row in Chroma, a
+changed article's new chunks before its old ones are deleted, sidecar vectors after their
+chunks, the BM25 index last (it is derived and rebuilt when its fingerprint is stale). The
+ingest lock keeps a second ingest out of the data dir.
 """
 
 from __future__ import annotations
@@ -31,9 +31,7 @@ from index.store import (
     ANN_KEY,
     LOCK_NAME,
     SCHEMA_KEY,
-    SVEC_KEY,
     ChunkStore,
-    encode_sentence_vectors,
     make_private_dir,
     spans_of_meta,
 )
@@ -155,6 +153,7 @@ def ingest(
         if prune:
             _prune(store, report)
         with report.timer("write"):
+            store.drop_orphan_vectors()  # a killed run's, if any
             store.refresh_bm25()
     return report
 
@@ -259,14 +258,10 @@ def _flush(
                 embeddings=chunk_vecs,
                 documents=[c.text for _, c in pairs],
                 metadatas=[
-                    c.metadata(a) | {
-                        SVEC_KEY: encode_sentence_vectors(m),
-                        ANN_KEY: ann,
-                        SCHEMA_KEY: SCHEMA_VERSION,
-                        "ingested": today,
-                    }
-                    for (a, c), m, ann in zip(pairs, matrices, anns, strict=True)
+                    c.metadata(a) | {ANN_KEY: ann, SCHEMA_KEY: SCHEMA_VERSION, "ingested": today}
+                    for (a, c), ann in zip(pairs, anns, strict=True)
                 ],
+                sentence_vectors=matrices,
             )
         report.chunks_embedded += len(fresh)
         notify("embedded", len(fresh))
@@ -355,5 +350,6 @@ def ingest_articles(
                 _flush(store, embedder, pending, report, notify)
                 pending = []
         _flush(store, embedder, pending, report, notify)
+        store.drop_orphan_vectors()
         store.refresh_bm25()
     return report
