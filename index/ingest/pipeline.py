@@ -153,7 +153,7 @@ def ingest(
         if prune:
             _prune(store, report)
         with report.timer("write"):
-            store.drop_orphan_vectors()  # a killed run's, if any
+            store.drop_orphans()  # a killed run's, if any
             store.refresh_bm25()
     return report
 
@@ -350,6 +350,6 @@ def ingest_articles(
                 _flush(store, embedder, pending, report, notify)
                 pending = []
         _flush(store, embedder, pending, report, notify)
-        store.drop_orphan_vectors()
+        store.drop_orphans()
         store.refresh_bm25()
     return report

@@ -14,7 +14,6 @@ import contextlib
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
@@ -38,14 +37,6 @@ class ChunkStore(ChromaChunks):
         self._bm25_key: tuple[int, float] = (-1, -1.0)
         self._bm25_checked = 0.0
 
-    def article_chunks(self, article_id: str, *, embeddings: bool = False) -> dict[str, Any]:
-        include = ["metadatas", "documents"] + (["embeddings"] if embeddings else [])
-        return dict(
-            self._guard(
-                lambda: self._collection.get(where={"article_id": article_id}, include=include)
-            )
-        )
-
     def stored_chunks(self, article_ids: Sequence[str]) -> dict[str, set[str]]:
         """``article_id -> chunk ids`` stored for many articles, in one query."""
         return {
@@ -68,7 +59,7 @@ class ChunkStore(ChromaChunks):
             )
         )
         out: dict[str, dict[str, bool]] = {}
-        in_sidecar = self._vectors.has(res["ids"]) if self._vectors is not None else set()
+        in_sidecar = self._side.has_vectors(res["ids"]) if self._side is not None else set()
         for cid, meta in zip(res["ids"], res["metadatas"], strict=True):
             meta = meta or {}
             complete = cid in in_sidecar or decode_sentence_vectors(meta) is not None
@@ -111,10 +102,7 @@ class ChunkStore(ChromaChunks):
         )
         empty = np.zeros((0, 0), dtype=np.float32)
         out = []
-        chunks = self._attach_vectors([
-            StoredChunk(cid, doc or "", dict(meta or {}))
-            for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"], strict=True)
-        ])
+        chunks = self._chunks(res["ids"], res["documents"], res["metadatas"])
         for chunk, emb in zip(chunks, res["embeddings"], strict=True):
             sentences = decode_sentence_vectors(chunk.meta)
             vec = np.asarray(emb, dtype=np.float32)
@@ -130,7 +118,8 @@ class ChunkStore(ChromaChunks):
         if not chunk_ids:
             return {}
         ids = list(dict.fromkeys(chunk_ids))
-        out = self._vectors.get(ids) if self._vectors is not None else {}
+        side = self._side.read(ids) if self._side is not None else {}
+        out = {cid: mat for cid, (_, mat) in side.items() if mat is not None}
         rest = [c for c in ids if c not in out]  # a server, or an index from before the sidecar
         if not rest:
             return out

@@ -35,7 +35,7 @@ from index.store.meta import (
     encode_sentence_vectors,
 )
 from index.store.paths import ingest_running, mtime
-from index.store.sidecar import FILE_NAME, SentenceVectorFile
+from index.store.sidecar import FILE_NAME, ChunkSidecar
 
 SYNC_TTL_S = 0.5
 
@@ -47,7 +47,8 @@ T = TypeVar("T")
 
 class ChromaChunks:
     """The chunk collection: opening it, noticing other writers, writes, reads by id and by
-    vector; sentence vectors in the sidecar (embedded) or in the metadata (a server)."""
+    vector. Embedded, each chunk's text and sentence vectors are in the sidecar; with a
+    server, in its Chroma document and metadata. Reads return both the same way."""
 
     def __init__(self, cfg: IndexConfig) -> None:
         self.cfg = cfg
@@ -55,9 +56,9 @@ class ChromaChunks:
         self._broken = False  # server mode: reopen the collections before the next call
         self._collection = self._open_collection()
         self._drop_legacy_sentences()
-        # Embedded mode: sentence vectors in the sidecar (``sidecar.py``); a server's
-        # chunks carry them in their metadata (the data dir is not shared).
-        self._vectors = None if cfg.server_mode else SentenceVectorFile(
+        # Embedded mode: text and sentence vectors in the sidecar (``sidecar.py``); a
+        # server's chunks carry them in Chroma (the data dir is not shared).
+        self._side = None if cfg.server_mode else ChunkSidecar(
             cfg.data_dir / FILE_NAME, read_only=self.is_copy
         )
         self._seen: tuple[int, float] | None = None  # embedded mode: last state we knew of
@@ -153,33 +154,35 @@ class ChromaChunks:
         embeddings: np.ndarray,
         documents: Sequence[str],
         metadatas: Sequence[dict[str, Any]],
-        sentence_vectors: Sequence[np.ndarray] | None = None,
+        sentence_vectors: Sequence[np.ndarray | None] | None = None,
     ) -> None:
-        """Write chunks: ``embeddings`` ``(n, dim)`` unit vectors, flat ``metadatas`` and,
-        per chunk, its ``(n_sentences, dim)`` sentence vectors (or an ``SVEC_KEY`` string in
-        its metadata). Embedded: the vectors go to the sidecar first, committed, then the
-        rows to Chroma (a crash leaves only sidecar rows without a chunk, see ``sidecar``)."""
+        """Write chunks: ``embeddings`` ``(n, dim)`` unit vectors, texts, flat ``metadatas``
+        and, per chunk, its ``(n_sentences, dim)`` sentence vectors (or an ``SVEC_KEY`` string
+        in its metadata). Embedded: text and vectors go to the sidecar first, committed, then
+        the rows to Chroma (a crash leaves only sidecar rows without a chunk, see ``sidecar``)."""
         self._synced = None  # our own write: the next read re-checks
         metas = [dict(m) for m in metadatas]
         mats: list[np.ndarray | None] = (
             list(sentence_vectors) if sentence_vectors is not None
             else [decode_sentence_vectors(m) for m in metas]
         )
-        if self._vectors is None:
+        docs: list[str] | None = list(documents)
+        if self._side is None:
             for m, mat in zip(metas, mats, strict=True):
                 if mat is not None:
                     m[SVEC_KEY] = encode_sentence_vectors(mat)
         else:
-            self._vectors.put([(c, m) for c, m in zip(ids, mats, strict=True) if m is not None])
+            self._side.put(list(zip(ids, documents, mats, strict=True)))
             for m in metas:
                 m.pop(SVEC_KEY, None)
+            docs = None
         for i in range(0, len(ids), _GET_BATCH):
             sl = slice(i, i + _GET_BATCH)
             self._guard(
                 lambda sl=sl: self._collection.upsert(  # type: ignore[misc]
                     ids=list(ids[sl]),
                     embeddings=embeddings[sl],
-                    documents=list(documents[sl]),
+                    documents=None if docs is None else docs[sl],
                     metadatas=metas[sl],
                 )
             )
@@ -202,26 +205,34 @@ class ChromaChunks:
         for i in range(0, len(ids), _GET_BATCH):
             batch = ids[i : i + _GET_BATCH]
             self._guard(lambda batch=batch: self._collection.delete(ids=batch))  # type: ignore[misc]
-        if self._vectors is not None:  # after the rows: a crash leaves vectors, not chunks
-            self._vectors.delete(ids)
+        if self._side is not None:  # after the rows: a crash leaves sidecar rows, not chunks
+            self._side.delete(ids)
         self._wrote()
 
-    def drop_orphan_vectors(self) -> int:
-        """Delete sidecar vectors whose chunk is not in the collection (a killed ingest's);
-        only under the ingest lock, where no write is half done. Returns how many."""
-        if self._vectors is None or self.is_copy:
+    def drop_orphans(self) -> int:
+        """Delete sidecar rows whose chunk is not in the collection (a killed ingest's); only
+        under the ingest lock, where no write is half done. Returns how many."""
+        if self._side is None or self.is_copy:
             return 0
-        return self._vectors.retain(set(self._all_ids()))
+        return self._side.retain(set(self._all_ids()))
 
-    def _attach_vectors(self, chunks: list[StoredChunk]) -> list[StoredChunk]:
-        """Put each chunk's sidecar vectors in its ``meta[SVEC_KEY]`` (a float32 matrix, which
-        ``decode_sentence_vectors`` returns as is): readers see one shape in both modes."""
-        if self._vectors is not None and chunks:
-            found = self._vectors.get(c.chunk_id for c in chunks)
-            for c in chunks:
-                if c.chunk_id in found:
-                    c.meta[SVEC_KEY] = found[c.chunk_id]
-        return chunks
+    def _chunks(
+        self, ids: Sequence[str], docs: Sequence[str | None] | None,
+        metas: Sequence[dict[str, Any] | None], *, vectors: bool = True,
+    ) -> list[StoredChunk]:
+        """``StoredChunk``s from a Chroma result, text and (``vectors``) sentence vectors
+        filled in from the sidecar: the vectors as a float32 matrix in ``meta[SVEC_KEY]``,
+        which ``decode_sentence_vectors`` returns as is, so readers see one shape in both
+        modes. Chunks written before the sidecar keep their Chroma document and ``svec``."""
+        side = self._side.read(ids, vectors=vectors) if self._side is not None else {}
+        out = []
+        for n, cid in enumerate(ids):
+            meta = dict(metas[n] or {})
+            text, mat = side.get(cid, ("", None))
+            if mat is not None:
+                meta[SVEC_KEY] = mat
+            out.append(StoredChunk(cid, (docs[n] if docs else None) or text, meta))
+        return out
 
     def count(self) -> int:
         return int(self._guard(lambda: self._collection.count()))
@@ -233,13 +244,13 @@ class ChromaChunks:
         res = self._guard(
             lambda: self._collection.get(ids=list(ids), include=["documents", "metadatas"])
         )
-        by_id = {
-            cid: StoredChunk(cid, doc or "", dict(meta or {}))
-            for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"], strict=True)
-        }
-        return self._attach_vectors([by_id[c] for c in ids if c in by_id])
+        chunks = self._chunks(res["ids"], res["documents"], res["metadatas"])
+        by_id = {c.chunk_id: c for c in chunks}
+        return [by_id[c] for c in ids if c in by_id]
 
     def iter_all(self, include_documents: bool = True) -> Iterable[StoredChunk]:
+        """Every chunk, a page at a time: text (unless ``include_documents`` is false) and
+        metadata, without sentence vectors."""
         include = ["metadatas"] + (["documents"] if include_documents else [])
         page = _GET_BATCH if include_documents else _ID_PAGE
         offset = 0
@@ -252,9 +263,14 @@ class ChromaChunks:
             ids = res["ids"]
             if not ids:
                 return
-            docs = res.get("documents") or [""] * len(ids)
-            for cid, doc, meta in zip(ids, docs, res["metadatas"], strict=True):
-                yield StoredChunk(cid, doc or "", dict(meta or {}))
+            if include_documents:
+                yield from self._chunks(
+                    ids, res.get("documents"), res["metadatas"], vectors=False
+                )
+            else:
+                yield from (StoredChunk(c, "", dict(m or {})) for c, m in zip(
+                    ids, res["metadatas"], strict=True
+                ))
             offset += len(ids)
             if len(ids) < page:
                 return
@@ -274,12 +290,7 @@ class ChromaChunks:
                 include=["documents", "metadatas", "distances"],
             )
         )
-        chunks = self._attach_vectors([
-            StoredChunk(cid, doc or "", dict(meta or {}))
-            for cid, doc, meta in zip(
-                res["ids"][0], res["documents"][0], res["metadatas"][0], strict=True
-            )
-        ])
+        chunks = self._chunks(res["ids"][0], res["documents"][0], res["metadatas"][0])
         return [(c, 1.0 - float(d)) for c, d in zip(chunks, res["distances"][0], strict=True)]
 
     def _all_ids(self) -> list[str]:

@@ -1,18 +1,24 @@
-"""Sentence vectors beside Chroma: ``<data_dir>/vectors.sqlite3``, one row per chunk id.
+"""Chunk text and sentence vectors beside Chroma: ``<data_dir>/vectors.sqlite3``, one row per
+chunk id.
 
-Why not in Chroma: they are only ever read by chunk id, never searched. As base64 strings in
-the chunk's metadata, Chroma's SQLite stores them a third larger and indexes them as strings
-(the bulk of the index's disk); as Chroma embeddings they would need a second HNSW index in
-memory. Here they are float16 blobs in a plain table keyed by chunk id (768 bytes a sentence).
+Why not in Chroma: both are only ever read by chunk id, never searched, yet Chroma indexes
+whatever it holds. A document is stored there three times (the row, a string index over it
+as metadata, a full-text index), and sentence vectors as base64 metadata strings were a third
+larger again and string-indexed too: together most of the index's disk. Here a chunk is its
+text plus its sentence vectors as int8 rows with one float32 scale each (388 bytes a
+sentence; cosine to float32 > 0.9999), in a plain table keyed by chunk id. Chroma keeps the
+chunk vector (HNSW) and the flat metadata (filters, citations).
 
-Crash safety comes from the write order (``ChunkStore.upsert``): a chunk's vectors are
-committed here *before* its row is written to Chroma, and deleted *after* its row is deleted
-there. A kill -9 at any point can only leave rows here whose chunk is not in Chroma (never a
-chunk without its vectors); ``retain`` removes them at the end of the next ingest. SQLite's
-own journal makes each write all-or-nothing.
+Crash safety comes from the write order (``ChromaChunks.upsert``/``delete``): a chunk's row
+here is committed *before* its row is written to Chroma, and deleted *after* its row is
+deleted there. A kill -9 at any point can only leave rows here whose chunk is not in Chroma
+(never a chunk without its text and vectors); ``retain`` removes them at the end of the next
+ingest. SQLite's journal makes each write all-or-nothing; ``synchronous=FULL`` puts a commit
+on disk before Chroma hears of the chunk.
 
-Only the embedded store uses it: with a Chroma server the data dir is per process, so the
-vectors stay in the (shared) chunk metadata there.
+Only the embedded store uses it: with a Chroma server the data dir is per process, so text
+and vectors stay in the (shared) collection there. Chunks written before the sidecar keep
+their Chroma document and ``svec`` metadata, and are read from there.
 """
 
 from __future__ import annotations
@@ -25,17 +31,34 @@ from pathlib import Path
 
 import numpy as np
 
-from index.store.meta import vectors_from_bytes, vectors_to_bytes
-
 FILE_NAME = "vectors.sqlite3"
 _BATCH = 500  # ids per SQL statement (SQLite's variable limit is 32766; keep statements small)
 
 
-class SentenceVectorFile:
-    """``chunk_id -> (n_sentences, dim)`` float16 vectors in one SQLite file.
+def quantize(vectors: np.ndarray) -> bytes:
+    """``(n, dim)`` vectors as ``n`` float32 scales then ``n * dim`` int8 values: each row
+    scaled so its largest component is ±127 (symmetric, per row)."""
+    mat = np.asarray(vectors, dtype=np.float32)
+    scale = np.maximum(np.abs(mat).max(axis=1), 1e-12) / 127.0
+    q = np.clip(np.rint(mat / scale[:, None]), -127, 127).astype(np.int8)
+    return scale.astype("<f4").tobytes() + q.tobytes()
 
-    ``read_only`` opens an existing file without ever writing (a read-only data dir); a
-    missing file then reads as empty. One connection, shared by threads under a lock.
+
+def dequantize(data: bytes, n: int) -> np.ndarray | None:
+    """``(n, dim)`` float32 rows from ``quantize``, or ``None`` when the bytes do not fit."""
+    if n <= 0 or len(data) <= 4 * n or (len(data) - 4 * n) % n:
+        return None
+    scale = np.frombuffer(data[: 4 * n], dtype="<f4")
+    q = np.frombuffer(data[4 * n :], dtype=np.int8).reshape(n, -1)
+    return q.astype(np.float32) * scale[:, None]
+
+
+class ChunkSidecar:
+    """``chunk_id -> (text, (n_sentences, dim) vectors)`` in one SQLite file.
+
+    ``read_only`` opens an existing file without ever writing (a read-only or full data dir,
+    where Chroma reads a copy); a missing file then reads as empty. One connection, shared
+    by threads under a lock; other processes see each commit (rollback journal).
     """
 
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
@@ -54,79 +77,77 @@ class SentenceVectorFile:
                 f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
             )
         else:
-            conn = sqlite3.connect(self.path, check_same_thread=False)
+            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
             with contextlib.suppress(OSError):
                 self.path.chmod(0o600)
-            # WAL: readers in other processes are not blocked by a writer; FULL: a commit is
-            # on disk before Chroma is told about the chunk (power loss, not just kill -9).
-            conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute(
-                "CREATE TABLE IF NOT EXISTS svec (chunk_id TEXT PRIMARY KEY, n INTEGER NOT NULL,"
-                " vectors BLOB NOT NULL)"
+                "CREATE TABLE IF NOT EXISTS chunks (chunk_id TEXT PRIMARY KEY, text TEXT NOT NULL,"
+                " n INTEGER NOT NULL, vectors BLOB NOT NULL)"
             )
             conn.commit()
         self._conn = conn
         return conn
 
-    def put(self, items: Sequence[tuple[str, np.ndarray]]) -> None:
-        """Store each chunk's ``(n, dim)`` vectors (replacing any), committed when this returns."""
+    def _select(self, columns: str, ids: Sequence[str]) -> Iterable[tuple[object, ...]]:
+        """Rows ``(chunk_id, *columns)`` for ``ids`` (the lock must be held)."""
+        db = self._db()
+        if db is None:
+            return
+        for i in range(0, len(ids), _BATCH):
+            batch = list(ids[i : i + _BATCH])
+            marks = ",".join("?" * len(batch))
+            yield from db.execute(
+                f"SELECT chunk_id, {columns} FROM chunks WHERE chunk_id IN ({marks})", batch
+            )
+
+    def put(self, items: Sequence[tuple[str, str, np.ndarray | None]]) -> None:
+        """Store ``(chunk_id, text, sentence vectors or None)`` rows, replacing any; committed
+        when this returns."""
         if not items:
             return
-        rows = [(cid, len(m), vectors_to_bytes(m)) for cid, m in items]
+        rows = [
+            (cid, text, 0, b"") if m is None else (cid, text, len(m), quantize(m))
+            for cid, text, m in items
+        ]
         with self._lock:
             db = self._db()
             assert db is not None  # only a read-only file can be missing
             with db:
-                db.executemany("INSERT OR REPLACE INTO svec VALUES (?, ?, ?)", rows)
+                db.executemany("INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?)", rows)
 
-    def get(self, chunk_ids: Iterable[str]) -> dict[str, np.ndarray]:
-        """``chunk_id -> float32 (n, dim)`` for the ids that have vectors here."""
+    def read(
+        self, chunk_ids: Iterable[str], *, vectors: bool = True
+    ) -> dict[str, tuple[str, np.ndarray | None]]:
+        """``chunk_id -> (text, float32 (n, dim) vectors or None)`` for the ids stored here;
+        ``vectors=False`` reads the text only."""
         ids = list(dict.fromkeys(chunk_ids))
-        out: dict[str, np.ndarray] = {}
+        out: dict[str, tuple[str, np.ndarray | None]] = {}
         with self._lock:
-            db = self._db()
-            if db is None or not ids:
-                return out
-            for i in range(0, len(ids), _BATCH):
-                batch = ids[i : i + _BATCH]
-                marks = ",".join("?" * len(batch))
-                for cid, n, blob in db.execute(
-                    f"SELECT chunk_id, n, vectors FROM svec WHERE chunk_id IN ({marks})", batch
-                ):
-                    mat = vectors_from_bytes(blob, n)
-                    if mat is not None:
-                        out[cid] = mat
+            if vectors:
+                for cid, text, n, blob in self._select("text, n, vectors", ids):
+                    out[str(cid)] = (str(text), dequantize(bytes(blob), int(n)))  # type: ignore[call-overload]
+            else:
+                for cid, text in self._select("text", ids):
+                    out[str(cid)] = (str(text), None)
         return out
 
-    def has(self, chunk_ids: Iterable[str]) -> set[str]:
-        """The ids among ``chunk_ids`` that have vectors here (no blob is read)."""
+    def has_vectors(self, chunk_ids: Iterable[str]) -> set[str]:
+        """The ids among ``chunk_ids`` stored here with their sentence vectors."""
         ids = list(dict.fromkeys(chunk_ids))
-        found: set[str] = set()
         with self._lock:
-            db = self._db()
-            if db is None:
-                return found
-            for i in range(0, len(ids), _BATCH):
-                batch = ids[i : i + _BATCH]
-                marks = ",".join("?" * len(batch))
-                found.update(
-                    cid for (cid,) in db.execute(
-                        f"SELECT chunk_id FROM svec WHERE chunk_id IN ({marks})", batch
-                    )
-                )
-        return found
+            return {str(cid) for cid, n in self._select("n", ids) if n}
 
     def ids(self) -> set[str]:
-        """Every chunk id with vectors here."""
+        """Every chunk id stored here."""
         with self._lock:
             db = self._db()
             if db is None:
                 return set()
-            return {cid for (cid,) in db.execute("SELECT chunk_id FROM svec")}
+            return {cid for (cid,) in db.execute("SELECT chunk_id FROM chunks")}
 
     def delete(self, chunk_ids: Iterable[str]) -> None:
-        """Drop the vectors of these chunks (after their rows left Chroma)."""
+        """Drop these chunks' rows (after their rows left Chroma)."""
         ids = list(chunk_ids)
         if not ids:
             return
@@ -137,7 +158,7 @@ class SentenceVectorFile:
                 for i in range(0, len(ids), _BATCH):
                     batch = ids[i : i + _BATCH]
                     db.execute(
-                        f"DELETE FROM svec WHERE chunk_id IN ({','.join('?' * len(batch))})",
+                        f"DELETE FROM chunks WHERE chunk_id IN ({','.join('?' * len(batch))})",
                         batch,
                     )
 
