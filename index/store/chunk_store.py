@@ -119,7 +119,7 @@ class ChunkStore(ChromaChunks):
             return {}
         ids = list(dict.fromkeys(chunk_ids))
         side = self._side.read(ids) if self._side is not None else {}
-        out = {cid: mat for cid, (_, mat) in side.items() if mat is not None}
+        out = {cid: mat for cid, (_, _, mat) in side.items() if mat is not None}
         rest = [c for c in ids if c not in out]  # a server, or an index from before the sidecar
         if not rest:
             return out

@@ -35,7 +35,7 @@ from index.store.meta import (
     encode_sentence_vectors,
 )
 from index.store.paths import ingest_running, mtime
-from index.store.sidecar import FILE_NAME, ChunkSidecar
+from index.store.sidecar import FILE_NAME, SIDE_KEYS, ChunkSidecar
 
 SYNC_TTL_S = 0.5
 
@@ -172,7 +172,8 @@ class ChromaChunks:
                 if mat is not None:
                     m[SVEC_KEY] = encode_sentence_vectors(mat)
         else:
-            self._side.put(list(zip(ids, documents, mats, strict=True)))
+            sides = [{k: m.pop(k) for k in SIDE_KEYS if k in m} for m in metas]
+            self._side.put(list(zip(ids, documents, sides, mats, strict=True)))
             for m in metas:
                 m.pop(SVEC_KEY, None)
             docs = None
@@ -220,15 +221,16 @@ class ChromaChunks:
         self, ids: Sequence[str], docs: Sequence[str | None] | None,
         metas: Sequence[dict[str, Any] | None], *, vectors: bool = True,
     ) -> list[StoredChunk]:
-        """``StoredChunk``s from a Chroma result, text and (``vectors``) sentence vectors
-        filled in from the sidecar: the vectors as a float32 matrix in ``meta[SVEC_KEY]``,
-        which ``decode_sentence_vectors`` returns as is, so readers see one shape in both
-        modes. Chunks written before the sidecar keep their Chroma document and ``svec``."""
+        """``StoredChunk``s from a Chroma result, text, side metadata and (``vectors``)
+        sentence vectors filled in from the sidecar: the vectors as a float32 matrix in
+        ``meta[SVEC_KEY]``, which ``decode_sentence_vectors`` returns as is, so readers see
+        one shape in both modes. Chunks written before the sidecar keep their Chroma
+        document and ``svec``."""
         side = self._side.read(ids, vectors=vectors) if self._side is not None else {}
         out = []
         for n, cid in enumerate(ids):
-            meta = dict(metas[n] or {})
-            text, mat = side.get(cid, ("", None))
+            text, extra, mat = side.get(cid, ("", {}, None))
+            meta = dict(metas[n] or {}) | extra
             if mat is not None:
                 meta[SVEC_KEY] = mat
             out.append(StoredChunk(cid, (docs[n] if docs else None) or text, meta))
@@ -263,14 +265,10 @@ class ChromaChunks:
             ids = res["ids"]
             if not ids:
                 return
-            if include_documents:
-                yield from self._chunks(
-                    ids, res.get("documents"), res["metadatas"], vectors=False
-                )
-            else:
-                yield from (StoredChunk(c, "", dict(m or {})) for c, m in zip(
-                    ids, res["metadatas"], strict=True
-                ))
+            chunks = self._chunks(ids, res.get("documents"), res["metadatas"], vectors=False)
+            yield from chunks if include_documents else (
+                StoredChunk(c.chunk_id, "", c.meta) for c in chunks
+            )
             offset += len(ids)
             if len(ids) < page:
                 return

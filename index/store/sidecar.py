@@ -6,8 +6,9 @@ whatever it holds. A document is stored there three times (the row, a string ind
 as metadata, a full-text index), and sentence vectors as base64 metadata strings were a third
 larger again and string-indexed too: together most of the index's disk. Here a chunk is its
 text plus its sentence vectors as int8 rows with one float32 scale each (388 bytes a
-sentence; cosine to float32 > 0.9999), in a plain table keyed by chunk id. Chroma keeps the
-chunk vector (HNSW) and the flat metadata (filters, citations).
+sentence; cosine to float32 > 0.9999) and the metadata only read with the chunk (``SIDE_KEYS``:
+entities, sentence spans, headings), in a plain table keyed by chunk id. Chroma keeps the
+chunk vector (HNSW) and the article-level metadata (filters, citations, listings).
 
 Crash safety comes from the write order (``ChromaChunks.upsert``/``delete``): a chunk's row
 here is committed *before* its row is written to Chroma, and deleted *after* its row is
@@ -24,12 +25,18 @@ their Chroma document and ``svec`` metadata, and are read from there.
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+# Chunk metadata read only with the chunk itself (never filtered on, never listed per article):
+# kept here as JSON instead of as Chroma metadata, which string-indexes every value.
+SIDE_KEYS = ("ann", "sentences", "headers", "table_header", "heading", "content_hash")
 
 FILE_NAME = "vectors.sqlite3"
 _BATCH = 500  # ids per SQL statement (SQLite's variable limit is 32766; keep statements small)
@@ -54,7 +61,7 @@ def dequantize(data: bytes, n: int) -> np.ndarray | None:
 
 
 class ChunkSidecar:
-    """``chunk_id -> (text, (n_sentences, dim) vectors)`` in one SQLite file.
+    """``chunk_id -> (text, side metadata, (n_sentences, dim) vectors)`` in one SQLite file.
 
     ``read_only`` opens an existing file without ever writing (a read-only or full data dir,
     where Chroma reads a copy); a missing file then reads as empty. One connection, shared
@@ -83,7 +90,7 @@ class ChunkSidecar:
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS chunks (chunk_id TEXT PRIMARY KEY, text TEXT NOT NULL,"
-                " n INTEGER NOT NULL, vectors BLOB NOT NULL)"
+                " meta TEXT NOT NULL, n INTEGER NOT NULL, vectors BLOB NOT NULL)"
             )
             conn.commit()
         self._conn = conn
@@ -101,35 +108,34 @@ class ChunkSidecar:
                 f"SELECT chunk_id, {columns} FROM chunks WHERE chunk_id IN ({marks})", batch
             )
 
-    def put(self, items: Sequence[tuple[str, str, np.ndarray | None]]) -> None:
-        """Store ``(chunk_id, text, sentence vectors or None)`` rows, replacing any; committed
-        when this returns."""
+    def put(self, items: Sequence[tuple[str, str, dict[str, Any], np.ndarray | None]]) -> None:
+        """Store ``(chunk_id, text, side metadata, sentence vectors or None)`` rows, replacing
+        any; committed when this returns."""
         if not items:
             return
         rows = [
-            (cid, text, 0, b"") if m is None else (cid, text, len(m), quantize(m))
-            for cid, text, m in items
+            (cid, text, json.dumps(meta, ensure_ascii=False, separators=(",", ":")),
+             0 if m is None else len(m), b"" if m is None else quantize(m))
+            for cid, text, meta, m in items
         ]
         with self._lock:
             db = self._db()
             assert db is not None  # only a read-only file can be missing
             with db:
-                db.executemany("INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?)", rows)
+                db.executemany("INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?)", rows)
 
     def read(
         self, chunk_ids: Iterable[str], *, vectors: bool = True
-    ) -> dict[str, tuple[str, np.ndarray | None]]:
-        """``chunk_id -> (text, float32 (n, dim) vectors or None)`` for the ids stored here;
-        ``vectors=False`` reads the text only."""
+    ) -> dict[str, tuple[str, dict[str, Any], np.ndarray | None]]:
+        """``chunk_id -> (text, side metadata, float32 (n, dim) vectors or None)`` for the ids
+        stored here; ``vectors=False`` leaves the vectors unread (``None``)."""
         ids = list(dict.fromkeys(chunk_ids))
-        out: dict[str, tuple[str, np.ndarray | None]] = {}
+        out: dict[str, tuple[str, dict[str, Any], np.ndarray | None]] = {}
+        cols = "text, meta, n, vectors" if vectors else "text, meta, 0, x''"
         with self._lock:
-            if vectors:
-                for cid, text, n, blob in self._select("text, n, vectors", ids):
-                    out[str(cid)] = (str(text), dequantize(bytes(blob), int(n)))  # type: ignore[call-overload]
-            else:
-                for cid, text in self._select("text", ids):
-                    out[str(cid)] = (str(text), None)
+            for cid, text, meta, n, blob in self._select(cols, ids):
+                mat = dequantize(bytes(blob), int(n)) if n else None  # type: ignore[call-overload]
+                out[str(cid)] = (str(text), json.loads(str(meta)), mat)
         return out
 
     def has_vectors(self, chunk_ids: Iterable[str]) -> set[str]:
