@@ -17,6 +17,7 @@ import fcntl
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -53,6 +54,9 @@ class IngestBusy(RuntimeError):
 Progress = Callable[[str, int], None]
 
 _EMBED_FLUSH = 256  # chunks per embedding round: big enough to batch well across articles
+OVERLAP_ANNOTATION = True
+"""Run spaCy's entity pass in a worker thread while ONNX embeds the same round (both release
+the GIL for their heavy parts): on 2 cores see docs/BENCHMARKS.md, "Ingest speed"."""
 _LOCK_PATIENCE_S = 1.0  # readers probe the lock for microseconds (store.ingest_running)
 
 
@@ -223,6 +227,9 @@ def _flush(
         return
     pairs = [(p.article, c) for p in pending for c in p.chunks]
     if pairs:
+        pool = ThreadPoolExecutor(1, thread_name_prefix="annotate") if OVERLAP_ANNOTATION else None
+        started = time.perf_counter()
+        future = pool.submit(_annotations, pairs) if pool is not None else None
         reuse = _reusable(store, [cid for p in pending for cid in p.stale_ids])
         reused = [
             reuse.get(_reuse_key(a.article_id, c.text, c.start, c.sentence_spans))
@@ -249,8 +256,14 @@ def _flush(
         for j, r in enumerate(reused):
             if r is not None:
                 chunk_vecs[j] = r[0]
-        with report.timer("annotate"):
-            anns = _annotations(pairs)
+        with report.timer("annotate"):  # overlapped: only the part not hidden by embedding
+            if future is not None and pool is not None:
+                anns = future.result()
+                pool.shutdown()
+                report.timings_s["annotate_thread"] = report.timings_s.get(
+                    "annotate_thread", 0.0) + time.perf_counter() - started
+            else:
+                anns = _annotations(pairs)
         today = date.today().isoformat()
         with report.timer("write"):
             store.upsert(
