@@ -17,6 +17,7 @@ Reported: bytes on disk per chunk (Chroma dir, sidecar, BM25 dir), after the wri
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sys
@@ -66,7 +67,7 @@ def _copies(source: list[Any], n: int) -> Any:
             text, meta, vec, sentences = source[i % len(source)]
             copy = i // len(source)
             v = vec + rng.normal(scale=0.02, size=vec.shape).astype(np.float32)
-            ids.append(f"{copy:05d}-{i:08d}")
+            ids.append(hashlib.sha256(f"{copy}-{i}".encode()).hexdigest()[:32])  # as real ids
             vecs.append(v / np.linalg.norm(v))
             docs.append(text)
             metas.append(meta | {

@@ -6,9 +6,10 @@ whatever it holds. A document is stored there three times (the row, a string ind
 as metadata, a full-text index), and sentence vectors as base64 metadata strings were a third
 larger again and string-indexed too: together most of the index's disk. Here a chunk is its
 text plus its sentence vectors as int8 rows with one float32 scale each (388 bytes a
-sentence; cosine to float32 > 0.9999) and the metadata only read with the chunk (``SIDE_KEYS``:
-entities, sentence spans, headings), in a plain table keyed by chunk id. Chroma keeps the
-chunk vector (HNSW) and the article-level metadata (filters, citations, listings).
+sentence; cosine to float32 > 0.9999) and the metadata only read with the chunk
+(``SIDE_KEYS``: entities, sentence spans and offsets, headings), in a plain table keyed by
+chunk id. Chroma keeps the chunk vector (HNSW) and the article-level metadata (filters,
+citations, listings).
 
 Crash safety comes from the write order (``ChromaChunks.upsert``/``delete``): a chunk's row
 here is committed *before* its row is written to Chroma, and deleted *after* its row is
@@ -36,7 +37,10 @@ import numpy as np
 
 # Chunk metadata read only with the chunk itself (never filtered on, never listed per article):
 # kept here as JSON instead of as Chroma metadata, which string-indexes every value.
-SIDE_KEYS = ("ann", "sentences", "headers", "table_header", "heading", "content_hash")
+SIDE_KEYS = (
+    "ann", "sentences", "headers", "table_header", "heading", "content_hash", "start", "end",
+    "paragraph",
+)
 
 FILE_NAME = "vectors.sqlite3"
 _BATCH = 500  # ids per SQL statement (SQLite's variable limit is 32766; keep statements small)
