@@ -77,10 +77,10 @@ def test_text_vectors_and_side_metadata_live_in_the_sidecar_not_in_chroma(
     for meta in raw["metadatas"]:
         assert SVEC_KEY not in meta and not set(SIDE_KEYS) & set(meta)
         assert meta["article_id"] and meta["title"]  # filters and citations stay in Chroma
-    rows = sqlite3.connect(store.cfg.data_dir / FILE_NAME).execute(
-        "SELECT chunk_id, text FROM chunks"
-    ).fetchall()
-    assert sorted(rows) == sorted((c.chunk_id, c.text) for c in chunks)
+    side = ChunkSidecar(store.cfg.data_dir / FILE_NAME, read_only=True)
+    assert {cid: row[0] for cid, row in side.read(ids, vectors=False).items()} == {
+        c.chunk_id: c.text for c in chunks
+    }
 
     # Every read the answer path uses returns text, full metadata and sentence vectors.
     got = store.get([*list(reversed(ids)), "missing"])
