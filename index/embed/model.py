@@ -68,9 +68,11 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify_model_dir(model_dir: Path) -> None:
-    """Refuse to load files whose digest differs from the pinned one (corrupt or other release)."""
-    for name, expected in EXPECTED_SHA256.items():
+def verify_model_dir(model_dir: Path, names: tuple[str, ...] = tuple(EXPECTED_SHA256)) -> None:
+    """Refuse to load files whose digest differs from the pinned one (corrupt or other
+    release): ``EmbedderError`` naming the file and the reinstall command."""
+    for name in names:
+        expected = EXPECTED_SHA256[name]
         path = model_dir / name
         if not path.is_file():
             raise EmbedderError(f"Model file {path} is missing; reinstall with: {INSTALL_HINT}")
