@@ -47,7 +47,7 @@ def build_vanilla(engine: Any, emb: Any, root: Path) -> tuple[Any, Any, Any, int
     from llama_index.core.schema import TextNode
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from index.embedder import MiniLMEmbedding
+    from index.embed.llamaindex import MiniLMEmbedding
 
     embed_model = MiniLMEmbedding(emb)
     Settings.embed_model = embed_model

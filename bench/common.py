@@ -137,7 +137,7 @@ def load_questions() -> list[dict[str, Any]]:
 
 def embedder() -> Any:
     """The real ONNX MiniLM, its graph cached under bench/out/models, warmed up."""
-    from index.embedder import OnnxEmbedder
+    from index.embed import OnnxEmbedder
 
     emb = OnnxEmbedder(MODELS)
     emb.embed(["warm up the session", "and the tokenizer"])

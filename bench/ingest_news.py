@@ -1,10 +1,12 @@
 """Full-article ingest: ``newsqa ingest`` of ../shared/eval-dev/news/corpus, today's pipeline
-side by side with the one before the structured-ingest change (commit e75ab60), one run.
+side by side with the one before the structured-ingest change (commit e75ab60) and the one
+before the speed change (commit d85cd97: spaCy after embedding, everything in Chroma), one run.
 
 Each side runs in its own process (so peak RSS is its own) over a fresh data dir, sharing the
-built ONNX model; the old side runs that commit's ``index/`` from ``git archive`` in
-bench/out/. Reported: wall time, articles/s, chunks/s, peak RSS and, for today's pipeline, the
-share of time per stage (read, segment, annotate, embed, write).
+built ONNX model; old sides run that commit's ``index/`` from ``git archive`` in bench/out/.
+Today's pipeline also runs with the annotation overlap off (``OVERLAP_ANNOTATION = False``).
+Reported: wall time, articles/s, chunks/s, peak RSS, disk per chunk and, for today's
+pipeline, the time per stage (read, segment, embed, annotate not hidden by embedding, write).
 
     python bench/ingest_news.py [--no-docs] [--rounds N]
 """
@@ -23,6 +25,7 @@ from typing import Any
 import common
 
 BASELINE = "e75ab60"
+BEFORE = "d85cd97"  # main before the speed change (issue 16)
 NEWS = common.EVAL_DEV / "news" / "corpus"
 LIMIT = 1.6  # the ingest issue's budget: at most 1.6x the old wall time
 
@@ -30,9 +33,15 @@ _CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 from index.config import IndexConfig
-from index.embedder import OnnxEmbedder
+try:
+    from index.embed import OnnxEmbedder
+except ImportError:  # commits before index/embed/
+    from index.embedder import OnnxEmbedder
 from index.engine import Engine
 data, models, corpus = (Path(a) for a in sys.argv[1:4])
+if sys.argv[4:] == ["no-overlap"]:
+    import index.ingest.pipeline as pipeline
+    pipeline.OVERLAP_ANNOTATION = False
 emb = OnnxEmbedder(models)
 emb.embed(["warm up"])
 engine = Engine(IndexConfig(data_dir=data), embedder=emb)
@@ -44,26 +53,29 @@ print(json.dumps({
     "wall_s": wall, "articles": len(report.added), "chunks": engine.store.count(),
     "timings_s": getattr(report, "timings_s", {}),
     "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "disk_kb_per_chunk": sum(p.stat().st_size for p in data.rglob("*")
+                             if p.is_file() and "models" not in p.parts)
+                         / 1024 / max(1, engine.store.count()),
 }))
 """
 
 
-def _baseline_code() -> Path:
-    root = common.OUT / f"baseline-{BASELINE}"
+def _baseline_code(commit: str = BASELINE) -> Path:
+    root = common.OUT / f"baseline-{commit}"
     if not (root / "index").is_dir():
         root.mkdir(parents=True, exist_ok=True)
-        tar = subprocess.run(["git", "-C", str(common.REPO), "archive", BASELINE, "index"],
+        tar = subprocess.run(["git", "-C", str(common.REPO), "archive", commit, "index"],
                              check=True, capture_output=True).stdout
         with tarfile.open(fileobj=BytesIO(tar)) as archive:
             archive.extractall(root, filter="data")
     return root
 
 
-def _side(code: Path) -> dict[str, Any]:
+def _side(code: Path, *extra: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="newsqa-bench-news-") as tmp:
         out = subprocess.run(
             [sys.executable, "-c", _CHILD, str(Path(tmp) / "data"), str(common.MODELS),
-             str(NEWS)],
+             str(NEWS), *extra],
             env={"PYTHONPATH": str(code), "PATH": "/usr/bin:/bin"},
             cwd=tmp, check=True, capture_output=True, text=True,
         ).stdout
@@ -75,19 +87,27 @@ def run(rounds: int = 1) -> dict[str, Any]:
     if not NEWS.is_dir():
         raise SystemExit(f"missing {NEWS}: the news dev set sits beside the repository")
     common.embedder()  # builds the shared ONNX model once
-    old_code = _baseline_code()
-    old, new = [], []
-    for _ in range(rounds):  # alternate so neither side gets a warmer machine
+    old_code, before_code = _baseline_code(), _baseline_code(BEFORE)
+    old, before, serial, new = [], [], [], []
+    for _ in range(rounds):  # alternate so no side gets a warmer machine
         old.append(_side(old_code))
+        before.append(_side(before_code))
+        serial.append(_side(common.REPO, "no-overlap"))
         new.append(_side(common.REPO))
-    o = min(old, key=lambda r: r["wall_s"])
-    n = min(new, key=lambda r: r["wall_s"])
+
+    def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
+        return min(runs, key=lambda r: r["wall_s"])
+
+    o, b, s, n = best(old), best(before), best(serial), best(new)
     return {
         "bench": "ingest_news",
         "rounds": rounds,
-        "before": o,
+        "baseline": o,
+        "before": b,
+        "no_overlap": s,
         "after": n,
         "ratio": round(n["wall_s"] / o["wall_s"], 3),
+        "speedup_vs_before": round(b["wall_s"] / n["wall_s"], 3),
         "limit": LIMIT,
         "met": n["wall_s"] <= LIMIT * o["wall_s"],
         "load": common.machine().get("loadavg"),
@@ -98,12 +118,14 @@ def markdown(r: dict[str, Any]) -> str:
     def row(label: str, x: dict[str, Any]) -> list[str]:
         return [label, f"{x['wall_s']:.1f} s", f"{x['articles'] / x['wall_s']:.1f}",
                 f"{x['chunks'] / x['wall_s']:.1f}", str(x["chunks"]),
-                f"{x['peak_rss_mb']:.0f} MB"]
+                f"{x['peak_rss_mb']:.0f} MB", f"{x.get('disk_kb_per_chunk', 0):.1f} KB"]
 
     table = common.md_table(
-        ["pipeline", "wall", "articles/s", "chunks/s", "chunks", "peak RSS"],
-        [row(f"before ({BASELINE}: punkt, no blocks/entities)", r["before"]),
-         row("now (blocks, pysbd, spaCy NER, display text)", r["after"])],
+        ["pipeline", "wall", "articles/s", "chunks/s", "chunks", "peak RSS", "disk/chunk"],
+        [row(f"{BASELINE} (punkt, no blocks/entities)", r["baseline"]),
+         row(f"{BEFORE} (blocks, pysbd, spaCy NER; all in Chroma)", r["before"]),
+         row("now, annotation not overlapped", r["no_overlap"]),
+         row("now (sidecar, annotation overlapped with embedding)", r["after"])],
     )
     stages = r["after"]["timings_s"]
     total = sum(stages.values()) or 1.0
@@ -114,8 +136,9 @@ def markdown(r: dict[str, Any]) -> str:
         f"(127 full articles, ~64k words), both sides in one run, best of {r['rounds']}, "
         f"load average at the end {r['load']}.\n\n{table}\n\n"
         f"Stages now: {shares}.\n\n"
-        f"Now / before = **{r['ratio']:.2f}x** the wall time (budget ≤ {r['limit']}x: "
-        f"{common.verdict(r['met'])}).\n"
+        f"Now / {BASELINE} = **{r['ratio']:.2f}x** the wall time (budget ≤ {r['limit']}x: "
+        f"{common.verdict(r['met'])}); {BEFORE} / now = **{r['speedup_vs_before']:.2f}x** "
+        "faster.\n"
     )
 
 

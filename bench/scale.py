@@ -4,8 +4,8 @@ The corpora are **recombined dev-corpus sentences**: a pool of 3,000 distinct se
 texts (head of one dev sentence + tail of another, ``common.spliced_pool``) is embedded once
 with the real model; synthetic articles of 10 paragraphs × 2 pool sentences (10 chunks each) are
 then written straight through ``ChunkStore.upsert`` with the pool's vectors (a chunk's
-vector is the normalised mean of its sentences', its sentence vectors in its ``svec``
-metadata, as ingest writes them),
+vector is the normalised mean of its sentences', its sentence vectors as ``svec``
+metadata, which the store moves to its sidecar as it does the ingest's),
 followed by ``rebuild_bm25``. Honest shortcut: embedding 200k+ sentences would take ~25 min on
 2 cores, and the embedder is not what is measured here (``bench/ingest.py`` measures it); the
 store, BM25 and answer path see exactly the data ingest would write. Each size extends a copy
@@ -139,7 +139,7 @@ def build_all() -> dict[int, float]:
 def measure(data_dir: Path) -> dict[str, Any]:
     """(In a child process.) Warm latency over dev questions, then this process's memory."""
     from index.config import IndexConfig
-    from index.embedder import OnnxEmbedder
+    from index.embed import OnnxEmbedder
     from index.engine import Engine
 
     engine = Engine(IndexConfig(data_dir=data_dir), embedder=OnnxEmbedder(common.MODELS))
@@ -203,7 +203,8 @@ def markdown(r: dict[str, Any]) -> str:
         "`python bench/scale.py` — synthetic corpora of **recombined dev-corpus sentences** "
         "(3,000 distinct spliced sentences, each embedded for real once; articles of 10 "
         "paragraphs × 2 sentences = 10 chunks), written straight through `ChunkStore.upsert` "
-        "(sentence vectors in each chunk's `svec` metadata) + `rebuild_bm25` with the pool's "
+        "(sentence vectors passed as `svec` metadata, which the store keeps in its sidecar) "
+        "+ `rebuild_bm25` with the pool's "
         "vectors instead of re-embedding "
         "200k+ sentences (the embedder is measured in the ingest section). Each size is "
         "measured in a fresh process: warm `Engine.answer()` over {q} dev questions; RSS from "

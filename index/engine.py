@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -32,7 +33,7 @@ class Engine:
     def embedder(self) -> Any:
         with self._lock:
             if self._embedder is None:
-                from index.embedder import MODEL_NAME, OnnxEmbedder
+                from index.embed import MODEL_NAME, OnnxEmbedder
 
                 if self.cfg.embed_model not in (MODEL_NAME, MODEL_NAME.split("/")[-1]):
                     raise ValueError(
@@ -171,9 +172,32 @@ class Engine:
     ) -> Answer:
         from index.answer.compose import Answerer
 
+        parser = _parser_loading()  # spaCy loads while Chroma and the embedder open
         answerer = Answerer(self.store, self.embedder, self.llm)
+        parser.join()  # (one load: the answer path would otherwise start a second one)
         with self._data_dir_errors("answering"):
             return answerer.answer(question, history, k=k or self.cfg.top_k, filters=filters)
+
+
+_PARSER: threading.Thread | None = None
+_PARSER_LOCK = threading.Lock()
+
+
+def _parser_loading() -> threading.Thread:
+    """The question parser's load (~0.9 s), started once per process in a thread; an error
+    is left for the answer path to raise with its own message."""
+    global _PARSER
+    with _PARSER_LOCK:
+        if _PARSER is None:
+            from index.answer.analysis import preload
+
+            def load() -> None:
+                with contextlib.suppress(Exception):
+                    preload()
+
+            _PARSER = threading.Thread(target=load, name="parser-load", daemon=True)
+            _PARSER.start()
+        return _PARSER
 
 
 class _LazyEmbedder:

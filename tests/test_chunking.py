@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from index.embedder import OnnxEmbedder
+from index.embed import OnnxEmbedder
 from index.ingest.chunk import article_version, chunk_article, chunk_id_for
 from index.ingest.parse import parse_text
 from index.ingest.read import load_input

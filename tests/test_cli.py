@@ -18,7 +18,7 @@ from fakes import write_bad_files  # tests/ is on sys.path
 from typer.testing import CliRunner
 
 from bot.cli import app
-from index.embedder import OnnxEmbedder
+from index.embed import OnnxEmbedder
 from index.ingest.pipeline import ingest_lock
 
 REPO = Path(__file__).resolve().parents[1]

@@ -30,11 +30,14 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from index.config import IndexConfig
-from index.embedder import OnnxEmbedder
+from index.embed import OnnxEmbedder
 from index.engine import Engine
 from index.ingest.chunk import chunk_article
 from index.ingest.read import load_input
-from index.store import ChunkStore, _Bm25, ingest_running
+from index.store import ChunkStore, ingest_running
+from index.store.bm25 import Bm25Index
+from index.store.sidecar import FILE_NAME as SIDECAR_FILE
+from index.store.sidecar import ChunkSidecar
 from index.types import Article
 
 REPO = Path(__file__).resolve().parents[1]
@@ -148,6 +151,8 @@ def assert_complete_and_consistent(
 
     vecs = store.sentence_vectors(all_ids)
     assert set(vecs) == set(n_sentences)  # every chunk has its sentence vectors
+    side = ChunkSidecar(data_dir / SIDECAR_FILE, read_only=True)
+    assert side.ids() == set(all_ids)  # and no sidecar row outlives its chunk
     for cid, mat in vecs.items():  # one 384-d row per sentence
         assert mat.shape == (n_sentences[cid], 384), cid
 
@@ -190,7 +195,15 @@ def _die(*_a: object, **_k: object) -> None:
     raise _Killed
 
 
-@pytest.mark.parametrize("point", ["chunk-write", "stale-delete", "bm25-save"])
+def _put_then_die(self: ChunkSidecar, *args: object, **kwargs: object) -> None:
+    _ORIGINAL_PUT(self, *args, **kwargs)
+    raise _Killed
+
+
+_ORIGINAL_PUT = ChunkSidecar.put
+
+
+@pytest.mark.parametrize("point", ["chunk-write", "sidecar-written", "stale-delete", "bm25-save"])
 def test_a_crash_at_each_write_boundary_is_repaired_by_the_next_run(
     point: str, make_engine: Callable[..., Engine], embedder: OnnxEmbedder,
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -198,19 +211,21 @@ def test_a_crash_at_each_write_boundary_is_repaired_by_the_next_run(
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS, seeds)
     engine = make_engine()
-    if point != "chunk-write":
+    if point not in ("chunk-write", "sidecar-written"):
         engine.ingest([str(seeds)])
         path = next(seeds.glob("000_*.txt"))
         lines = path.read_text(encoding="utf-8").split("\n")
         lines[2] = "A brand new paragraph replaces the old one. It has two sentences."
         path.write_text("\n".join(lines), encoding="utf-8")
     target = {
-        "chunk-write": (ChunkStore, "upsert"),
-        "stale-delete": (ChunkStore, "delete"),
-        "bm25-save": (_Bm25, "save"),
+        "chunk-write": (ChunkStore, "upsert", _die),
+        # text and vectors committed to the sidecar, the Chroma rows never written
+        "sidecar-written": (ChunkSidecar, "put", _put_then_die),
+        "stale-delete": (ChunkStore, "delete", _die),
+        "bm25-save": (Bm25Index, "save", _die),
     }[point]
     with monkeypatch.context() as patch:
-        patch.setattr(*target, _die)
+        patch.setattr(*target)
         with pytest.raises(_Killed):
             engine.ingest([str(seeds)])
     assert not ingest_running(engine.cfg.data_dir)  # the OS dropped the lock with the process
@@ -218,7 +233,7 @@ def test_a_crash_at_each_write_boundary_is_repaired_by_the_next_run(
     again = make_engine()  # a fresh process's view
     report = again.ingest([str(seeds)])
     assert len(report.added) + len(report.updated) + len(report.unchanged) == 2
-    if point != "chunk-write":  # (a chunk and its vectors are one write: none was in)
+    if point not in ("chunk-write", "sidecar-written"):  # (no chunk row was written)
         assert report.chunks_embedded == 0  # every vector was written before the crash point
     assert_complete_and_consistent(engine.cfg.data_dir, sorted(seeds.iterdir()), embedder)
     answer = again.answer(QUESTION).to_json()

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from test_cli import SEEDS, cli_env, run_cli
 
-from index.embedder import OnnxEmbedder
+from index.embed import OnnxEmbedder
 
 Q = "How many Ukrainians returned home on Friday?"
 IS_ROOT = os.geteuid() == 0

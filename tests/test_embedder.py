@@ -1,4 +1,4 @@
-"""Tests for index/embedder.py against the real all-MiniLM-L6-v2 weights (offline package).
+"""Tests for index/embed/ against the real all-MiniLM-L6-v2 weights (offline package).
 
 The reference vectors in fixtures/minilm_reference.json come from sentence-transformers + torch
 (see tools/make_embedder_fixture.py), so parity here means "same vectors as upstream".
@@ -14,14 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedder import (
-    MODEL_NAME,
-    EmbedderError,
-    MiniLMEmbedding,
-    OnnxEmbedder,
-    default_model_dir,
-    load_embedder,
-)
+from index.embed import MODEL_NAME, EmbedderError, OnnxEmbedder, default_model_dir
+from index.embed.llamaindex import MiniLMEmbedding, load_embedder
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minilm_reference.json"
 

@@ -19,7 +19,7 @@ from test_feeds import STORIES, serve_page, story
 from typer.testing import CliRunner
 
 from bot.cli import app
-from index.embedder import OnnxEmbedder
+from index.embed import OnnxEmbedder
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from local_http import LocalHTTP, redirect, text, trickle_body, trickle_headers
 from test_cli import SEEDS, cli_env, run_cli
 
-from index.embedder import OnnxEmbedder
+from index.embed import OnnxEmbedder
 from index.engine import Engine
 from index.ingest.fetch import ALLOW_HINT, Fetched, fetch, is_public, new_client
 from index.ingest.pipeline import ingest_lock

@@ -46,11 +46,16 @@ def _chunk_vectors(engine: Engine, ids: list[str]) -> dict[str, np.ndarray]:
 
 
 def _assert_sentence_vectors(engine: Engine) -> None:
-    """Every stored chunk carries its sentence vectors: one 384-d row per sentence span,
-    close to what the embedder gives for that sentence (float16 storage)."""
+    """Every stored chunk has its sentence vectors (in the sidecar, not in Chroma's metadata):
+    one 384-d row per sentence span, close to what the embedder gives for that sentence
+    (float16 storage); chunks read back by id carry them."""
     assert engine.embedder is not None
-    chunks = list(engine.store.iter_all())
-    assert chunks
+    ids = [c.chunk_id for c in engine.store.iter_all(include_documents=False)]
+    assert ids
+    raw = engine.store._collection.get(ids=ids, include=["metadatas"])["metadatas"]
+    assert not any(SVEC_KEY in m for m in raw)
+    chunks = engine.store.get(ids)
+    assert len(chunks) == len(ids)
     for chunk in chunks:
         mat = decode_sentence_vectors(chunk.meta)
         spans = spans_of_meta(chunk.meta)
@@ -132,10 +137,13 @@ def test_an_index_of_the_old_layout_upgrades_itself_on_the_next_ingest(
     engine = make_engine()
     engine.ingest([str(seeds)])
     store = engine.store
-    res = store._collection.get(include=["documents", "metadatas", "embeddings"])
+    res = store._collection.get(include=["metadatas", "embeddings"])
+    texts = [c.text for c in store.get(res["ids"])]
     bare = [{k: v for k, v in m.items() if k != SVEC_KEY} for m in res["metadatas"]]
     store._collection.delete(ids=res["ids"])  # rewrite the rows as the old layout had them
-    store.upsert(res["ids"], np.asarray(res["embeddings"]), res["documents"], bare)
+    assert store._side is not None
+    store._side.delete(res["ids"])
+    store.upsert(res["ids"], np.asarray(res["embeddings"]), texts, bare)
     store._client.get_or_create_collection(
         engine.cfg.collection + "_sentences", embedding_function=None
     )

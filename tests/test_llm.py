@@ -19,7 +19,7 @@ from fake_llm_server import FakeLLMServer  # tests/ is on sys.path (no __init__.
 
 from index.answer.compose import Answerer
 from index.config import IndexConfig, LLMConfig
-from index.embedder import OnnxEmbedder
+from index.embed import OnnxEmbedder
 from index.engine import Engine
 from index.llm import (
     CLAIMS_DROPPED,

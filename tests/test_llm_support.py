@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from bot.cli import app as cli_app
 from index.answer.question import parse
 from index.config import IndexConfig, LLMConfig
-from index.embedder import OnnxEmbedder
+from index.embed import OnnxEmbedder
 from index.engine import Engine
 from index.llm import UNAVAILABLE, build_prompt, claims_dropped, is_injection
 from index.support import SIMILARITY_FLOOR, SupportChecker

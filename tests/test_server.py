@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from index.config import IndexConfig
-from index.embedder import OnnxEmbedder
+from index.embed import OnnxEmbedder
 from index.engine import Engine
 from index.store import StoreUnavailable
 

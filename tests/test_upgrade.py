@@ -16,7 +16,7 @@ import pytest
 from test_cli import cli_env, run_cli  # tests/ is on sys.path
 
 from index.config import IndexConfig
-from index.embedder import OnnxEmbedder
+from index.embed import OnnxEmbedder
 from index.engine import Engine
 from index.ingest.chunk import SCHEMA_VERSION
 from index.store import ANN_KEY, SCHEMA_KEY

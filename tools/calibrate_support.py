@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.embedder import OnnxEmbedder
+from index.embed import OnnxEmbedder
 from index.support import clauses
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "eval-dev" / "questions.jsonl"

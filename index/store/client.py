@@ -1,0 +1,175 @@
+"""Opening Chroma: an embedded ``PersistentClient`` in the data dir (or a private copy when the
+data dir is read-only or full), or an ``HttpClient`` to a server with our timeout; connection
+failures become one ``StoreUnavailable`` line naming host:port and what to check."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from index.config import IndexConfig
+from index.store.paths import make_private_dir
+
+log = logging.getLogger(__name__)
+
+
+class StoreUnavailable(RuntimeError):
+    """The Chroma server cannot be reached: the message says which host and what to check."""
+
+
+def _chroma_settings() -> Any:
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+def open_client(cfg: IndexConfig) -> Any:
+    if not cfg.server_mode:
+        import chromadb
+
+        path = _local_path(cfg)
+        try:
+            return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+        except Exception as exc:
+            from index.datadir import DiskFull, forget_chroma_system, is_disk_full, read_only_copy
+
+            forget_chroma_system(path)
+            # Chroma writes when it opens: on a full disk, answer from a copy elsewhere.
+            if not is_disk_full(exc) or not (path / "chroma.sqlite3").exists():
+                raise
+            log.warning("%s; answering from a temporary copy of the index meanwhile",
+                        DiskFull(cfg.data_dir, what="opening the index"))
+            return chromadb.PersistentClient(
+                path=str(read_only_copy(path)), settings=_chroma_settings()
+            )
+    # chromadb's HttpClient has no timeout option (its httpx session waits forever), so a
+    # plain heartbeat with our timeout goes first (before chromadb's ~2 s import), then the
+    # session gets the same timeout.
+    _preflight(cfg)
+    import chromadb
+
+    try:
+        client = chromadb.HttpClient(
+            host=cfg.chroma_host or "localhost",
+            port=cfg.chroma_port,
+            ssl=cfg.chroma_ssl,
+            headers=dict(cfg.chroma_headers) or None,
+            settings=_chroma_settings(),
+        )
+    except Exception as exc:
+        raise StoreUnavailable(server_hint(cfg, exc)) from exc
+    _set_timeout(client, cfg.chroma_timeout_s)
+    return client
+
+
+def _local_path(cfg: IndexConfig) -> Path:
+    """Where embedded Chroma opens the index: in the data dir, or, when that is read-only,
+    a private copy (Chroma cannot open a database it may not write; ``index.datadir``)."""
+    from index.datadir import ReadOnlyDataDir, read_only_copy, writable
+
+    sqlite = cfg.chroma_dir / "chroma.sqlite3"
+    if writable(cfg.data_dir) and writable(cfg.chroma_dir) and (
+        not sqlite.exists() or os.access(sqlite, os.W_OK)
+    ):
+        make_private_dir(cfg.data_dir)
+        return cfg.chroma_dir
+    if not sqlite.exists():
+        raise ReadOnlyDataDir(cfg.data_dir, "creating the index")
+    return read_only_copy(cfg.chroma_dir)
+
+
+def _server_url(cfg: IndexConfig) -> str:
+    host = cfg.chroma_host or "localhost"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # IPv6 literal
+    return f"{'https' if cfg.chroma_ssl else 'http'}://{host}:{cfg.chroma_port}"
+
+
+def _preflight(cfg: IndexConfig) -> None:
+    import httpx
+
+    try:
+        resp = httpx.get(
+            _server_url(cfg) + "/api/v2/heartbeat",
+            headers=cfg.chroma_headers,
+            timeout=cfg.chroma_timeout_s,
+        )
+    except (httpx.HTTPError, OSError) as exc:
+        raise StoreUnavailable(server_hint(cfg, exc)) from exc
+    if resp.status_code in (401, 403):
+        raise StoreUnavailable(
+            f"Chroma server at {cfg.chroma_host}:{cfg.chroma_port} refused the credentials "
+            f"(HTTP {resp.status_code}). Check NEWSQA_CHROMA_AUTH_TOKEN/NEWSQA_CHROMA_AUTH_HEADER."
+        )
+    if resp.status_code >= 400:
+        raise StoreUnavailable(server_hint(cfg, RuntimeError(f"HTTP {resp.status_code}")))
+
+
+def _set_timeout(client: Any, seconds: float) -> None:
+    """Give chromadb's httpx session (``timeout=None`` upstream) our timeout."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(seconds)
+
+
+def server_hint(cfg: IndexConfig, exc: BaseException) -> str:
+    text = str(exc).strip()
+    reason = text.splitlines()[0][:160] if text else type(exc).__name__
+    if reason.startswith("[Errno"):
+        reason = reason.split("]", 1)[-1].strip()
+    if _is_timeout(exc):
+        reason = f"no answer within {cfg.chroma_timeout_s:g} s"
+    return (
+        f"Chroma server at {cfg.chroma_host}:{cfg.chroma_port} is unavailable ({reason}). "
+        "Check that it is running (chroma run --path DIR --port N) and that "
+        "NEWSQA_CHROMA_HOST/NEWSQA_CHROMA_PORT point at it."
+    )
+
+
+def _causes(exc: BaseException) -> Iterable[BaseException]:
+    seen: BaseException | None = exc
+    while seen is not None:
+        yield seen
+        seen = seen.__cause__ or seen.__context__
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    import httpx
+
+    return any(isinstance(e, (httpx.TimeoutException, TimeoutError)) for e in _causes(exc))
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    import httpx
+
+    for seen in _causes(exc):
+        if isinstance(seen, (httpx.TransportError, ConnectionError, TimeoutError)):
+            return True
+        name = type(seen).__name__.lower()
+        if "connect" in name or "timeout" in name:
+            return True
+    return False
+
+
+def is_stale_connection(exc: BaseException) -> bool:
+    """The server closed a kept-alive connection (it restarted): one retry is worth it."""
+    import httpx
+
+    return any(isinstance(e, httpx.RemoteProtocolError) for e in _causes(exc))
+
+
+def forget_system(client: Any) -> None:
+    """Drop chromadb's per-path cached system so the next ``PersistentClient`` loads afresh.
+
+    Other handles on the old system keep working (stale); chromadb 1.5 internals, pinned.
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    ident = client._identifier
+    SharedSystemClient._identifier_to_system.pop(ident, None)
+    SharedSystemClient._identifier_to_refcount.pop(ident, None)

@@ -1,0 +1,310 @@
+"""The chunk collection in Chroma, the source of truth: text, flat metadata and one vector per
+chunk (the normalised mean of its sentence vectors). Sentence vectors are only ever fetched by
+chunk id, never searched: embedded, they live in the sidecar (``sidecar.py``); with a server,
+in each chunk's metadata (``svec``: float16, base64), since the data dir is not shared.
+
+Embedded mode and several processes: Chroma's ``PersistentClient`` reads new rows written by
+another process, but its in-memory vector index stays as it was when opened. So when the
+index changed under us (chunk count or BM25 directory moved, and not by our own writes), the
+client is reopened. Writers are serialised by the ingest lock (``index.ingest.pipeline``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from index.config import IndexConfig
+from index.store.client import (
+    StoreUnavailable,
+    forget_system,
+    is_connection_error,
+    is_stale_connection,
+    open_client,
+    server_hint,
+)
+from index.store.meta import (
+    SVEC_KEY,
+    StoredChunk,
+    decode_sentence_vectors,
+    encode_sentence_vectors,
+)
+from index.store.paths import ingest_running, mtime
+from index.store.sidecar import FILE_NAME, SIDE_KEYS, ChunkSidecar
+
+SYNC_TTL_S = 0.5
+
+_GET_BATCH = 2000
+_ID_PAGE = 10_000
+
+T = TypeVar("T")
+
+
+class ChromaChunks:
+    """The chunk collection: opening it, noticing other writers, writes, reads by id and by
+    vector. Embedded, each chunk's text and sentence vectors are in the sidecar; with a
+    server, in its Chroma document and metadata. Reads return both the same way."""
+
+    def __init__(self, cfg: IndexConfig) -> None:
+        self.cfg = cfg
+        self._client = open_client(cfg)
+        self._broken = False  # server mode: reopen the collections before the next call
+        self._collection = self._open_collection()
+        self._drop_legacy_sentences()
+        # Embedded mode: text and sentence vectors in the sidecar (``sidecar.py``); a
+        # server's chunks carry them in Chroma (the data dir is not shared).
+        self._side = None if cfg.server_mode else ChunkSidecar(
+            cfg.data_dir / FILE_NAME, read_only=self.is_copy
+        )
+        self._seen: tuple[int, float] | None = None  # embedded mode: last state we knew of
+        # One answer asks for the chunk count several times (vector search, BM25, idf,
+        # outlets), ~1 ms each at 5k chunks: a check younger than this is reused.
+        self._synced: tuple[float, int] | None = None
+
+    def _open_collection(self) -> Any:
+        try:
+            return self._client.get_or_create_collection(
+                name=self.cfg.collection,
+                embedding_function=None,  # never let Chroma download its own model
+                metadata={"hnsw:space": "cosine"},
+            )
+        except Exception as exc:
+            if self.cfg.server_mode and is_connection_error(exc):
+                self._broken = True
+                raise StoreUnavailable(server_hint(self.cfg, exc)) from exc
+            raise
+
+    def _drop_legacy_sentences(self) -> None:
+        """Delete the ``<name>_sentences`` collection of the old layout, if any.
+
+        Its chunks lack ``svec``; the next ingest re-embeds them (``ingest._classify``) and
+        until then answers fall back to the chunk vector.
+        """
+        with contextlib.suppress(Exception):  # absent, or a read-only data dir
+            self._client.delete_collection(self.cfg.collection + "_sentences")
+
+    def _guard(self, fn: Callable[[], T]) -> T:
+        """Turn connection failures in server mode into one clear ``StoreUnavailable``.
+
+        After a failure the next call reopens the collections, so a store recovers by itself
+        once the server is back (``Engine.reset_store`` is not needed, but harmless).
+        """
+        if self._broken:
+            self._collection = self._open_collection()
+            self._broken = False
+        try:
+            return fn()
+        except Exception as exc:
+            if not (self.cfg.server_mode and is_connection_error(exc)):
+                raise
+            if is_stale_connection(exc):  # a pooled connection from before a restart
+                with contextlib.suppress(Exception):
+                    return fn()
+            self._broken = True
+            raise StoreUnavailable(server_hint(self.cfg, exc)) from exc
+
+    @property
+    def is_copy(self) -> bool:
+        """True when answering from a temporary copy (read-only or full data dir): writes
+        would be lost, so ``Engine.ingest`` refuses to run on such a store."""
+        if self.cfg.server_mode:
+            return False
+        settings = getattr(self._client, "get_settings", lambda: None)()
+        where = getattr(settings, "persist_directory", None)
+        return where is not None and Path(where) != self.cfg.chroma_dir
+
+    def _wrote(self) -> None:
+        """Our own write: the next ``_sync`` takes the new state as known, no reopen."""
+        self._seen = None
+
+    def _sync(self) -> int:
+        """The chunk count; in embedded mode, reopen when another process changed the index."""
+        now = time.monotonic()
+        if self._synced is not None and now - self._synced[0] < SYNC_TTL_S:
+            return self._synced[1]
+        n = self._sync_now()
+        self._synced = (time.monotonic(), n)
+        return n
+
+    def _sync_now(self) -> int:
+        n = self.count()
+        if self.cfg.server_mode:
+            return n
+        key = (n, mtime(self.cfg.bm25_dir))
+        if self._seen is None:
+            self._seen = key
+        elif key != self._seen and not ingest_running(self.cfg.data_dir):
+            # (while another ingest runs, ``_seen`` is kept so the reopen happens after it)
+            with contextlib.suppress(Exception):  # keep answering from stale handles
+                forget_system(self._client)
+                self._client = open_client(self.cfg)
+                self._collection = self._open_collection()
+            n = self.count()
+            self._seen = (n, key[1])
+        return n
+
+    def upsert(
+        self,
+        ids: Sequence[str],
+        embeddings: np.ndarray,
+        documents: Sequence[str],
+        metadatas: Sequence[dict[str, Any]],
+        sentence_vectors: Sequence[np.ndarray | None] | None = None,
+    ) -> None:
+        """Write chunks: ``embeddings`` ``(n, dim)`` unit vectors, texts, flat ``metadatas``
+        and, per chunk, its ``(n_sentences, dim)`` sentence vectors (or an ``SVEC_KEY`` string
+        in its metadata). Embedded: text and vectors go to the sidecar first, committed, then
+        the rows to Chroma (a crash leaves only sidecar rows without a chunk, see ``sidecar``)."""
+        self._synced = None  # our own write: the next read re-checks
+        metas = [dict(m) for m in metadatas]
+        mats: list[np.ndarray | None] = (
+            list(sentence_vectors) if sentence_vectors is not None
+            else [decode_sentence_vectors(m) for m in metas]
+        )
+        docs: list[str] | None = list(documents)
+        if self._side is None:
+            for m, mat in zip(metas, mats, strict=True):
+                if mat is not None:
+                    m[SVEC_KEY] = encode_sentence_vectors(mat)
+        else:
+            sides = [{k: m.pop(k) for k in SIDE_KEYS if k in m} for m in metas]
+            self._side.put(list(zip(ids, documents, sides, mats, strict=True)))
+            for m in metas:
+                m.pop(SVEC_KEY, None)
+            docs = None
+        for i in range(0, len(ids), _GET_BATCH):
+            sl = slice(i, i + _GET_BATCH)
+            self._guard(
+                lambda sl=sl: self._collection.upsert(  # type: ignore[misc]
+                    ids=list(ids[sl]),
+                    embeddings=embeddings[sl],
+                    documents=None if docs is None else docs[sl],
+                    metadatas=metas[sl],
+                )
+            )
+        self._wrote()
+
+    def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
+        self._synced = None  # our own write: the next read re-checks
+        for i in range(0, len(ids), _GET_BATCH):
+            sl = slice(i, i + _GET_BATCH)
+            self._guard(
+                lambda sl=sl: self._collection.update(  # type: ignore[misc]
+                    ids=list(ids[sl]), metadatas=list(metadatas[sl])
+                )
+            )
+        self._wrote()
+
+    def delete(self, ids: Iterable[str]) -> None:
+        self._synced = None  # our own write: the next read re-checks
+        ids = list(ids)
+        for i in range(0, len(ids), _GET_BATCH):
+            batch = ids[i : i + _GET_BATCH]
+            self._guard(lambda batch=batch: self._collection.delete(ids=batch))  # type: ignore[misc]
+        if self._side is not None:  # after the rows: a crash leaves sidecar rows, not chunks
+            self._side.delete(ids)
+        self._wrote()
+
+    def drop_orphans(self) -> int:
+        """Delete sidecar rows whose chunk is not in the collection (a killed ingest's); only
+        under the ingest lock, where no write is half done. Returns how many."""
+        if self._side is None or self.is_copy:
+            return 0
+        return self._side.retain(set(self._all_ids()))
+
+    def _chunks(
+        self, ids: Sequence[str], docs: Sequence[str | None] | None,
+        metas: Sequence[dict[str, Any] | None], *, vectors: bool = True,
+    ) -> list[StoredChunk]:
+        """``StoredChunk``s from a Chroma result, text, side metadata and (``vectors``)
+        sentence vectors filled in from the sidecar: the vectors as a float32 matrix in
+        ``meta[SVEC_KEY]``, which ``decode_sentence_vectors`` returns as is, so readers see
+        one shape in both modes. Chunks written before the sidecar keep their Chroma
+        document and ``svec``."""
+        side = self._side.read(ids, vectors=vectors) if self._side is not None else {}
+        out = []
+        for n, cid in enumerate(ids):
+            text, extra, mat = side.get(cid, ("", {}, None))
+            meta = dict(metas[n] or {}) | extra
+            if mat is not None:
+                meta[SVEC_KEY] = mat
+            out.append(StoredChunk(cid, (docs[n] if docs else None) or text, meta))
+        return out
+
+    def count(self) -> int:
+        return int(self._guard(lambda: self._collection.count()))
+
+    def get(self, ids: Sequence[str]) -> list[StoredChunk]:
+        """Chunks by id, in that order (missing ones left out), with their sentence vectors."""
+        if not ids:
+            return []
+        res = self._guard(
+            lambda: self._collection.get(ids=list(ids), include=["documents", "metadatas"])
+        )
+        chunks = self._chunks(res["ids"], res["documents"], res["metadatas"])
+        by_id = {c.chunk_id: c for c in chunks}
+        return [by_id[c] for c in ids if c in by_id]
+
+    def iter_all(self, include_documents: bool = True) -> Iterable[StoredChunk]:
+        """Every chunk, a page at a time: text (unless ``include_documents`` is false) and
+        metadata, without sentence vectors."""
+        include = ["metadatas"] + (["documents"] if include_documents else [])
+        page = _GET_BATCH if include_documents else _ID_PAGE
+        offset = 0
+        while True:
+            res = self._guard(
+                lambda offset=offset: self._collection.get(  # type: ignore[misc]
+                    include=include, limit=page, offset=offset
+                )
+            )
+            ids = res["ids"]
+            if not ids:
+                return
+            chunks = self._chunks(ids, res.get("documents"), res["metadatas"], vectors=False)
+            yield from chunks if include_documents else (
+                StoredChunk(c.chunk_id, "", c.meta) for c in chunks
+            )
+            offset += len(ids)
+            if len(ids) < page:
+                return
+
+    def vector_search(
+        self, embedding: np.ndarray, k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[StoredChunk, float]]:
+        """Top-``k`` chunks by cosine similarity (1 - Chroma's cosine distance)."""
+        n = self._sync()
+        if n == 0:
+            return []
+        res = self._guard(
+            lambda: self._collection.query(
+                query_embeddings=[embedding],
+                n_results=min(k, n),
+                where=where,
+                include=["documents", "metadatas", "distances"],
+            )
+        )
+        chunks = self._chunks(res["ids"][0], res["documents"][0], res["metadatas"][0])
+        return [(c, 1.0 - float(d)) for c, d in zip(chunks, res["distances"][0], strict=True)]
+
+    def _all_ids(self) -> list[str]:
+        return self._ids_of(self._collection)
+
+    def _ids_of(self, collection: Any) -> list[str]:
+        """Every id: an id-only read (20k ids ~0.1 s; with metadata it is ~40x slower)."""
+        out: list[str] = []
+        offset = 0
+        while True:
+            res = self._guard(
+                lambda offset=offset: collection.get(  # type: ignore[misc]
+                    include=[], limit=_ID_PAGE, offset=offset
+                )
+            )
+            out.extend(res["ids"])
+            if len(res["ids"]) < _ID_PAGE:
+                return out
+            offset += len(res["ids"])

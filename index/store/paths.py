@@ -1,0 +1,52 @@
+"""Data-dir helpers the store and the ingest share: a private dir, the ingest lock's name and
+a probe for it, mtimes as change signals."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+from pathlib import Path
+
+LOCK_NAME = "ingest.lock"
+
+
+def make_private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) and make it readable by the owner only: the data dir
+    holds chat history. Also applied to an existing dir (another component may have made it
+    first with the umask's mode); one we do not own is left as it is."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError):  # not ours, or a read-only mount: leave it as it is
+        path.chmod(0o700)  # mkdir's mode is filtered by the umask
+    return path
+
+
+def ingest_running(data_dir: Path) -> bool:
+    """True while some process (or thread) holds the ingest lock of ``data_dir``.
+
+    Probes with a shared lock held for microseconds; ``ingest_lock`` retries briefly so the
+    probe never makes a starting ingest report "busy".
+    """
+    try:
+        fd = os.open(data_dir / LOCK_NAME, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError as exc:
+        return exc.errno in (errno.EAGAIN, errno.EACCES)
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+
+def mtime(path: Path) -> float:
+    """``path``'s modification time, or -1.0 when it cannot be read."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return -1.0
