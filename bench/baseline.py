@@ -9,7 +9,7 @@ LLM (``Settings.llm = None`` → MockLLM, default "compact" synthesis; and
 composer). Each question runs through all of them in turn, so load changes hit all alike.
 
 Recall@k is by article file: the gold evidence files among the files of the top-k chunks
-(newsqa: ``index.retrieve.retrieve``, what its composer picks from), plus newsqa's cited
+(newsqa: ``index.answer.retrieve.retrieve``, what its composer picks from), plus newsqa's cited
 recall. Targets: newsqa ≥ 3x faster per query than the vanilla query engine, higher recall.
 
     python bench/baseline.py [--no-docs]
@@ -77,7 +77,7 @@ def build_vanilla(engine: Any, emb: Any, root: Path) -> tuple[Any, Any, Any, int
 def run() -> dict[str, Any]:
     from bot.eval.metrics import FileResolver
     from bot.eval.score import recall
-    from index.retrieve import retrieve
+    from index.answer.retrieve import retrieve
 
     common.require_eval_dev()
     logging.getLogger("llama_index").setLevel(logging.ERROR)

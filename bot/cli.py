@@ -24,7 +24,7 @@ from bot.console import (
     run_ingest,
 )
 from bot.feeds_cli import register as register_feeds
-from index.retrieve import Filters
+from index.answer.retrieve import Filters
 
 app = typer.Typer(
     add_completion=False,

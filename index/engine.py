@@ -15,7 +15,7 @@ from index.config import IndexConfig
 from index.types import Answer, ArticleInfo, IngestReport, Turn
 
 if TYPE_CHECKING:  # heavy imports (chromadb, trafilatura) wait until they are needed
-    from index.retrieve import Filters
+    from index.answer.retrieve import Filters
     from index.store import ChunkStore
 
 

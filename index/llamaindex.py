@@ -28,9 +28,9 @@ from llama_index.core.query_engine import CustomQueryEngine
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from index.answer.question import clean
+from index.answer.retrieve import Candidate, Filters, retrieve
 from index.config import IndexConfig
 from index.engine import Engine
-from index.retrieve import Candidate, Filters, retrieve
 from index.types import Answer, Citation
 
 ARTICLE_KEYS = ("article_id", "title", "source", "published", "url", "path")

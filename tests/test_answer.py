@@ -216,7 +216,7 @@ def test_empty_index_says_so(make_engine) -> None:  # type: ignore[no-untyped-de
 
 
 def test_source_filter(seeded_engine: Engine) -> None:
-    from index.retrieve import Filters
+    from index.answer.retrieve import Filters
 
     answer = seeded_engine.answer("How many Ukrainians?", filters=Filters(source="cnn"))
     assert answer.citations

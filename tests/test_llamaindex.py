@@ -16,9 +16,9 @@ from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from index.answer.question import clean
+from index.answer.retrieve import Filters, retrieve
 from index.engine import Engine
 from index.llamaindex import NewsqaQueryEngine, NewsqaRetriever, open_engine
-from index.retrieve import Filters, retrieve
 from index.text import display
 
 CONFLICT_Q = "How many Ukrainians returned home on Friday?"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from index.config import IndexConfig
-from index.embedder import OnnxEmbedder
+from index.embed import OnnxEmbedder
 from index.engine import Engine
 from index.types import Answer
 

@@ -54,7 +54,7 @@ def retrieved_files_of(
     For a follow-up pass the resolved question and the previous turn's article ids, as the
     answerer does.
     """
-    from index.retrieve import retrieve
+    from index.answer.retrieve import retrieve
 
     qvec = engine.embedder.embed([question])[0]
     cands = retrieve(engine.store, qvec, question, k, boost_articles=boost_articles)

@@ -24,8 +24,8 @@ from index.answer.cite import citation_of, outlet_of, refusal
 from index.answer.evidence import Sentence
 from index.answer.question import Question, stems
 from index.answer.reading import readings
-from index.retrieve import Filters, retrieve
-from index.store import ChunkStore, StoredChunk
+from index.answer.retrieve import Filters, retrieve
+from index.store import ChunkStore
 from index.text import display
 from index.types import Answer, ArticleInfo, Claim, Conflict, decode_annotations
 
@@ -140,13 +140,9 @@ def _on_topic(
 
 def _lede(store: ChunkStore, article_id: str) -> Sentence | None:
     """The article's first quotable sentence (its first chunk's first sentence)."""
-    got = store.article_chunks(article_id)
-    rows = sorted(zip(got.get("ids") or [], got.get("documents") or [],
-                      got.get("metadatas") or [], strict=False),
-                  key=lambda r: int((r[2] or {}).get("start", 0)))
     first: Sentence | None = None
-    for chunk_id, text, meta in rows[:3]:
-        meta = dict(meta or {})
+    for chunk in store.article(article_id)[:3]:
+        text, meta = chunk.text, chunk.meta
         base = int(meta.get("start", 0))
         anns = decode_annotations(meta.get("ann"))
         for i, part in enumerate(str(meta.get("sentences", "")).split(";")):
@@ -156,8 +152,8 @@ def _lede(store: ChunkStore, article_id: str) -> Sentence | None:
             quote = display(str(text)[s - base : e - base])
             if not quote.strip():
                 continue
-            sent = Sentence(quote, s, e, StoredChunk(str(chunk_id), str(text), meta), i,
-                            score=1.0, ann=anns[i] if i < len(anns) else [])
+            sent = Sentence(quote, s, e, chunk, i, score=1.0,
+                            ann=anns[i] if i < len(anns) else [])
             if re.search(r"[.!?][\"”’')]*$", quote.strip()):
                 return sent  # a standfirst without a full stop is no lede
             first = first or sent

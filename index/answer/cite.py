@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from index.answer.question import STOPWORDS, Question
-from index.retrieve import Candidate
+from index.answer.retrieve import Candidate
 from index.text import display
 from index.types import Answer, ArticleInfo, Citation
 

@@ -23,7 +23,7 @@ from index.answer.gate import TYPED_FLOOR, judge
 from index.answer.outlets import clause_naming, named_outlets, outlets_named
 from index.answer.question import QType, Question, parse, stems
 from index.answer.reading import Reading, readings
-from index.retrieve import Candidate, Filters, retrieve
+from index.answer.retrieve import Candidate, Filters, retrieve
 from index.store import ChunkStore
 from index.text import normalize
 from index.types import Answer, Claim, Conflict, Turn

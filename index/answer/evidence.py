@@ -12,7 +12,7 @@ import numpy as np
 
 from index.answer.conflicts import Quantity, quantities
 from index.answer.question import QType, Question, stems
-from index.retrieve import Candidate, recency_key
+from index.answer.retrieve import Candidate, recency_key
 from index.store import ChunkStore, StoredChunk, decode_sentence_vectors
 from index.text import display
 from index.types import decode_annotations

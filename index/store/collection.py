@@ -250,6 +250,13 @@ class ChromaChunks:
         by_id = {c.chunk_id: c for c in chunks}
         return [by_id[c] for c in ids if c in by_id]
 
+    def article(self, article_id: str) -> list[StoredChunk]:
+        """One article's chunks in text order: text and metadata, no sentence vectors."""
+        res = self._guard(lambda: self._collection.get(
+            where={"article_id": article_id}, include=["documents", "metadatas"]))
+        chunks = self._chunks(res["ids"], res["documents"], res["metadatas"], vectors=False)
+        return sorted(chunks, key=lambda c: int(c.meta.get("start", 0) or 0))
+
     def iter_all(self, include_documents: bool = True) -> Iterable[StoredChunk]:
         """Every chunk, a page at a time: text (unless ``include_documents`` is false) and
         metadata, without sentence vectors."""
