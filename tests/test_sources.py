@@ -105,6 +105,15 @@ ARTICLES = {
         "Trade summit ends", "Global Times", "2024-04-09",
         "The Arden trade summit was held in Vienna on Monday, the organisers said.",
     ),
+    # two verbs for one act
+    "rally-a.txt": _article(
+        "Rally turns ugly", "Capital News", "2024-06-20",
+        "A protester slapped the housing minister during the rally in Carlow, police said.",
+    ),
+    "rally-b.txt": _article(
+        "Minister attacked at rally", "Evening Herald", "2024-06-20",
+        "A protester shoved the housing minister during the rally in Carlow, police said.",
+    ),
     # a year inside a name is no value
     "games-a.txt": _article(
         "Nordland remembers its Games", "Snow Report", "2024-01-10",
@@ -227,6 +236,12 @@ def test_two_places_for_one_event(engine: Engine) -> None:
     answer = engine.answer("Where was the Arden trade summit held?")
     assert {"Geneva", "Vienna"} <= values(answer), answer.answer
     assert answer.conflicts[0].topic == "place"
+
+
+def test_two_verbs_for_one_act(engine: Engine) -> None:
+    answer = engine.answer("What did the protester do to the housing minister?")
+    assert {"slapped", "shoved"} <= values(answer), answer.answer
+    assert "sources disagree" in answer.answer
 
 
 def test_seed_totals_disagree_and_the_quote_does_not(engine: Engine) -> None:

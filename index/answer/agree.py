@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from index.answer.question import verb_stem
 from index.answer.reading import Reading, day_of
 from index.answer.witness import mentions
 
@@ -139,7 +140,10 @@ def _range(r: Reading) -> tuple[float, float]:
 
 
 def _agree(a: Reading, b: Reading) -> bool:
-    """Names and days: the same, an alias, or each sentence also says the other's value."""
+    """Names and days: the same, an alias, or each sentence also says the other's value;
+    acts: verbs for the same act ("hurt" = "injured")."""
+    if a.kind == "act":
+        return verb_stem(a.value.norm) == verb_stem(b.value.norm)
     if mentions(a.sentence.text, b.value.text) or mentions(b.sentence.text, a.value.text):
         return True  # "from US custody in Guantanamo Bay" says both: no contradiction
     if a.kind == "date":

@@ -130,6 +130,19 @@ def _nlp() -> Any:
         return spacy.load(root, exclude=["lemmatizer", "senter"])
 
 
+def parse_texts(texts: list[str]) -> list[Any]:
+    """spaCy ``Doc``s (with the dependency parse) for a few evidence sentences."""
+    return list(_nlp().pipe(texts))
+
+
+def asked_act(text: str) -> tuple[str, str] | None:
+    """("the protester", "the minister") for "What did the protester do to the minister?";
+    ("X", "") for "What did X do?"; None for any other question."""
+    m = re.match(r"^\W*what (?:did|has|had) (.+?) (?:do|done)(?: to (.+?))?\W*$", text,
+                 re.IGNORECASE)
+    return (m.group(1), m.group(2) or "") if m else None
+
+
 def preload() -> None:
     """Load the parser now (front ends call this in the background at start)."""
     _nlp()

@@ -8,19 +8,21 @@ construction a substring of the original article; ``verify`` re-checks it before
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from index.answer.acts import act_readings
 from index.answer.agree import Comparison, compare
-from index.answer.analysis import Analysis, analyse
+from index.answer.analysis import Analysis, analyse, asked_act
 from index.answer.briefing import brief, briefing_topic
 from index.answer.cite import citation_of, closest_articles, outlet_of, refusal
 from index.answer.evidence import Sentence, score_sentences
 from index.answer.gate import TYPED_FLOOR, judge
-from index.answer.outlets import clause_naming, named_outlets, outlets_named
+from index.answer.outlets import best_for_clause, clause_naming, named_outlets, outlets_named
 from index.answer.question import QType, Question, parse, stems
 from index.answer.reading import Reading, readings
 from index.answer.retrieve import Candidate, Filters, retrieve
@@ -206,7 +208,7 @@ class Answerer:
             chosen.append(s)
         for outlet in outlets:  # each outlet the question names gets its best sentence
             if outlet in (clauses or {}):  # for its own part of the question
-                pick = _for_clause(outlet, *(clauses or {})[outlet], sents, chosen)
+                pick = best_for_clause(outlet, *(clauses or {})[outlet], sents, chosen)
             elif any(c.chunk.meta.get("source") == outlet for c in chosen):
                 continue
             else:
@@ -220,7 +222,7 @@ class Answerer:
 
         citations = [citation_of(n, s) for n, s in enumerate(chosen, start=1)]
         number_of = {id(s): n for n, s in enumerate(chosen, start=1)}
-        conflicts = _conflicts(comparison, qa, chosen, number_of)
+        conflicts = _conflicts(comparison, qa, chosen, number_of, q.resolved)
         agreeing = _agreeing(comparison, chosen, number_of) if lead else []
         text = _answer_text(
             q, chosen, number_of, conflicts, lead, verdict.verdict, agreeing
@@ -258,34 +260,17 @@ def _same(a: Sentence, b: Sentence) -> bool:
     ).casefold() == normalize(b.text).casefold()
 
 
-MIN_CLAUSE_SEMANTIC = 0.30
-
-
-def _for_clause(outlet: str, clause: str, cvec: np.ndarray, sents: list[Sentence],
-                chosen: list[Sentence]) -> Sentence | None:
-    """The outlet's sentence that best answers its clause (meaning, then shared words), unless
-    an article already cited answers it."""
-    words = set(stems(clause)) - set(stems(outlet))
-
-    def fit(x: Sentence) -> float:
-        sem = float(x.vec @ cvec) if x.vec is not None else x.semantic
-        return sem + 0.3 * len(words & set(stems(x.text))) / max(1, len(words))
-
-    pool = [x for x in sents if x.chunk.meta.get("source") == outlet]
-    if not pool:
-        return None
-    pick = max(pool, key=fit)
-    if fit(pick) < MIN_CLAUSE_SEMANTIC or any(c.article_id == pick.article_id for c in chosen):
-        return None
-    return pick
-
-
 def _comparison(q: Question, qa: Analysis, sents: list[Sentence], best: Sentence) -> Comparison:
     """How the articles' values for a typed question relate (``agree``), the best witness's
     article first. Untyped, yes/no and "who is X" questions compare nothing."""
+    floor = TYPED_FLOOR * best.score
+    if asked_act(q.resolved) is not None:  # "what did X do (to Y)": the verbs compared
+        found = act_readings(sents, q.resolved, floor=floor)
+        found.sort(key=lambda r: r.article_id != best.article_id)
+        return compare(found, latest=q.wants_latest)
     if not qa.labels or qa.describe or q.qtype is QType.YESNO:
         return Comparison()
-    found = readings(sents, qa, set(q.keywords), q.resolved, floor=TYPED_FLOOR * best.score)
+    found = readings(sents, qa, set(q.keywords), q.resolved, floor=floor)
     found.sort(key=lambda r: r.article_id != best.article_id)  # stable: best's article first
     return compare(found, latest=q.wants_latest)
 
@@ -301,7 +286,7 @@ def _cited(r: Reading, chosen: list[Sentence], number_of: dict[int, int]) -> int
 
 
 def _conflicts(
-    c: Comparison, qa: Analysis, chosen: list[Sentence], number_of: dict[int, int]
+    c: Comparison, qa: Analysis, chosen: list[Sentence], number_of: dict[int, int], question: str
 ) -> list[Conflict]:
     """The compared slot as a ``Conflict`` when its values differ (each value once)."""
     if c.kind not in ("disagreement", "update"):
@@ -314,7 +299,8 @@ def _conflicts(
             claims.append(Claim(group[0].shown, tuple(sorted(nums)), max(dates, default=None)))
     if len(claims) < 2:
         return []
-    return [Conflict(topic=_topic(qa, c.groups[0][0]), claims=tuple(claims), kind=c.kind)]
+    return [Conflict(topic=_topic(qa, c.groups[0][0], question), claims=tuple(claims),
+                     kind=c.kind)]
 
 
 def _agreeing(
@@ -329,13 +315,16 @@ def _agreeing(
     return nums if len(outlets) > 1 else []
 
 
-def _topic(qa: Analysis, r: Reading) -> str:
+def _topic(qa: Analysis, r: Reading, question: str) -> str:
     if r.kind == "number":
         if r.value.label == "MONEY":
             return "amount"
         if r.value.label == "PERCENT":
             return "share"
         return f"number of {qa.focus_text}" if qa.focus_text else "figure"
+    if r.kind == "act":
+        doer = re.sub(r"^(?:the|a|an)\s+", "", (asked_act(question) or ("",))[0], flags=re.I)
+        return f"{doer}'s act" if doer else "act"  # "the sources disagree on the protester's act"
     return {"date": "date", "place": "place", "rank": "rank"}.get(
         r.kind, (qa.focus_text or "name").lower()
     )

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from index.answer.question import stems
 
 # Well-known outlets, matched case-sensitively in questions. Naming one that the index holds no
 # article from means the question's premise cannot be checked. (Ambiguous words such as "Time"
@@ -73,3 +78,25 @@ def clause_naming(text: str, outlet: str) -> str:
             return f"{parts[i - 1]}, {part}"
         return part
     return text
+
+
+MIN_CLAUSE_SEMANTIC = 0.30
+
+
+def best_for_clause(outlet: str, clause: str, cvec: np.ndarray, sents: Sequence[Any],
+                    chosen: Sequence[Any]) -> Any:
+    """The outlet's sentence that best answers its clause (meaning, then shared words), unless
+    an article already cited answers it."""
+    words = set(stems(clause)) - set(stems(outlet))
+
+    def fit(x: Any) -> float:
+        sem = float(x.vec @ cvec) if x.vec is not None else x.semantic
+        return sem + 0.3 * len(words & set(stems(x.text))) / max(1, len(words))
+
+    pool = [x for x in sents if x.chunk.meta.get("source") == outlet]
+    if not pool:
+        return None
+    pick = max(pool, key=fit)
+    if fit(pick) < MIN_CLAUSE_SEMANTIC or any(c.article_id == pick.article_id for c in chosen):
+        return None
+    return pick
