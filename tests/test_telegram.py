@@ -240,10 +240,10 @@ async def test_latest_briefing_and_a_conflict_said_once(
         commands = api.calls_to("setMyCommands")
         api.message(105, "/latest prisoner exchange")
         [brief] = await api.wait_sent(105)
-        assert brief["text"].startswith("Latest on prisoner exchange (")
-        assert "<blockquote" in brief["text"] and "Earlier or undated reports" in brief["text"]
+        assert brief["text"].startswith("On prisoner exchange (undated, ")  # seeds: undated
+        assert "<blockquote" in brief["text"] and "Other reports (undated)" in brief["text"]
         api.message(105, "/latest")
-        assert (await api.wait_sent(105, 2))[1]["text"].startswith("Latest (")
+        assert (await api.wait_sent(105, 2))[1]["text"].startswith("Indexed articles (")
         api.message(106, Q)
         [reply] = await api.wait_sent(106)
         assert reply["text"].lower().count("disagree") == 1  # no header repeating the text

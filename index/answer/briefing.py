@@ -95,15 +95,19 @@ def brief(
         )
         verb = "changed over time" if c.kind == "update" else "differ"
         lines.append(f"Reports {verb} on the {c.topic}: {claims}.")
-    for n, s in enumerate(ledes, start=1):
-        day = str(s.chunk.meta.get("published") or "")[:10] or "undated"
-        if n == 1:  # the newest report leads; the rest follow, newest first
-            about = f" on {topic}" if topic else ""
-            lines.insert(0, f"Latest{about} ({day}, {outlet_of(s)}): {s.text} [1]")
+    days = [str(s.chunk.meta.get("published") or "")[:10] for s in ledes]
+    for n, (s, day) in enumerate(zip(ledes, days, strict=True), start=1):
+        if n == 1:  # the newest report leads ("latest" only when it is dated); the rest follow
+            if day:
+                head = f"Latest on {topic}" if topic else "Latest"
+            else:
+                head = f"On {topic}" if topic else "Indexed articles"
+            lines.insert(0, f"{head} ({day or 'undated'}, {outlet_of(s)}): {s.text} [1]")
             if len(ledes) > 1:
-                lines.append("Earlier or undated reports:")
+                lines.append("Earlier reports:" if all(days) else
+                             "Earlier or undated reports:" if day else "Other reports (undated):")
             continue
-        lines.append(f"• {day} — {outlet_of(s)}: {s.text} [{n}]")
+        lines.append(f"• {day or 'undated'} — {outlet_of(s)}: {s.text} [{n}]")
     return Answer(question=q.raw, answer="\n".join(lines), refused=False,
                   citations=citations, conflicts=conflicts)
 
