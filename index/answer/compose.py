@@ -135,24 +135,21 @@ class Answerer:
         clauses: dict[str, tuple[str, np.ndarray]],
     ) -> list[Candidate]:
         """A question naming outlets or publication days needs evidence from each of them:
-        fetch the best chunks of any that plain retrieval missed (and, for each of several
-        outlets, the best chunks for its own clause)."""
+        fetch the best chunks of any that plain retrieval missed (for one of several outlets,
+        the best for its own clause of the question)."""
         have = {str(c.chunk.meta.get("source", "")) for c in cands}
         have_days = {str(c.chunk.meta.get("published", ""))[:10] for c in cands}
         seen = {c.chunk.chunk_id for c in cands}
-        wanted = [
-            Filters(source=outlet, since=filters.since if filters else None,
-                    until=filters.until if filters else None)
-            for outlet in outlets if outlet not in have
-        ] + [
-            Filters(source=filters.source if filters else None, since=day, until=day)
-            for day in q.dates if day not in have_days
-        ]
-        searches = [(qvec, q.resolved, narrowed) for narrowed in wanted] + [
-            (vec, text, Filters(source=outlet, since=filters.since if filters else None,
-                                until=filters.until if filters else None))
-            for outlet, (text, vec) in clauses.items()
-        ]
+        since, until = (filters.since, filters.until) if filters else (None, None)
+        searches: list[tuple[np.ndarray, str, Filters]] = []
+        for outlet in outlets:  # one plain retrieval missed: searched with its own clause
+            if outlet not in have:
+                text, vec = clauses.get(outlet, (q.resolved, qvec))
+                searches.append((vec, text, Filters(source=outlet, since=since, until=until)))
+        for day in q.dates:
+            if day not in have_days:
+                source = filters.source if filters else None
+                searches.append((qvec, q.resolved, Filters(source=source, since=day, until=day)))
         for vec, text, narrowed in searches:
             for c in retrieve(self.store, vec, text, 3, filters=narrowed):
                 if c.chunk.chunk_id not in seen:
