@@ -81,6 +81,10 @@ def ask(
     with friendly_errors():
         engine = make_engine(settings)
         ensure_seeded(engine, settings)
+        for name, day in (("--since", since), ("--until", until)):
+            if day is not None and not _iso_day(day):
+                raise typer.BadParameter(f"{day!r} is not a date: use YYYY-MM-DD.",
+                                         param_hint=name)
         answer = engine.answer(question, k=k, filters=Filters(source, since, until))
     if as_json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
@@ -88,6 +92,16 @@ def ask(
     from bot.render import print_answer
 
     print_answer(out, answer)
+
+
+def _iso_day(text: str) -> bool:
+    import datetime
+
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 @app.command()

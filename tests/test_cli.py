@@ -151,3 +151,14 @@ def test_bad_inputs_get_a_reason_each_and_the_rest_still_ingests(
         (line,) = [s for s in skipped if needle in s]
         assert ": " in line and len(line) < 300
     assert "added 2, updated 0, unchanged 0, removed 0, skipped 6" in out
+
+
+def test_ask_filters_bad_date_and_no_match(runner: CliRunner, seeds: Path) -> None:
+    assert runner.invoke(app, ["ingest", str(seeds)]).exit_code == 0
+    bad = runner.invoke(app, ["ask", "How many Ukrainians returned?", "--since", "2026-13-01"])
+    assert bad.exit_code == 2 and "not a date" in bad.output
+    none = runner.invoke(app, ["ask", "How many Ukrainians returned?", "--source", "Nobody",
+                               "--json"])
+    assert none.exit_code == 0, none.output
+    answer = json.loads(none.stdout)
+    assert answer["refused"] and "No indexed article matches" in answer["answer"]

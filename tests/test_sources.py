@@ -96,6 +96,15 @@ ARTICLES = {
         "More raids", "Oster Daily", "2024-11-12",
         "Police in Oster carried out 60 more raids overnight, officials said.",
     ),
+    # two figures for one gap, a day apart (an amount that changes: an update)
+    "gap-a.txt": _article(
+        "Treasury figures", "Capital Times", "2026-11-03",
+        "The Vesland budget gap is $1.2bn, according to the treasury.",
+    ),
+    "gap-b.txt": _article(
+        "Opposition figures", "Daily Ledger", "2026-11-04",
+        "The Vesland budget gap is $1.5bn, the opposition said.",
+    ),
     # two places for the same event
     "summit-a.txt": _article(
         "Leaders meet", "World Desk", "2024-04-08",
@@ -222,6 +231,14 @@ def test_two_prices_for_one_takeover(engine: Engine) -> None:
     assert sources == {"Finance Wire", "Market Times"}
 
 
+@pytest.mark.parametrize("question", ["How big is the Vesland budget gap?",
+                                      "How much is the Vesland budget gap?"])
+def test_different_amounts_never_lead_as_one(engine: Engine, question: str) -> None:
+    answer = engine.answer(question)
+    assert {"$1.2bn", "$1.5bn"} <= values(answer), answer.answer
+    assert "$1.5bn" in first_statement(answer)  # the newest, with its currency and scale
+
+
 def test_two_job_cut_figures(engine: Engine) -> None:
     answer = engine.answer("How many jobs will Globex cut?")
     assert {"800 jobs", "1,200 jobs"} <= values(answer), answer.answer
@@ -280,7 +297,7 @@ def test_whats_new_lists_the_newest_articles(engine: Engine) -> None:
     answer = engine.answer("What's new?")
     days = [c.published for c in answer.citations if c.published]
     assert days and days == sorted(days, reverse=True)
-    assert days[0] == "2024-11-12"  # raids-b.txt, the newest article
+    assert days[0] == "2026-11-04"  # gap-b.txt, the newest article
 
 
 def test_briefing_on_an_unknown_topic_is_refused(engine: Engine) -> None:

@@ -2,9 +2,9 @@
 "What's new?" — the newest articles on a topic, one lead sentence each, newest first.
 
 A briefing is no search for one fact, so it never refuses a topic the articles cover: it lists
-up to ``BRIEF_ARTICLES`` articles that mention the topic (each of its content words, or two
-thirds of a longer topic's, in their title or retrieved text), dated ones newest first, then
-undated ones by relevance, each with its first quotable sentence (the lede; headings,
+up to ``BRIEF_ARTICLES`` articles that mention the topic (each name in it, and its other
+words: all of one or two, two thirds of more, half when a name is given), dated ones newest
+first, then undated ones by relevance, each with its first quotable sentence (the lede; headings,
 captions and bylines are never quoted) and its outlet and day. Counts the ledes give for the
 same thing are compared (``agree``): where they differ the briefing says so, as a
 disagreement or, for dated reports, an update.
@@ -129,6 +129,8 @@ def _on_topic(
 ) -> list[ArticleInfo]:
     """Articles that mention most of the topic's words, in retrieval order."""
     want = set(stems(topic))
+    names = {st for w in re.findall(r"\b[A-Z][\w’'-]*", topic) for st in stems(w)}
+    plain = want - names
     qvec = np.asarray(embedder.embed([topic])[0], dtype=np.float32)
     texts: dict[str, list[str]] = {}
     for c in retrieve(store, qvec, topic, 24, filters=filters):
@@ -136,8 +138,10 @@ def _on_topic(
     out = []
     for aid, parts in texts.items():
         have = set(stems(" ".join(parts)))
-        need = len(want) if len(want) <= 2 else MIN_TOPIC_COVER * len(want)
-        if aid in infos and len(want & have) >= need:
+        # every name of the topic ("Lindvik"), and the other words (all of one or two,
+        # two thirds of more; half when a name already pins the topic down)
+        share = 0.5 if names else (1.0 if len(plain) <= 2 else MIN_TOPIC_COVER)
+        if aid in infos and names <= have and len(plain & have) >= share * len(plain):
             out.append(infos[aid])
     return out
 

@@ -92,7 +92,8 @@ class Answerer:
                 "outlets listed by /sources."
             ))
         else:
-            result = self._compose(q, analyse(q.resolved), cands, sents, outlets, clauses)
+            result = self._compose(q, analyse(q.resolved), cands, sents, outlets, clauses,
+                                   filters)
         if self.llm is not None and not result.refused:
             # The LLM may only cite these numbered, verbatim sentences.
             numbered = [citation_of(n, x) for n, x in enumerate(sents[:LLM_CONTEXT], start=1)]
@@ -165,7 +166,11 @@ class Answerer:
         sents: list[Sentence],
         outlets: Sequence[str] = (),
         clauses: dict[str, tuple[str, np.ndarray]] | None = None,
+        filters: Filters | None = None,
     ) -> Answer:
+        if not cands and filters is not None and filters.active():
+            return refusal(q, [], "No indexed article matches the outlet or dates asked for: "
+                                  "see /sources (or `newsqa sources`) for what is indexed.")
         if not cands:
             return refusal(q, [], "The index is empty: add articles with `newsqa ingest PATH`.")
         closest = closest_articles(cands)

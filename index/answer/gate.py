@@ -146,6 +146,18 @@ def _focus(a: Analysis, q: Question) -> str:
     return a.focus_text or q.resolved.rstrip(" ?")[:80]
 
 
+def _as_written(text: str, v: Any) -> str:
+    """The value with the currency sign and scale the entity left out ("$" + "1.2" + "bn")."""
+    start, end = v.start, v.end
+    sign = re.search(r"(?:A\$|US\$|[$£€¥])$", text[max(0, start - 3) : start])
+    if sign:
+        start -= len(sign.group(0))
+    scale = re.match(r"(?:m|bn|tn|k)\b", text[end:])
+    if scale and v.label == "MONEY":
+        end += len(scale.group(0))
+    return text[start:end]
+
+
 def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
     """Pick the witness to answer from, its lead value, or a refusal (see module docstring)."""
     best = sents[0]
@@ -221,5 +233,5 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
         found = [(s, v) for s, v in found if not scoped(s, v, a, q.resolved)
                  and (not named or any(_covers(s, n) for n in named))]
         if found:
-            return Verdict(found[0][0], lead=found[0][1].text)
+            return Verdict(found[0][0], lead=_as_written(found[0][0].text, found[0][1]))
     return Verdict(top)

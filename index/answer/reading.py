@@ -114,6 +114,8 @@ def _checked(s: Any, v: Value | None, a: Analysis, qstems: set[str], question: s
     """``v`` as a reading, or None when it is not one the question can compare."""
     if v is None or _in_name(s.text, v) or not _about(s, a, v, qstems):
         return None
+    if v.label == "CARDINAL" and _adjective_count(s.text, v):
+        return None
     if v.label == "CARDINAL" and strict and _other_act(s.text, v, a):
         return None  # "the 129 people killed …, 352 were injured": 129 counts the dead
     if v.label == "CARDINAL" and not a.focus_noun:
@@ -357,6 +359,15 @@ def _ordinal(text: str) -> float | None:
         if word in low:
             return float(n)
     return None
+
+
+def _adjective_count(text: str, v: Value) -> bool:
+    """"270 Russian military personnel" counts personnel, not Russians: a singular capitalised
+    word after the number, followed by a lowercase noun-shaped word, is an adjective."""
+    m = re.match(r"\s+[A-Z][a-z]+[^s\W]\s+([a-z]+)\b", text[v.end :])
+    return bool(m and not re.fullmatch(r"and|or|of|to|in|on|at|by|for|from|with|as|were|was|"
+                                       r"are|is|had|has|have|who|which|that|\w+ed|\w+ing",
+                                       m.group(1)))
 
 
 def _in_name(text: str, v: Value) -> bool:

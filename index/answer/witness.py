@@ -121,8 +121,8 @@ def money_unit(v: Value, text: str) -> str:
 def value_of(s: Evidence, a: Analysis, question_stems: set[str]) -> Value | None:
     """The value ``s`` gives for the question, when it is tied to the focus (else None)."""
     values = typed_values(s, a, question_stems)
-    if not values or (a.labels == {"MONEY"} and not (a.focus_noun or a.focus_verb)):
-        return None  # (an amount tied to nothing the question names is no answer)
+    if not values or (a.labels & NUMERIC and not (a.focus_noun or a.focus_verb)):
+        return None  # (a number tied to nothing the question names is no answer)
     verb_at = _positions(s.text, a.focus_verb) if a.focus_verb else []
     if a.focus_verb and not verb_at:
         return None  # the sentence is about another act
