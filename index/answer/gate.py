@@ -18,7 +18,7 @@ from typing import Any
 
 from index.answer.analysis import NUMERIC, PLACES, TEMPORAL, Analysis
 from index.answer.question import OPPOSITES, QType, Question, stems, verb_stem, verb_stems
-from index.answer.reading import scoped
+from index.answer.reading import misread, scoped
 from index.answer.witness import (
     clause_distance,
     mentions,
@@ -231,6 +231,7 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
         # nor one from a passage whose article names nothing the question names
         named = [n for n in a.named if n not in a.nationalities]
         found = [(s, v) for s, v in found if not scoped(s, v, a, q.resolved)
+                 and not misread(s.text, v)
                  and (not named or any(_covers(s, n) for n in named))]
         if found:
             return Verdict(found[0][0], lead=_as_written(found[0][0].text, found[0][1]))

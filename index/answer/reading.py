@@ -3,11 +3,10 @@ takes to compare it — kind, unit or currency, written precision, bound ("at le
 (a period, a running total, a contrast such as "state" against "national") and the acts told
 next to it ("killed", "injured").
 
-One reading per article at most, read from the entities annotated at ingest: the value
-``witness.value_of`` ties to the question's focus, else a number counting the asked noun with
-no other act beside it, else (for "what price / what is it worth") an amount in the asked
-currency. A value said of another party than the one asked about, a year inside a name or a
-model number is no reading. ``agree`` compares them.
+One reading per article at most, from the entities annotated at ingest: the value
+``witness.value_of`` ties to the focus, else a count of the asked noun with no other act
+beside it, else (for "what price / what is it worth") an amount in the asked currency. A value
+said of another party, a year in a name or a model number is no reading (``agree`` compares).
 """
 
 from __future__ import annotations
@@ -112,9 +111,7 @@ def readings(sents: Sequence[Any], a: Analysis, qstems: set[str], question: str,
 def _checked(s: Any, v: Value | None, a: Analysis, qstems: set[str], question: str, *,
              strict: bool) -> Reading | None:
     """``v`` as a reading, or None when it is not one the question can compare."""
-    if v is None or _in_name(s.text, v) or not _about(s, a, v, qstems):
-        return None
-    if v.label == "CARDINAL" and _adjective_count(s.text, v):
+    if v is None or misread(s.text, v) or not _about(s, a, v, qstems):
         return None
     if v.label == "CARDINAL" and strict and _other_act(s.text, v, a):
         return None  # "the 129 people killed …, 352 were injured": 129 counts the dead
@@ -139,8 +136,8 @@ def scoped(s: Any, v: Value, a: Analysis, question: str) -> bool:
     return r is not None and bool(r.scope)
 
 
-_AGENTS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
-_NAMED = frozenset({"PERSON", "ORG", "GPE", "NORP", "FAC", "LOC", "PRODUCT", "EVENT"})
+_AGENTS, _NAMED = frozenset({"PERSON", "ORG", "NORP", "GPE"}), frozenset(
+    {"PERSON", "ORG", "GPE", "NORP", "FAC", "LOC", "PRODUCT", "EVENT"})
 
 
 def _label_at(s: Any, at: int) -> str:
@@ -359,6 +356,11 @@ def _ordinal(text: str) -> float | None:
         if word in low:
             return float(n)
     return None
+
+
+def misread(text: str, v: Value) -> bool:
+    """``v`` is part of a name, a model or a partitive, or a count of another noun."""
+    return _in_name(text, v) or (v.label == "CARDINAL" and _adjective_count(text, v))
 
 
 def _adjective_count(text: str, v: Value) -> bool:
