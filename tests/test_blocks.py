@@ -105,3 +105,14 @@ def test_body_paragraph_without_final_punctuation_stays_body() -> None:
     article = parse_text(text, path="/tmp/pl.txt")
     assert isinstance(article, Article)
     assert len(article.paragraphs) == 2
+
+
+def test_a_lone_source_line_under_the_title_is_metadata() -> None:
+    from index.ingest.parse import parse_text
+
+    article = parse_text("Veltro results\nSource: Business Now\n\nVeltro reported revenue of "
+                         "$2.4bn on Monday.\n", path="/tmp/veltro.txt")
+    assert getattr(article, "source", None) == "Business Now"
+    body = [article.text[b.start : b.end] for b in article.blocks  # type: ignore[union-attr]
+            if b.kind.name.lower() == "body"]
+    assert body and not any("Source:" in t for t in body)

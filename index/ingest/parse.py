@@ -68,14 +68,17 @@ def _heading_text(line: str) -> str:
     return match.group(1).strip() if match else line.strip()
 
 
-def _parse_meta_line(line: str) -> dict[str, str] | None:
+def _parse_meta_line(line: str, *, single: bool = False) -> dict[str, str] | None:
     """``Source: X | Published: T | URL: U`` (eval-dev corpus format) → fields, else None.
+    With ``single`` (the line right under the title), one short field such as
+    ``Source: Business Now`` is enough.
 
     Splits only before a known key, because source names contain ``|`` themselves
     (``Cnbc | World Business News Leader``).
     """
     parts = _META_SPLIT.split(line.strip())
-    if len(parts) < 2:
+    short = single and len(line) <= 80 and not re.search(r"[.!?]$", line.strip())
+    if len(parts) < 2 and not short:
         return None
     fields: dict[str, str] = {}
     for part in parts:
@@ -181,7 +184,7 @@ def parse_text(
     hinted = bool(title_hint and title_hint.strip())
     title_idx: int | None = None
     meta_idx: int | None = None
-    if len(lines) > 1 and _parse_meta_line(lines[1].text) is not None:
+    if len(lines) > 1 and _parse_meta_line(lines[1].text, single=True) is not None:
         title_idx, meta_idx = 0, 1
     elif _parse_meta_line(lines[0].text) is not None:
         meta_idx = 0
@@ -195,7 +198,7 @@ def parse_text(
                 title_idx = i
                 break
     if meta_idx is not None:
-        fields = _parse_meta_line(lines[meta_idx].text) or {}
+        fields = _parse_meta_line(lines[meta_idx].text, single=meta_idx == 1) or {}
         skip.add(meta_idx)
     if title_hint and hinted:
         title = " ".join(title_hint.split())
