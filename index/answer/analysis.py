@@ -177,7 +177,8 @@ def analyse(text: str) -> Analysis:
             if tok.lower_ in ("many", "much") and tok.head.pos_ in ("NOUN", "PROPN"):
                 focus_noun, focus_text = _stem(tok.head.text), tok.head.text
                 break
-        subject = _subject_noun(doc) if focus_noun is None and "much" in low else None
+        copula = re.search(r"\bhow much (?:is|was|are|were)\b", low)
+        subject = _subject_noun(doc) if focus_noun is None and copula else None
         if subject is not None:  # "how much is the budget gap": an amount of the gap
             focus_noun, focus_text = _stem(subject), subject
     elif re.search(r"\bhow (?:big|large|small|old|far|high|tall|heavy|fast|deep|wide)\b|"
@@ -187,7 +188,8 @@ def analyse(text: str) -> Analysis:
         # which news also gives in words — the type guides the lead, it never refuses
         labels |= NUMERIC | ({"DATE"} if re.search(r"\bhow old\b", low) else set())
         soft = True
-        subject = _subject_noun(doc)
+        copula = re.search(r"\bhow \w+ (?:is|was|are|were)\b|\bwhat(?:'s| is| was)\b", low)
+        subject = _subject_noun(doc) if copula else None
         if subject is not None:  # "how big is the budget gap": a figure of the gap
             focus_noun, focus_text = _stem(subject), subject
     elif re.search(r"\bwhat(?:'s| is| was| were| are)?\b.*\bworth\b|"
