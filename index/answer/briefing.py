@@ -177,6 +177,7 @@ def _differences(ledes: Sequence[Sentence]) -> list[Conflict]:
             if label == "CARDINAL" and noun and stems(noun):
                 nouns.setdefault(stems(noun)[-1], set()).add(s.article_id)
     out = []
+    number = {id(s): n for n, s in enumerate(ledes, start=1)}
     for noun, articles in sorted(nouns.items()):
         if len(articles) < 2:
             continue
@@ -184,7 +185,6 @@ def _differences(ledes: Sequence[Sentence]) -> list[Conflict]:
         c = compare(readings(list(ledes), a, set(), "", floor=0.0))
         if c.kind not in ("disagreement", "update"):
             continue
-        number = {id(s): n for n, s in enumerate(ledes, start=1)}
         claims = tuple(
             Claim(g[0].shown, tuple(sorted(number[id(r.sentence)] for r in g)),
                   max((r.published for r in g if r.published), default=None))

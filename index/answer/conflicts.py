@@ -1,8 +1,6 @@
-"""Spotting disagreement between sources: different quantities for the same thing.
-
-A quantity is a number with the noun phrase that follows it ("390 Ukrainians", "270 Russian
-military personnel", "2,000 people"). Two articles disagree when they give different values
-for the same head noun. Hedged values ("nearly 800") agree with anything within 10 %.
+"""Quantities in a sentence: a number with the noun phrase that follows it ("390 Ukrainians",
+"2,000 people"), keyed by the stemmed head noun. ``evidence`` uses them as a cue that a
+sentence counts what a "how many" question asks for; sources are compared in ``agree``.
 """
 
 from __future__ import annotations
@@ -59,19 +57,3 @@ def quantities(sentence: str) -> list[Quantity]:
         value = float(num.replace(",", ""))
         out.append(Quantity(value, f"{num} {' '.join(words)}", key, bool(m.group("hedge"))))
     return out
-
-
-def agree(a: Quantity, b: Quantity) -> bool:
-    if a.value == b.value:
-        return True
-    if a.hedged or b.hedged:
-        return abs(a.value - b.value) <= 0.1 * max(a.value, b.value)
-    return False
-
-
-_TOPIC_NAMES = {"peopl": "people", "prison": "prisoners"}
-
-
-def topic_name(key: str, example: str) -> str:
-    noun = _TOPIC_NAMES.get(key) or example.split()[-1]
-    return f"number of {noun}"

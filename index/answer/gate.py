@@ -20,7 +20,9 @@ from index.answer.analysis import NUMERIC, PLACES, TEMPORAL, Analysis
 from index.answer.question import OPPOSITES, QType, Question, stems, verb_stem, verb_stems
 from index.answer.reading import misread, scoped
 from index.answer.witness import (
+    SCALE_SUFFIX,
     clause_distance,
+    currency_sign,
     mentions,
     typed_values,
     value_of,
@@ -148,11 +150,8 @@ def _focus(a: Analysis, q: Question) -> str:
 
 def _as_written(text: str, v: Any) -> str:
     """The value with the currency sign and scale the entity left out ("$" + "1.2" + "bn")."""
-    start, end = v.start, v.end
-    sign = re.search(r"(?:A\$|US\$|[$£€¥])$", text[max(0, start - 3) : start])
-    if sign:
-        start -= len(sign.group(0))
-    scale = re.match(r"(?:m|bn|tn|k)\b", text[end:])
+    start, end = v.start - len(currency_sign(text, v.start)), v.end
+    scale = SCALE_SUFFIX.match(text, end)
     if scale and v.label == "MONEY":
         end += len(scale.group(0))
     return text[start:end]

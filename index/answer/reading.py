@@ -1,7 +1,6 @@
 """Readings: the value each article's witness gives for the question's slot, with what it
 takes to compare it — kind, unit or currency, written precision, bound ("at least"), scope
-(a period, a running total, a contrast such as "state" against "national") and the acts told
-next to it ("killed", "injured").
+(a period, a total, "state" against "national") and the acts beside it ("killed", "injured").
 
 One reading per article at most, from the entities annotated at ingest: the value
 ``witness.value_of`` ties to the focus, else a count of the asked noun with no other act
@@ -19,8 +18,10 @@ from typing import Any
 from index.answer.analysis import NUMERIC, PLACES, TEMPORAL, Analysis
 from index.answer.question import ACTS, OPPOSITES, stems, verb_stem
 from index.answer.witness import (
+    SCALE_SUFFIX,
     Value,
     clause_distance,
+    currency_sign,
     mentions,
     money_unit,
     typed_values,
@@ -292,7 +293,7 @@ def _reading(s: Any, v: Value, a: Analysis, question: str) -> Reading | None:
             number = float(head)
         except ValueError:
             return None
-        scale = re.match(r"(m|bn|k|tn)\b", text[v.end :])  # "£304m" tagged as "304"
+        scale = SCALE_SUFFIX.match(text, v.end)
         if scale and not re.search(r"[a-z]$", v.text):
             number *= {"k": 1e3, "m": 1e6, "bn": 1e9, "tn": 1e12}[scale.group(1)]
             v = Value(v.text + scale.group(1), v.label, v.norm, v.start,
@@ -308,9 +309,8 @@ def _reading(s: Any, v: Value, a: Analysis, question: str) -> Reading | None:
             return None
         unit = "rank"
     start = max(0, v.start - 24) + hedge.start(1) if hedge else v.start
-    symbol = re.search(r"(?:A\$|AU\$|US\$|[$£€¥])$", text[max(0, v.start - 3) : v.start])
-    if symbol and not hedge:
-        start -= len(symbol.group(0))  # "£304m", not "304m"
+    if not hedge:
+        start -= len(currency_sign(text, v.start))  # "£304m", not "304m"
     shown = text[start : v.end].strip(" ,;:")
     if kind == "number" and a.focus_noun:
         follows = re.match(r"(?:\s+[\w’'-]+){1,3}", text[v.end:])

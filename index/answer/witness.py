@@ -109,10 +109,21 @@ def typed_values(s: Evidence, a: Analysis, question_stems: set[str]) -> list[Val
     return out
 
 
+_SIGN = r"A\$|AU\$|US\$|[$£€¥]"
+SCALE_SUFFIX = re.compile(r"(m|bn|k|tn)\b")
+"""A scale the entity left out: "£304m" is often tagged as "304"."""
+
+
+def currency_sign(text: str, at: int) -> str:
+    """The currency sign written right before offset ``at`` ("$", "A$", "£"), or ""."""
+    m = re.search(rf"(?:{_SIGN})$", text[max(0, at - 3) : at])
+    return m.group(0) if m else ""
+
+
 def money_unit(v: Value, text: str) -> str:
     """The currency written with an amount: a symbol right before the number or inside the
     entity, else a currency word right after it ("260.75bn roubles"); "" if none."""
-    m = re.search(r"(A\$|AU\$|US\$|[$£€¥])\s*$", text[max(0, v.start - 3) : v.start])
+    m = re.search(rf"({_SIGN})\s*$", text[max(0, v.start - 3) : v.start])
     return currency_code(m.group(1) if m else v.text) or currency_code(
         " ".join(text[v.end : v.end + 25].split()[:2])
     )
