@@ -12,6 +12,7 @@ The same ``en_core_web_sm`` the ingest annotates with, with its parser (a questi
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from dataclasses import dataclass
@@ -61,6 +62,7 @@ _WHICH = {
     "actress": {"PERSON"}, "singer": {"PERSON"}, "candidate": {"PERSON"},
     "fund": {"ORG"}, "funds": {"ORG"}, "investor": {"PERSON", "ORG"},
     "channel": {"ORG"}, "union": {"ORG"}, "exchange": {"ORG"}, "retailer": {"ORG"},
+    "individual": {"PERSON"}, "platform": {"ORG"}, "star": {"PERSON"},
 }
 # Roles whose holder is named in many ways ("Evening Standard reporter Oliver Finegold", "the
 # reporter"): their type guides the lead but a missing name is no reason to refuse.
@@ -74,6 +76,10 @@ MAX_SIMPLE_WORDS = 22
 _GENERIC = frozenset(
     "individual person people company entity organisation organization firm thing one group "
     "someone somebody figure party".split()
+)
+_AUXILIARIES = frozenset(
+    "is are was were be been do does did has have had will would can could should may might "
+    "must shall of to in on".split()
 )
 _LIGHT_VERBS = frozenset("be have do take make get go say tell give".split())
 _STRICT_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "poss"})
@@ -205,9 +211,11 @@ def analyse(text: str) -> Analysis:
     elif re.search(r"\b(which|what) (?:\w+ )?(number|rank|position)\b", low):
         labels |= RANKS
     else:
-        which = re.search(r"\b(which|what) (?:(\w+) )?(\w+)", low)
-        noun = next((w for w in (which.group(2), which.group(3)) if w in _WHICH), None) \
-            if which else None
+        which = re.search(r"\b(which|what) (?:(\w+) )?(?:(\w+) )?(\w+)", low)
+        heads = [w for w in which.groups()[1:] if w] if which else []
+        # "what did the company say", "what bettors can place": no "which" noun
+        heads = list(itertools.takewhile(lambda w: w not in _AUXILIARIES, heads))
+        noun = next((w for w in heads if w in _WHICH), None)
         if noun is not None:  # "which judge", "which Russian minister", "which hedge funds"
             labels |= _WHICH[noun]
             focus_noun = None

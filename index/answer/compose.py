@@ -20,6 +20,7 @@ from index.answer.agree import Comparison, compare
 from index.answer.analysis import Analysis, analyse, asked_act
 from index.answer.briefing import brief, briefing_topic
 from index.answer.cite import citation_of, closest_articles, outlet_of, refusal
+from index.answer.corroborate import corroborated
 from index.answer.evidence import Sentence, score_sentences
 from index.answer.gate import TYPED_FLOOR, judge
 from index.answer.outlets import best_for_clause, clause_naming, named_outlets, outlets_named
@@ -121,7 +122,7 @@ class Answerer:
         evidence from that outlet has to answer that part."""
         if len(outlets) < 2:
             return {}
-        texts = {o: clause_naming(q.resolved, o) for o in outlets}
+        texts = {o: clause_naming(q.resolved, o, outlets) for o in outlets}
         vecs = self.embedder.embed(list(texts.values()))
         return {o: (t, np.asarray(v, dtype=np.float32))
                 for (o, t), v in zip(texts.items(), vecs, strict=True)}
@@ -222,12 +223,20 @@ class Answerer:
             if pick is not None and len(chosen) < MAX_QUOTES + len(outlets):
                 chosen.append(pick)
 
+        shared = None
+        if lead is None and not comparison.kind and q.qtype is not QType.YESNO:
+            shared = corroborated(chosen, qa, set(q.keywords), sents)
+        if shared is not None:  # the quotes that name it first
+            lead = shared.name
+            chosen = shared.witnesses + [c for c in chosen if c not in shared.witnesses]
         citations = [citation_of(n, s) for n, s in enumerate(chosen, start=1)]
         number_of = {id(s): n for n, s in enumerate(chosen, start=1)}
         conflicts = _conflicts(comparison, qa, chosen, number_of, q.resolved)
         agreeing = _agreeing(comparison, chosen, number_of) if lead else []
+        if shared is not None:
+            agreeing = [number_of[id(s)] for s in shared.witnesses]
         text = _answer_text(
-            q, chosen, number_of, conflicts, lead, verdict.verdict, agreeing
+            q, chosen, number_of, conflicts, lead, verdict.verdict, agreeing, shared is not None
         )
         return Answer(
             question=q.raw,
@@ -339,6 +348,7 @@ def _answer_text(
     lead: str | None,
     yesno: str | None = None,
     agreeing: Sequence[int] = (),
+    named: bool = False,
 ) -> str:
     parts: list[str] = []
     by_number = {n: s for s in chosen for n in (number_of[id(s)],)}
@@ -369,8 +379,11 @@ def _answer_text(
         # An extractive answer cannot weigh a yes/no claim; say so rather than guess.
         parts.append("The articles do not state a yes/no answer directly; here is what they say:")
     if lead and len(agreeing) > 1 and not conflicts:
-        given = ", ".join(f"{outlet_of(by_number[n])} [{n}]" for n in agreeing)
-        parts.append(f"{lead} — the sources agree: {given}.")
+        by_outlet: dict[str, list[int]] = {}
+        for n in agreeing:
+            by_outlet.setdefault(outlet_of(by_number[n]), []).append(n)
+        given = ", ".join(f"{o} " + "".join(f"[{n}]" for n in ns) for o, ns in by_outlet.items())
+        parts.append(f"{lead} — {'named by' if named else 'the sources agree:'} {given}.")
         lead = None
     head = f"{lead} — " if lead and not conflicts else ""
     says = f"According to {attribution}: " if attribution else ""

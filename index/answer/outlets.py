@@ -58,11 +58,11 @@ def _outlet_variants(outlet: str) -> set[str]:
     return {v for v in variants if len(v) >= 3}
 
 
-def clause_naming(text: str, outlet: str) -> str:
+def clause_naming(text: str, outlet: str, indexed: Sequence[str] = ()) -> str:
     """The part of a multi-part question that names ``outlet`` ("…, introduced invite-only
     deals during Prime Day as reported by Wired, …" → that clause), with the clause before it
     when the naming part says little else; the whole question when the part names several
-    outlets ("reported by both Fortune and TechCrunch")."""
+    outlets ("reported by both Fortune and TechCrunch"), well-known or among ``indexed``."""
     parts = [p.strip() for p in re.split(r"[,;]|\s+and\s+(?=(?:is|was|has|had|also|the)\b)",
                                          text) if p.strip()]
     variants = _outlet_variants(outlet)
@@ -70,7 +70,8 @@ def clause_naming(text: str, outlet: str) -> str:
         low = f" {part.casefold()} "
         if not any(re.search(rf"(?<!\w){re.escape(v)}(?!\w)", low) for v in variants):
             continue
-        if len(outlets_named(part)) > 1 or re.search(r"\bboth\b", part, re.IGNORECASE):
+        several = len(outlets_named(part)) > 1 or len(named_outlets(part, indexed)) > 1
+        if several or re.search(r"\bboth\b", part, re.IGNORECASE):
             return text
         rest = re.sub(r"\b(?:as\s+)?(?:reported|noted|mentioned|covered|according|stated|"
                       r"said|written)\b.*$", "", part, flags=re.IGNORECASE)

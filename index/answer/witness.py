@@ -33,7 +33,7 @@ _LOCATIVE = re.compile(
 )
 
 
-_TITLES = frozenset(stems("mr mrs ms dr sir lord lady president minister"))
+TITLES = frozenset(stems("mr mrs ms dr sir lord lady president minister"))
 
 
 class Evidence(Protocol):
@@ -93,7 +93,7 @@ def typed_values(s: Evidence, a: Analysis, question_stems: set[str]) -> list[Val
             continue
         start, end = start + s.ann_offset, end + s.ann_offset
         text = s.text[start:end]
-        words = set(stems(text)) - _TITLES
+        words = set(stems(text)) - TITLES
         if words and words <= question_stems:
             continue  # "Paris" for "what happened in Paris" is the question, not the answer
         if a.duration and not _DURATION.search(text):
