@@ -241,18 +241,33 @@ def test_refusals_counted_for_every_unanswerable_question() -> None:
     assert m["overall"]["n_unanswerable"] == 4
     assert m["overall"]["refusal_rate_null"] == 0.75
     assert m["overall"]["false_refusal_rate"] == 1 / 3
-    _, table = table_rows(m)
+    header, table = table_rows(m)
+    col = header.index("refused")
     by_name = {r[0]: r for r in table}
     assert [r[0] for r in table] == ["inference", "null", "who", "unanswerable", "how_many",
                                      "overall"]
-    assert by_name["unanswerable"][4] == "50%"  # refusal rate on an all-unanswerable type
-    assert by_name["who"][4] == "0%"  # false refusals on an all-answerable type
-    assert by_name["overall"][4] == "75%/33%"
+    assert by_name["unanswerable"][col] == "50%"  # refusal rate on an all-unanswerable type
+    assert by_name["who"][col] == "0%"  # false refusals on an all-answerable type
+    assert by_name["overall"][col] == "75%/33%"
     # Metrics saved by an older run (no n_unanswerable; bench --render) still render.
     legacy = {name: {k: v for k, v in g.items() if k != "n_unanswerable"}
               for name, g in m["by_type"].items()}
     _, old_table = table_rows({"k": 8, "by_type": legacy, "overall": m["overall"]})
-    assert [r[4] for r in old_table][:3] == ["0%", "100%", "0%"]
+    assert [r[col] for r in old_table][:3] == ["0%", "100%", "0%"]
+
+
+def test_first_statement_hit_reads_only_up_to_the_first_citation() -> None:
+    """"first" is what a reader sees before the first quote's mark: a gold named only in a
+    later quote is a hit but not a first-statement hit."""
+    res = FileResolver()
+    q = {"id": "q1", "question": "Which company?", "answer": "Google",
+         "type": "inference_query", "evidence": []}
+    later = {"answer": "According to X: Apple said so. [1]\nY also reports: Google did. [2]",
+             "refused": False, "citations": [], "conflicts": [], "timings_ms": {}}
+    lead = dict(later, answer="Google — named by X [1].\nAccording to X: Google did. [1]")
+    rows = [score_row(q, a, [], res, lambda _p: None) for a in (later, lead)]
+    assert [(r["hit"], r["hit_first"]) for r in rows] == [(True, False), (True, True)]
+    assert metrics_of(rows, 8)["overall"]["answer_hit_first"] == 0.5
 
 
 # -- evidence and latency ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from bot.eval.score import (
     TYPE_ORDER,
     VERDICT_TYPES,
     answer_hit,
+    first_statement,
     gold_class,
     golds_of,
     is_refusal,
@@ -96,6 +97,8 @@ def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "n_unanswerable": len(null),
         "answer_hit": _mean(r["hit"] for r in rows),
         "answer_hit_strict": _mean(r["hit_strict"] for r in rows),
+        # rows saved before hit_first existed count as None
+        "answer_hit_first": _mean(r.get("hit_first") for r in rows),
         "inference_hit_alias": _mean(r["hit"] for r in inference),
         "inference_hit_strict": _mean(r["hit_strict"] for r in inference),
         "refusal_rate_null": _mean(r["refused_detected"] for r in null),
@@ -167,6 +170,7 @@ def score_row(
         golds=golds,
         hit=answer_hit(qtype, text, golds, refused, aliases=True, answerable=answerable),
         hit_strict=answer_hit(qtype, text, golds, refused, aliases=False, answerable=answerable),
+        hit_first=answer_hit(qtype, first_statement(text), golds, refused, answerable=answerable),
         refused_detected=is_refusal(text, refused),
         verdict=verdict(text) if qtype in VERDICT_TYPES else None,
         gold_files=gold_files,
@@ -196,7 +200,7 @@ def table_rows(metrics: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     """Header and rows shared by the rich table and the markdown in docs/BENCHMARKS.md."""
     k = metrics["k"]
     header = [
-        "type", "n", "hit", "strict", "refused", f"R@{k}", f"hit@{k}",
+        "type", "n", "hit", "strict", "first", "refused", f"R@{k}", f"hit@{k}",
         "cite R", "cite P", "verbatim", "p50 ms", "p95 ms",
     ]
     groups = [*metrics["by_type"].items(), ("overall", metrics["overall"])]
@@ -212,7 +216,7 @@ def table_rows(metrics: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
             refused = f"{_pct(m['refusal_rate_null'])}/{_pct(m['false_refusal_rate'])}"
         rows.append([
             name.removesuffix("_query"), str(m["n"]),
-            _pct(m["answer_hit"]), _pct(m["answer_hit_strict"]),
+            _pct(m["answer_hit"]), _pct(m["answer_hit_strict"]), _pct(m.get("answer_hit_first")),
             refused, _pct(m["retrieval_recall_at_k"]), _pct(m["retrieval_hit_at_k"]),
             _pct(m["cited_recall"]), _pct(m["cited_precision"]), _pct(m["verbatim_share"]),
             _ms(m["latency_p50_ms"]), _ms(m["latency_p95_ms"]),
@@ -229,7 +233,8 @@ def metrics_table(metrics: dict[str, Any]) -> Table:
         table.add_row(*row, style="bold" if row[0] == "overall" else None)
     o = metrics["overall"]
     table.caption = (
-        "hit: answer correct (any acceptable answer; inference with aliases; strict: without). "
+        "hit: answer correct (any acceptable answer; inference with aliases; strict: without); "
+        "first: correct in the first statement (before the first citation mark). "
         "refused: refusal rate on unanswerable questions (answerable false, null type or gold "
         "'Insufficient information.'), false refusals on answerable ones, both (a/b) in mixed "
         "rows. Follow-ups are asked after their history. R@k/hit@k: gold files among the "

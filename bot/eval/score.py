@@ -112,6 +112,11 @@ def inference_hit(answer: str, gold: str, *, aliases: bool = False) -> bool:
     return aliases and any(contains(text, a) for a in ALIASES.get(key, ()))
 
 
+def first_statement(text: str) -> str:
+    """What a reader sees first: the answer up to its first citation mark ("[1]")."""
+    return re.split(r"\[\d+\]", text, maxsplit=1)[0]
+
+
 def first_sentence(text: str) -> str:
     parts = _SENTENCE_END.split(text.strip(), maxsplit=1)
     return parts[0] if parts else ""
