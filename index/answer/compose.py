@@ -18,12 +18,13 @@ import numpy as np
 from index.answer.acts import act_readings
 from index.answer.agree import Comparison, compare
 from index.answer.analysis import Analysis, analyse, asked_act
+from index.answer.breadth import Parts, cover_named, question_parts, widen
 from index.answer.briefing import brief, briefing_topic
 from index.answer.cite import citation_of, closest_articles, outlet_of, refusal
 from index.answer.corroborate import corroborated
 from index.answer.evidence import Sentence, score_sentences
 from index.answer.gate import TYPED_FLOOR, judge
-from index.answer.outlets import best_for_clause, clause_naming, named_outlets, outlets_named
+from index.answer.outlets import named_outlets, outlets_named
 from index.answer.question import QType, Question, parse, stems
 from index.answer.reading import Reading, readings
 from index.answer.retrieve import Candidate, Filters, retrieve
@@ -79,8 +80,9 @@ class Answerer:
         indexed = sorted({a.source for a in self.store.articles() if a.source})
         outlets = named_outlets(q.text, indexed)
         missing = [o for o in outlets_named(q.text) if not named_outlets(o, indexed)]
-        clauses = self._clauses(q, outlets)
-        cands = self._cover_named(q, qvec, cands, outlets, filters, clauses)
+        qa = analyse(q.resolved)
+        parts = question_parts(self.embedder, q.resolved, outlets, multipart=not qa.simple)
+        cands = cover_named(self.store, q, qvec, cands, outlets, filters, parts)
         t1 = time.perf_counter()
         sents = score_sentences(self.store, q, qvec, cands, outlets) if cands else []
         if missing and cands:
@@ -93,8 +95,7 @@ class Answerer:
                 "outlets listed by /sources."
             ))
         else:
-            result = self._compose(q, analyse(q.resolved), cands, sents, outlets, clauses,
-                                   filters)
+            result = self._compose(q, qa, cands, sents, outlets, parts, filters)
         if self.llm is not None and not result.refused:
             # The LLM may only cite these numbered, verbatim sentences.
             numbered = [citation_of(n, x) for n, x in enumerate(sents[:LLM_CONTEXT], start=1)]
@@ -113,51 +114,7 @@ class Answerer:
             result.notice = f"{result.notice} {note}".strip() if result.notice else note
         return result
 
-    # -- scoring ------------------------------------------------------------------------------
-
     # -- composing ----------------------------------------------------------------------------
-
-    def _clauses(self, q: Question, outlets: list[str]) -> dict[str, tuple[str, np.ndarray]]:
-        """For a question naming several outlets, each outlet's own clause and its vector: the
-        evidence from that outlet has to answer that part."""
-        if len(outlets) < 2:
-            return {}
-        texts = {o: clause_naming(q.resolved, o, outlets) for o in outlets}
-        vecs = self.embedder.embed(list(texts.values()))
-        return {o: (t, np.asarray(v, dtype=np.float32))
-                for (o, t), v in zip(texts.items(), vecs, strict=True)}
-
-    def _cover_named(
-        self,
-        q: Question,
-        qvec: np.ndarray,
-        cands: list[Candidate],
-        outlets: list[str],
-        filters: Filters | None,
-        clauses: dict[str, tuple[str, np.ndarray]],
-    ) -> list[Candidate]:
-        """A question naming outlets or publication days needs evidence from each of them:
-        fetch the best chunks of any that plain retrieval missed (for one of several outlets,
-        the best for its own clause of the question)."""
-        have = {str(c.chunk.meta.get("source", "")) for c in cands}
-        have_days = {str(c.chunk.meta.get("published", ""))[:10] for c in cands}
-        seen = {c.chunk.chunk_id for c in cands}
-        since, until = (filters.since, filters.until) if filters else (None, None)
-        searches: list[tuple[np.ndarray, str, Filters]] = []
-        for outlet in outlets:  # one plain retrieval missed: searched with its own clause
-            if outlet not in have:
-                text, vec = clauses.get(outlet, (q.resolved, qvec))
-                searches.append((vec, text, Filters(source=outlet, since=since, until=until)))
-        for day in q.dates:
-            if day not in have_days:
-                source = filters.source if filters else None
-                searches.append((qvec, q.resolved, Filters(source=source, since=day, until=day)))
-        for vec, text, narrowed in searches:
-            for c in retrieve(self.store, vec, text, 3, filters=narrowed):
-                if c.chunk.chunk_id not in seen:
-                    seen.add(c.chunk.chunk_id)
-                    cands.append(c)
-        return cands
 
     def _compose(
         self,
@@ -166,7 +123,7 @@ class Answerer:
         cands: list[Candidate],
         sents: list[Sentence],
         outlets: Sequence[str] = (),
-        clauses: dict[str, tuple[str, np.ndarray]] | None = None,
+        parts: Parts | None = None,
         filters: Filters | None = None,
     ) -> Answer:
         if not cands and filters is not None and filters.active():
@@ -209,20 +166,8 @@ class Answerer:
             if s.article_id in {c.article_id for c in chosen}:
                 continue  # prefer distinct articles; the same article needs no second vote
             chosen.append(s)
-        for outlet in outlets:  # each outlet the question names gets its best sentence
-            if outlet in (clauses or {}):  # for its own part of the question
-                pick = best_for_clause(outlet, *(clauses or {})[outlet], sents, chosen)
-            elif any(c.chunk.meta.get("source") == outlet for c in chosen):
-                continue
-            else:
-                pick = next(
-                    (x for x in sents if x.chunk.meta.get("source") == outlet
-                     and x.score >= 0.5 * best.score and not any(_same(x, c) for c in chosen)),
-                    None,
-                )
-            if pick is not None and len(chosen) < MAX_QUOTES + len(outlets):
-                chosen.append(pick)
-
+        chosen = widen(chosen, sents, best, outlets, parts or Parts({}, []), q.dates,
+                       same=_same, limit=MAX_QUOTES)
         shared = None
         if lead is None and not comparison.kind and q.qtype is not QType.YESNO:
             shared = corroborated(chosen, qa, set(q.keywords), sents)

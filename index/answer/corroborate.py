@@ -43,6 +43,8 @@ def corroborated(
 ) -> Corroboration | None:
     """The entity of an asked name type that most cited articles name, or None.
 
+    Only for a multi-part question (``Analysis.simple`` false): one sentence should answer a
+    simple one, and a name its quotes share may just be what they are about.
     ``chosen``: the sentences the answer cites (``evidence.Sentence``), best first; ``pool``:
     every scored sentence, where a fuller form of the name may be written. None unless the
     question asks for a name (its labels are all name labels), the entity is not a word of the
@@ -50,7 +52,7 @@ def corroborated(
     cited articles, and of more articles than any other candidate. Candidates are the names of
     the asked type in the cited sentences and their paragraphs (the tagger misses some).
     """
-    if not a.labels or not a.labels <= NAME_LABELS or a.describe:
+    if not a.labels or not a.labels <= NAME_LABELS or a.describe or a.simple:
         return None
     articles = list(dict.fromkeys(s.article_id for s in chosen))
     if len(articles) < MIN_ARTICLES:

@@ -13,10 +13,12 @@ with the quote itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from index.answer.analysis import NUMERIC, PLACES, TEMPORAL, Analysis
+from index.answer.analysis import AGENTS, NUMERIC, PLACES, TEMPORAL, Analysis, parse_texts
 from index.answer.question import OPPOSITES, QType, Question, stems, verb_stem, verb_stems
 from index.answer.reading import misread, scoped
 from index.answer.witness import (
@@ -208,7 +210,10 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
             f"The articles do not cover that: none of the passages close to the question "
             f"mentions “{a.topic}”. {_closest(best)}"
         ))
-    if a.labels and not a.soft_type and not followup \
+    # (a multi-part who/which question is answered by clues that name no one in so many
+    # words — "the ride-hail company claims …": no name in the closest sentences is no refusal)
+    clues = not a.simple and a.labels <= AGENTS
+    if a.labels and not a.soft_type and not followup and not clues \
             and not any(_states(s, a, qstems, strict) for s in pool):
         return Verdict(best, refusal=(
             f"The articles do not give that {_kind(a)}: none of the closest sentences states "
@@ -222,7 +227,7 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
                 return Verdict(s, verdict=said)
     if a.labels:
         found = [(s, v) for s in pool if s.score >= WITNESS_FLOOR * top.score
-                 if (v := value_of(s, a, qstems)) is not None]
+                 if (v := value_of(s, a, qstems, _keep(s, a))) is not None]
         if found and a.labels <= PLACES | TEMPORAL:
             # where/when: the value in the asked act's own clause, not another predicate's
             found.sort(key=lambda sv: clause_distance(sv[0], a, sv[1]))
@@ -232,6 +237,38 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
         found = [(s, v) for s, v in found if not scoped(s, v, a, q.resolved)
                  and not misread(s.text, v)
                  and (not named or any(_covers(s, n) for n in named))]
+        if a.labels <= AGENTS and a.focus_noun and not a.focus_verb:
+            # "who is the deputy leader": the name in the noun's own clause ("deputy leader
+            # Damian Hockney"), not the subject of another verb ("Kilroy-Silk made him …")
+            found = [(s, v) for s, v in found if clause_distance(s, a, v) == 0]
         if found:
             return Verdict(found[0][0], lead=_as_written(found[0][0].text, found[0][1]))
     return Verdict(top)
+
+
+_MODIFIED = frozenset({"compound", "amod", "nmod"})
+
+
+def _keep(s: Any, a: Analysis) -> Callable[[Any], bool] | None:
+    """A name asked for (who / where) is never one that only modifies a noun."""
+    if not a.labels <= AGENTS | PLACES:
+        return None
+    return lambda v: not _attributive(s.text, v)
+
+
+def _attributive(text: str, v: Any) -> bool:
+    """The name modifies a noun after it ("freed from US custody", "London-based ex-travel
+    agent"): it names no place and no agent (read from the sentence's dependency parse)."""
+    if text[v.end : v.end + 1] in "-‑":
+        return True
+    doc = _parsed(text)
+    span = doc.char_span(v.start, v.end, alignment_mode="expand")
+    if span is None:
+        return False
+    root = span.root
+    return root.dep_ in _MODIFIED and root.head.i >= span.end and root.head.pos_ == "NOUN"
+
+
+@lru_cache(maxsize=256)
+def _parsed(text: str) -> Any:
+    return parse_texts([text])[0]

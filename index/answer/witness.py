@@ -11,10 +11,11 @@ many drivers were laid off") yields no value: a wrong lead is worse than none.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from index.answer.analysis import NUMERIC, PLACES, Analysis, currency_code
+from index.answer.analysis import NUMERIC, PLACES, TEMPORAL, Analysis, currency_code
 from index.answer.question import stems, verb_stem
 
 _WORD = re.compile(r"[\w’'-]+")
@@ -88,6 +89,7 @@ def mentions(text: str, name: str) -> bool:
 def typed_values(s: Evidence, a: Analysis, question_stems: set[str]) -> list[Value]:
     """Entities of ``s`` with a label the question asks for and not a word of the question."""
     out: list[Value] = []
+    named = {w for n in a.named for w in stems(n)} - TITLES
     for start, end, label, norm in s.ann:
         if label not in a.labels:
             continue
@@ -96,6 +98,8 @@ def typed_values(s: Evidence, a: Analysis, question_stems: set[str]) -> list[Val
         words = set(stems(text)) - TITLES
         if words and words <= question_stems:
             continue  # "Paris" for "what happened in Paris" is the question, not the answer
+        if label not in NUMERIC | TEMPORAL and words & named:
+            continue  # "Guantanamo Bay" for "the Guantanamo Britons": the question's own name
         if a.duration and not _DURATION.search(text):
             continue  # "yesterday" is a day, not how long something lasts
         if a.labels <= PLACES and (
@@ -129,9 +133,13 @@ def money_unit(v: Value, text: str) -> str:
     )
 
 
-def value_of(s: Evidence, a: Analysis, question_stems: set[str]) -> Value | None:
-    """The value ``s`` gives for the question, when it is tied to the focus (else None)."""
-    values = typed_values(s, a, question_stems)
+def value_of(
+    s: Evidence, a: Analysis, question_stems: set[str],
+    keep: Callable[[Value], bool] | None = None,
+) -> Value | None:
+    """The value ``s`` gives for the question, when it is tied to the focus (else None);
+    ``keep`` drops candidates before the closest to the focus is chosen."""
+    values = [v for v in typed_values(s, a, question_stems) if keep is None or keep(v)]
     if not values or (a.labels & NUMERIC and not (a.focus_noun or a.focus_verb)):
         return None  # (a number tied to nothing the question names is no answer)
     verb_at = _positions(s.text, a.focus_verb) if a.focus_verb else []
