@@ -22,6 +22,7 @@ from index.answer.analysis import AGENTS, NUMERIC, PLACES, TEMPORAL, Analysis, p
 from index.answer.question import OPPOSITES, QType, Question, stems, verb_stem, verb_stems
 from index.answer.reading import misread, scoped
 from index.answer.witness import (
+    COPULAS,
     SCALE_SUFFIX,
     clause_distance,
     currency_sign,
@@ -179,8 +180,18 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
         )
     ]
     strict = a.simple and not followup
+    need = (len(about) + 1) // 2  # most of what the question is about
+
+    def fits(s: Any) -> bool:
+        """The checks below that each witness passes, for another sentence of its article."""
+        return not strict or (
+            (not about or sum(_covers(s, n, title=False) for n in about) >= need)
+            and not any(_contrasts(s, w) for w in a.qualifiers)
+            and not (a.focus_verb and q.qtype is not QType.YESNO
+                     and _opposite(s.text, a.focus_verb))
+        )
+
     if about and strict:
-        need = (len(about) + 1) // 2  # most of what the question is about
         # What the question is about must be in the paragraph that answers it, not only in
         # the headline: "How much has Malaysia spent" is not answered by Australia's spending.
         pool = [s for s in pool if sum(_covers(s, n, title=False) for n in about) >= need]
@@ -226,8 +237,15 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
             if said is not None:
                 return Verdict(s, verdict=said)
     if a.labels:
-        found = [(s, v) for s in pool if s.score >= WITNESS_FLOOR * top.score
-                 if (v := value_of(s, a, qstems, _keep(s, a))) is not None]
+        # the witnesses first; then another close sentence of a witness's article that
+        # covers the question's words as well as its witness ("Texas Judge Letitia Clark
+        # said …" beside the article's best "Yukos had argued that a US court …")
+        lexical = {s.article_id: s.lexical for s in pool}
+        close = pool + [s for s in sents if s.score >= WITNESS_FLOOR * top.score
+                        and s not in pool and s.article_id in lexical
+                        and s.lexical >= lexical[s.article_id] and fits(s)]
+        found = [(s, v) for s in close if s.score >= WITNESS_FLOOR * top.score
+                 if (v := value_of(s, a, qstems, _keep(s, a, q.resolved))) is not None]
         if found and a.labels <= PLACES | TEMPORAL:
             # where/when: the value in the asked act's own clause, not another predicate's
             found.sort(key=lambda sv: clause_distance(sv[0], a, sv[1]))
@@ -240,25 +258,41 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
         if a.labels <= AGENTS and a.focus_noun and not a.focus_verb:
             # "who is the deputy leader": the name in the noun's own clause ("deputy leader
             # Damian Hockney"), not the subject of another verb ("Kilroy-Silk made him …")
-            found = [(s, v) for s, v in found if clause_distance(s, a, v) == 0]
+            found = [(s, v) for s, v in found if clause_distance(s, a, v, COPULAS) == 0]
         if found:
             return Verdict(found[0][0], lead=_as_written(found[0][0].text, found[0][1]))
     return Verdict(top)
 
 
+def _keep(s: Any, a: Analysis, question: str) -> Callable[[Any], bool]:
+    """Values that cannot answer whatever sits nearest the focus: a name that only modifies a
+    noun (who / where), the day something was *said* (when), a relative change (how many)."""
+    own = bool(_POSSESSIVE_ASKED.search(question))  # "which company's data": the owner
+
+    def keep(v: Any) -> bool:
+        if v.label in AGENTS | PLACES and a.labels <= AGENTS | PLACES:
+            return not _attributive(s.text, v, possessive=not own)
+        if v.label in TEMPORAL and a.focus_verb not in _REPORTING:
+            return not _REPORTED_ON.search(s.text[max(0, v.start - 30) : v.start])
+        if v.label == "PERCENT" and "CARDINAL" in a.labels:
+            return not _RELATIVE.match(s.text, v.end)  # "sold 40 percent fewer" is no count
+        return True
+
+    return keep
+
+
+_POSSESSIVE_ASKED = re.compile(r"\b(?:which|what)\s+\w+['’]s\b|\bwhose\b", re.IGNORECASE)
+_REPORTING = frozenset(verb_stems("say tell announce report confirm add state"))
+_REPORTED_ON = re.compile(
+    r"\b(?:said|says|told|announced|reported|confirmed|added|stated)\s+(?:on\s+)?$")
+_RELATIVE = re.compile(r"\s+(?:fewer|more|less|higher|lower)\b")
 _MODIFIED = frozenset({"compound", "amod", "nmod"})
 
 
-def _keep(s: Any, a: Analysis) -> Callable[[Any], bool] | None:
-    """A name asked for (who / where) is never one that only modifies a noun."""
-    if not a.labels <= AGENTS | PLACES:
-        return None
-    return lambda v: not _attributive(s.text, v)
-
-
-def _attributive(text: str, v: Any) -> bool:
+def _attributive(text: str, v: Any, *, possessive: bool = True) -> bool:
     """The name modifies a noun after it ("freed from US custody", "London-based ex-travel
-    agent"): it names no place and no agent (read from the sentence's dependency parse)."""
+    agent", with ``possessive`` also "Malaysia's prime minister"): it names no place and no
+    agent (read from the sentence's dependency parse)."""
     if text[v.end : v.end + 1] in "-‑":
         return True
     doc = _parsed(text)
@@ -266,7 +300,8 @@ def _attributive(text: str, v: Any) -> bool:
     if span is None:
         return False
     root = span.root
-    return root.dep_ in _MODIFIED and root.head.i >= span.end and root.head.pos_ == "NOUN"
+    modifies = root.dep_ in _MODIFIED or (possessive and root.dep_ == "poss")
+    return modifies and root.head.i >= span.end and root.head.pos_ == "NOUN"
 
 
 @lru_cache(maxsize=256)

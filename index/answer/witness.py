@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from index.answer.analysis import NUMERIC, PLACES, TEMPORAL, Analysis, currency_code
+from index.answer.analysis import AGENTS, NUMERIC, PLACES, TEMPORAL, Analysis, currency_code
 from index.answer.question import stems, verb_stem
 
 _WORD = re.compile(r"[\w’'-]+")
@@ -142,9 +142,15 @@ def value_of(
     values = [v for v in typed_values(s, a, question_stems) if keep is None or keep(v)]
     if not values or (a.labels & NUMERIC and not (a.focus_noun or a.focus_verb)):
         return None  # (a number tied to nothing the question names is no answer)
+    if a.focus_verb and a.labels <= AGENTS:
+        held = _doer(s.text, a.focus_verb, values)
+        if held is not None:  # "Alexis Tsipras, Syriza's leader" for "who leads Syriza"
+            return held
     verb_at = _positions(s.text, a.focus_verb) if a.focus_verb else []
     if a.focus_verb and not verb_at:
-        return None  # the sentence is about another act
+        # the sentence is about another act — unless it names the asked role's holder in so
+        # many words ("Texas Judge Letitia Clark" for "which judge threw out …")
+        return _titled(s.text, a, values)
     if a.focus_noun and a.labels & NUMERIC:
         counted = [v for v in values
                    if v.norm.partition("|")[2] and stems(v.norm.partition("|")[2])[-1:] ==
@@ -166,14 +172,49 @@ def value_of(
     return values[0]
 
 
+COPULAS = frozenset("is are was were be been being become becomes became remains".split())
+def _doer(text: str, verb: str, values: list[Value]) -> Value | None:
+    """The name beside the asked act's doer noun ("leader" for lead, "founder" for found),
+    with nothing but copulas and modifiers between ("Alexis Tsipras, Syriza's leader",
+    "the leader of Syriza, Alexis Tsipras")."""
+    doers = {stems(verb + suffix)[-1] for suffix in ("er", "or") if stems(verb + suffix)}
+    at = [m for m in _WORD.finditer(text) if stems(m.group(0))[-1:] and
+          stems(m.group(0))[-1] in doers]
+    best: tuple[int, Value] | None = None
+    for v in values:
+        for m in at:
+            lo, hi = (v.end, m.start()) if v.end <= m.start() else (m.end(), v.start)
+            between = _WORD.findall(text[lo:hi])
+            if len(between) > 6 or any(w.lower() not in COPULAS and _verb_like(w)
+                                       for w in between):
+                continue
+            if best is None or len(between) < best[0]:
+                best = (len(between), v)
+    return best[1] if best else None
+
+
+def _titled(text: str, a: Analysis, values: list[Value]) -> Value | None:
+    """A name right after the asked role noun ("Judge Letitia Clark", "chief executive Jim
+    Skinner"), for a who/which question about that role."""
+    if not a.focus_noun or not a.labels <= AGENTS:
+        return None
+    for v in values:
+        before = _WORD.findall(text[max(0, v.start - 30) : v.start])
+        if before and stems(before[-1])[-1:] == [a.focus_noun]:
+            return v
+    return None
+
+
 _FINITE = frozenset("is are was were has have had said says will would could".split())
 
 
-def clause_distance(s: Evidence, a: Analysis, v: Value) -> int:
+def clause_distance(
+    s: Evidence, a: Analysis, v: Value, ignore: frozenset[str] = frozenset()
+) -> int:
     """How many verb-like words stand between the question's anchor (its verb, else its noun)
     and the value: 0 when the value sits in the anchor's own clause ("exchanged … at a border
     point near Belarus"), more when it belongs to another predicate ("The exchange was part
-    of a deal struck … in Istanbul")."""
+    of a deal struck … in Istanbul"). Words in ``ignore`` (copulas) do not count."""
     anchor = a.focus_verb or a.focus_noun
     if not anchor:
         return 0
@@ -187,7 +228,7 @@ def clause_distance(s: Evidence, a: Analysis, v: Value) -> int:
     for i in at:
         lo, hi = sorted((i, vi))
         between = [m.group(0) for m in words[lo + 1 : hi]]
-        best = min(best, sum(1 for w in between if _verb_like(w)))
+        best = min(best, sum(1 for w in between if w.lower() not in ignore and _verb_like(w)))
     return best
 
 
