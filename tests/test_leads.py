@@ -1,0 +1,106 @@
+"""Which value may lead an answer ("value — quote"): the holder of the asked role, the name
+beside the doer noun, and never a name that only modifies a noun, the day something was
+said, or a relative change for a count. Small real articles in tmp_path, the real ingest
+(spaCy NER), real Chroma, the real answer path (spaCy parse of the witness at question time)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from index.config import IndexConfig
+from index.embed import OnnxEmbedder
+from index.engine import Engine
+
+
+def _article(title: str, source: str, published: str, *paragraphs: str) -> str:
+    body = "\n\n".join(paragraphs)
+    return f"{title}\nSource: {source} | Published: {published} | URL: \n\n{body}\n"
+
+
+ARTICLES = {
+    "court.txt": _article(
+        "Orlex loses US bankruptcy bid", "Law Desk", "2024-02-25",
+        "Orlex had argued that a US court could declare it bankrupt because it holds local "
+        "bank accounts in Houston. Texas Judge Mara Quell said Orlex did not have enough of a "
+        "US presence to bring its bankruptcy case in the US.",
+    ),
+    "party.txt": _article(
+        "Coalition talks begin", "Capital Wire", "2024-06-18",
+        "Mr Varga met the leader of the Dawn Party, Ilse Brandt, after talking to the "
+        "president about the coalition.",
+    ),
+    "airline.txt": _article(
+        "Skylark Air sells stake", "Air Weekly", "2024-03-03",
+        "Skylark Air was founded by London-based former travel agent Ravi Menon and now flies "
+        "to 40 cities.",
+    ),
+    "warning.txt": _article(
+        "Kestria says it warned Valmont", "World Desk", "2024-11-16",
+        "Kestrian authorities had warned Valmont twice about the attacker, a Kestrian official "
+        "said Monday.",
+    ),
+    "jet.txt": _article(
+        "Missing jet crashed at sea", "Sky Report", "2024-03-25",
+        "Valdoria's prime minister has announced that the missing jet crashed in the southern "
+        "ocean.",
+    ),
+    "phones.txt": _article(
+        "Zephyr sales disappoint", "Gadget Post", "2024-07-20",
+        "Orbin sold 40 percent fewer Zephyr phones than expected in the first three months.",
+    ),
+    "veritas.txt": _article(
+        "New party names deputy", "Party Politics", "2024-02-03",
+        "He said Mr Kilroy had made him deputy leader of the Veritas Party. Mr Kilroy was "
+        "joined in the venture by Damon Hale, who is now the Veritas Party's deputy leader.",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory, embedder: OnnxEmbedder) -> Engine:
+    root = tmp_path_factory.mktemp("leads")
+    docs = root / "docs"
+    docs.mkdir()
+    for name, text in ARTICLES.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    e = Engine(IndexConfig(data_dir=root / "data"), embedder=embedder)
+    report = e.ingest([str(docs)])
+    assert len(report.added) == len(ARTICLES), report.summary()
+    return e
+
+
+def lead(engine: Engine, question: str) -> str:
+    answer = engine.answer(question)
+    assert not answer.refused, answer.answer
+    head = re.split(r"\[\d+\]|\n", answer.answer)[0]
+    return head.split(" — ")[0] if " — " in head else ""
+
+
+def test_the_asked_role_names_its_holder(engine: Engine) -> None:
+    assert lead(engine, "Which judge threw out Orlex's bankruptcy case?") == "Mara Quell"
+
+
+def test_the_doer_noun_names_who_did_it(engine: Engine) -> None:
+    assert lead(engine, "Who leads the Dawn Party?") == "Ilse Brandt"
+
+
+def test_copula_who_takes_the_name_in_the_nouns_own_clause(engine: Engine) -> None:
+    assert lead(engine, "Who is the deputy leader of the Veritas Party?") == "Damon Hale"
+
+
+def test_a_name_that_modifies_a_noun_is_no_agent(engine: Engine) -> None:
+    assert lead(engine, "Who founded Skylark Air?") == "Ravi Menon"
+
+
+@pytest.mark.parametrize(
+    ("question", "never"),
+    [
+        ("When did Kestria warn Valmont about the attacker?", "Monday"),
+        ("Who announced that the missing jet crashed in the southern ocean?", "Valdoria"),
+        ("How many Zephyr phones did Orbin sell in the first three months?", "40 percent"),
+    ],
+)
+def test_no_lead_from_what_does_not_answer(engine: Engine, question: str, never: str) -> None:
+    assert lead(engine, question) != never
