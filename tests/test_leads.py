@@ -50,6 +50,20 @@ ARTICLES = {
         "Zephyr sales disappoint", "Gadget Post", "2024-07-20",
         "Orbin sold 40 percent fewer Zephyr phones than expected in the first three months.",
     ),
+    "adviser.txt": _article(
+        "Garza hires adviser", "City Ledger", "2024-05-02",
+        "NM Rothwell, the investment bank, is advising Mr Garza, according to the Daily "
+        "Courier.",
+    ),
+    "career.txt": _article(
+        "Lord Hallam dies", "Obituaries Today", "2024-03-27",
+        "He held the offices of chancellor and prime minister during his career and became "
+        "Lord Hallam of Dover in 1987.",
+    ),
+    "loan.txt": _article(
+        "Cathay loan revealed", "Money Desk", "2024-02-02",
+        "Cathay lent Ruritania $6bn (£3.2bn) to buy back the Orlov oil unit, it has emerged.",
+    ),
     "veritas.txt": _article(
         "New party names deputy", "Party Politics", "2024-02-03",
         "He said Mr Kilroy had made him deputy leader of the Veritas Party. Mr Kilroy was "
@@ -100,7 +114,19 @@ def test_a_name_that_modifies_a_noun_is_no_agent(engine: Engine) -> None:
         ("When did Kestria warn Valmont about the attacker?", "Monday"),
         ("Who announced that the missing jet crashed in the southern ocean?", "Valdoria"),
         ("How many Zephyr phones did Orbin sell in the first three months?", "40 percent"),
+        ("Which bank is advising Mr Garza?", "the Daily Courier"),
+        ("When did Hallam become prime minister?", "1987"),
     ],
 )
 def test_no_lead_from_what_does_not_answer(engine: Engine, question: str, never: str) -> None:
     assert lead(engine, question) != never
+
+
+def test_a_choice_between_two_is_no_yes_no_question(engine: Engine) -> None:
+    answer = engine.answer("Did Orbin sell more or fewer Zephyr phones than expected?")
+    assert not answer.answer.startswith(("Yes", "No")), answer.answer
+    assert "yes/no" not in answer.answer, answer.answer
+
+
+def test_converted_amount_leads_in_the_currency_first_written(engine: Engine) -> None:
+    assert lead(engine, "How much did Cathay lend Ruritania?") == "$6bn"

@@ -119,6 +119,9 @@ class Analysis:
     topic: str | None = None
     """What "tell me about X" / "what about X" asks about, as written: the articles must
     mention it."""
+    complement: tuple[str, ...] = ()
+    """Stems of what the asked act is done to or becomes ("prime minister" in "when did X
+    become prime minister"): a when/where value must sit in a clause that says it."""
     simple: bool = True
     """One short clause (≤ 22 words, ≤ 2 content verbs): one sentence should answer it. A
     multi-part question names entities of several articles; no sentence holds them all."""
@@ -253,6 +256,7 @@ def analyse(text: str) -> Analysis:
         currency=_asked_currency(text),
         soft_type=soft,
         simple=_simple(doc),
+        complement=_complement(doc, verb),
         duration=bool(re.search(r"\bhow long\b", low)),
         proper=tuple(dict.fromkeys(
             t.text for t in doc if t.pos_ == "PROPN" and t.dep_ in _STRICT_DEPS and t.i > 0
@@ -271,6 +275,16 @@ def _asked_currency(text: str) -> str:
     m = re.search(r"\bin ((?:US |Australian )?(?:dollars?|pounds?|sterling|euros?|yen|"
                   r"roubles?|rubles?|rupees?))\b", text, re.IGNORECASE)
     return currency_code(m.group(1)) if m else ""
+
+
+def _complement(doc: Any, verb: str | None) -> tuple[str, ...]:
+    """The common-noun object or predicate noun of the focus verb, with its compounds."""
+    for tok in doc:
+        if tok.dep_ in ("dobj", "attr", "oprd") and tok.pos_ == "NOUN" and not tok.ent_type_ \
+                and verb is not None and verb_stem(tok.head.text) == verb:
+            words = [c.text for c in tok.children if c.dep_ == "compound"] + [tok.text]
+            return tuple(w for x in words for w in stems(x))
+    return ()
 
 
 def _simple(doc: Any) -> bool:

@@ -266,16 +266,23 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
 
 def _keep(s: Any, a: Analysis, question: str) -> Callable[[Any], bool]:
     """Values that cannot answer whatever sits nearest the focus: a name that only modifies a
-    noun (who / where), the day something was *said* (when), a relative change (how many)."""
+    noun or is the source of a report (who / where), the day something was *said* (when), a
+    relative change (how many), an amount converted into another currency in brackets."""
     own = bool(_POSSESSIVE_ASKED.search(question))  # "which company's data": the owner
 
     def keep(v: Any) -> bool:
         if v.label in AGENTS | PLACES and a.labels <= AGENTS | PLACES:
+            if v.label == "ORG" and a.focus_verb not in _REPORTING and (
+                    _SOURCE.match(s.text, v.end)
+                    or _ACCORDING.search(s.text[max(0, v.start - 20) : v.start])):
+                return False  # "the Financial Times reported …" is the source, not the answer
             return not _attributive(s.text, v, possessive=not own)
         if v.label in TEMPORAL and a.focus_verb not in _REPORTING:
             return not _REPORTED_ON.search(s.text[max(0, v.start - 30) : v.start])
         if v.label == "PERCENT" and "CARDINAL" in a.labels:
             return not _RELATIVE.match(s.text, v.end)  # "sold 40 percent fewer" is no count
+        if v.label == "MONEY" and not a.currency:  # "$6bn (£3.2bn)": the second converts
+            return not _CONVERTED.search(s.text[max(0, v.start - 30) : v.start])
         return True
 
     return keep
@@ -285,6 +292,11 @@ _POSSESSIVE_ASKED = re.compile(r"\b(?:which|what)\s+\w+['’]s\b|\bwhose\b", re.
 _REPORTING = frozenset(verb_stems("say tell announce report confirm add state"))
 _REPORTED_ON = re.compile(
     r"\b(?:said|says|told|announced|reported|confirmed|added|stated)\s+(?:on\s+)?$")
+_SOURCE = re.compile(r"\s+(?:has\s+|had\s+)?(?:said|says|reported|reports|told|wrote|writes|"
+                     r"claimed|claims)\b")
+_ACCORDING = re.compile(r"\baccording to\s+$", re.IGNORECASE)
+_CONVERTED = re.compile(r"\d[\d.,]*\s*(?:m|bn|k|tn|million|billion)?\s*\(\s*(?:about\s+|"
+                        r"around\s+)?[A-Z]*\$?[£€¥$]?$")
 _RELATIVE = re.compile(r"\s+(?:fewer|more|less|higher|lower)\b")
 _MODIFIED = frozenset({"compound", "amod", "nmod"})
 

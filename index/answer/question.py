@@ -149,6 +149,10 @@ def verb_stems(text: str) -> set[str]:
     return {stem for w in re.findall(r"[\w’'-]+", text) if (stem := verb_stem(w))}
 
 
+_COMPARED = r"(?:\w+er|more|less|fewer|before|after|up|down|better|worse|faster|slower)"
+_CHOICE = re.compile(rf"\b{_COMPARED} or {_COMPARED}\b")
+
+
 def qtype_of(text: str) -> QType:
     t = text.lower().strip()
     if re.search(r"\bhow (many|much)\b|\bnumber of\b|\bwhat (was|is) the (total|number|count)", t):
@@ -174,8 +178,8 @@ def qtype_of(text: str) -> QType:
                  r"\bfor what reason\b|\bhow come\b", t):
         return QType.REASON
     if re.match(r"^(\W*)(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b",
-                t):
-        return QType.YESNO
+                t) and not _CHOICE.search(t):
+        return QType.YESNO  # ("is it selling better or worse": a choice, not yes/no)
     return QType.OTHER
 
 
@@ -310,7 +314,10 @@ def resolve_followup(text: str, history: list[Turn] | tuple[Turn, ...]) -> tuple
 def parse(raw: str, history: list[Turn] | tuple[Turn, ...] = ()) -> Question:
     text, truncated = clean(raw)
     resolved, followup = resolve_followup(text, history)
-    boost = history[-1].article_ids if followup and history else ()
+    # a question that names nothing ("Who was man of the match?") asked in a conversation is
+    # most likely about what the chat was discussing: its articles rank higher (no rewrite)
+    unnamed = not re.search(r"\s[A-Z0-9]", text.strip())
+    boost = history[-1].article_ids if (followup or unnamed) and history else ()
     low = resolved.lower()
     return Question(
         raw=raw,

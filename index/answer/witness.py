@@ -15,7 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from index.answer.analysis import AGENTS, NUMERIC, PLACES, TEMPORAL, Analysis, currency_code
+from index.answer.analysis import (
+    AGENTS,
+    NUMERIC,
+    PLACES,
+    TEMPORAL,
+    Analysis,
+    currency_code,
+)
 from index.answer.question import stems, verb_stem
 
 _WORD = re.compile(r"[\w’'-]+")
@@ -147,6 +154,10 @@ def value_of(
         if held is not None:  # "Alexis Tsipras, Syriza's leader" for "who leads Syriza"
             return held
     verb_at = _positions(s.text, a.focus_verb) if a.focus_verb else []
+    if verb_at and a.complement and a.labels <= PLACES | TEMPORAL:
+        # "when did X become prime minister": not where it "became Lord Callaghan"
+        verb_at = [p for p in verb_at
+                   if set(a.complement) & set(stems(" ".join(_WORD.findall(s.text[p:])[:8])))]
     if a.focus_verb and not verb_at:
         # the sentence is about another act — unless it names the asked role's holder in so
         # many words ("Texas Judge Letitia Clark" for "which judge threw out …")
@@ -168,6 +179,11 @@ def value_of(
     if a.focus_noun and not a.labels & NUMERIC and not a.focus_verb and not anchors:
         return None  # "who was the mastermind": a sentence that never says "mastermind"
     if anchors:
+        # a value that holds the anchor word is no answer to it ("Man Utd" for "who was man
+        # of the match")
+        values = [v for v in values if not any(v.start <= p < v.end for p in anchors)]
+        if not values:
+            return None
         return min(values, key=lambda v: min(abs(v.start - p) for p in anchors))
     return values[0]
 
@@ -233,6 +249,10 @@ def clause_distance(
 
 
 def _verb_like(word: str) -> bool:
+    """A finite verb, an irregular form ("went"), or a regular past ("rented", "was
+    intercepted"): enough to tell one clause from the next without a parse."""
     low = word.lower()
-    return low in _FINITE or (verb_stem(low) != stems(low)[-1:][0] if stems(low) else False)
+    if low in _FINITE or (low.endswith("ed") and len(low) > 4 and low.isalpha()):
+        return True
+    return verb_stem(low) != stems(low)[-1:][0] if stems(low) else False
 
