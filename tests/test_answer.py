@@ -163,6 +163,19 @@ def test_followup_where_was_that(seeded_engine: Engine) -> None:
     assert any("Istanbul" in c.quote for c in second.citations)
 
 
+def test_a_question_naming_nothing_leans_on_the_chat(seeded_engine: Engine) -> None:
+    """"Who was man of the match?" after a turn stands alone (no rewrite) but ranks the
+    previous answer's articles higher; a question that names its own subject does not."""
+    from index.answer.question import parse
+
+    first = seeded_engine.answer("How many Ukrainians returned home on Friday?")
+    turn = turn_of(first)
+    assert turn.article_ids
+    unnamed = parse("Who was in charge of the talks?", [turn])
+    assert unnamed.resolved == unnamed.text and unnamed.boost_articles == turn.article_ids
+    assert parse("Who chaired the talks in Istanbul?", [turn]).boost_articles == ()
+
+
 @pytest.mark.parametrize(
     "question",
     [
