@@ -64,6 +64,14 @@ ARTICLES = {
         "Cathay loan revealed", "Money Desk", "2024-02-02",
         "Cathay lent Ruritania $6bn (£3.2bn) to buy back the Orlov oil unit, it has emerged.",
     ),
+    "road-ahead.txt": _article(
+        "Orvane toll road to open", "Road News", "",
+        "The Orvane toll road is set to open to traffic on Monday, officials said.",
+    ),
+    "road-open.txt": _article(
+        "Orvane toll road opens", "Road News", "",
+        "The Orvane toll road is now open to traffic after a ribbon-cutting ceremony.",
+    ),
     "veritas.txt": _article(
         "New party names deputy", "Party Politics", "2024-02-03",
         "He said Mr Kilroy had made him deputy leader of the Veritas Party. Mr Kilroy was "
@@ -130,3 +138,11 @@ def test_a_choice_between_two_is_no_yes_no_question(engine: Engine) -> None:
 
 def test_converted_amount_leads_in_the_currency_first_written(engine: Engine) -> None:
     assert lead(engine, "How much did Cathay lend Ruritania?") == "$6bn"
+
+
+def test_undated_briefing_leads_with_the_report_furthest_along(engine: Engine) -> None:
+    """Without dates, "is now open" is told before "is set to open" (and not called latest)."""
+    answer = engine.answer("What's the latest on the Orvane toll road?")
+    first = answer.answer.splitlines()[0]
+    assert first.startswith("On Orvane toll road (undated"), answer.answer
+    assert "is now open" in first, answer.answer

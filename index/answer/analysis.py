@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from index.answer.question import ACTS, stems, verb_stem
+from index.answer.question import ACTS, MEASURE_ASKED, stems, verb_stem
 
 NUMERIC = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
 TEMPORAL = frozenset({"DATE", "TIME"})
@@ -191,8 +191,7 @@ def analyse(text: str) -> Analysis:
         if subject is not None:  # "how much is the budget gap": an amount of the gap
             focus_noun, focus_text = _stem(subject), subject
     elif re.search(r"\bhow (?:big|large|small|old|far|high|tall|heavy|fast|deep|wide)\b|"
-                   r"\bby what margin\b|\bwhat(?:'s| is| was| were)? (?:the )?(?:\w+ )?"
-                   r"(?:toll|wage|rate|figure|total|tally|score|margin|magnitude|size)\b", low):
+                   r"\bby what margin\b|" + MEASURE_ASKED, low):
         # "how big was the fraud", "what's the new minimum wage": a number or an amount,
         # which news also gives in words — the type guides the lead, it never refuses
         labels |= NUMERIC | ({"DATE"} if re.search(r"\bhow old\b", low) else set())

@@ -81,6 +81,11 @@ def brief(
                    reverse=True)
     chosen = (dated + [a for a in ranked if not a.published])[:BRIEF_ARTICLES]
     ledes = [s for a in chosen if (s := _lede(store, a.article_id)) is not None]
+    # undated reports: the one that tells a finished or present state ("is now illegal",
+    # "has sold") before one that looks ahead ("is set to", "in final negotiations")
+    undated = [s for s in ledes if not s.chunk.meta.get("published")]
+    ledes = [s for s in ledes if s.chunk.meta.get("published")] + sorted(
+        undated, key=lambda s: -_stage(s.text))
     if not ledes:
         return refusal(q, [], "The articles on that topic have no quotable sentences.")
     citations = [citation_of(n, s) for n, s in enumerate(ledes, start=1)]
@@ -110,6 +115,20 @@ def brief(
         lines.append(f"• {day or 'undated'} — {outlet_of(s)}: {s.text} [{n}]")
     return Answer(question=q.raw, answer="\n".join(lines), refused=False,
                   citations=citations, conflicts=conflicts)
+
+
+_NOW = re.compile(r"\b(?:now|no longer|came into force|comes into force|officially)\b",
+                  re.IGNORECASE)
+_DONE = re.compile(r"\b(?:has|have) (?:\w+ )?\w+(?:ed|en|ld|ot|on|un|ne)\b", re.IGNORECASE)
+_AHEAD = re.compile(r"\b(?:set to|is to|are to|will|would|expected to|plans? to|hopes? to|"
+                    r"in (?:final )?(?:talks|negotiations)|last day|could|may|might|due to)\b",
+                    re.IGNORECASE)
+
+
+def _stage(text: str) -> int:
+    """How far along a lede's story is: +2 for a state said to hold now ("is now illegal"),
+    +1 for a finished act ("has sold"), -1 for one that looks ahead ("is set to")."""
+    return 2 * bool(_NOW.search(text)) + bool(_DONE.search(text)) - bool(_AHEAD.search(text))
 
 
 def _passes(a: ArticleInfo, filters: Filters | None) -> bool:

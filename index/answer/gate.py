@@ -231,6 +231,11 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
             f"one for “{_focus(a, q)}”. {_closest(pool[0] if pool else best)}"
         ))
     top = pool[0] if pool else best
+    asks_new = bool(_NEW.search(q.resolved))
+    if asks_new and _CURRENTLY.search(top.text):
+        # "what's the new minimum wage": a passage on what it is *currently* is the old one
+        top = next((s for s in sents if s.article_id == top.article_id and s.score >=
+                    WITNESS_FLOOR * top.score and not _CURRENTLY.search(s.text)), top)
     if q.qtype is QType.YESNO and a.simple and a.focus_verb:
         for s in pool[:3]:
             said = explicit_verdict(s.text, a)
@@ -279,6 +284,10 @@ def _keep(s: Any, a: Analysis, question: str) -> Callable[[Any], bool]:
             return not _attributive(s.text, v, possessive=not own)
         if v.label in TEMPORAL and a.focus_verb not in _REPORTING:
             return not _REPORTED_ON.search(s.text[max(0, v.start - 30) : v.start])
+        if v.label in NUMERIC and _NEW.search(question):  # "up from £4.85": the old figure
+            before = s.text[max(0, v.start - 25) : v.start]
+            if _EARLIER.search(before) or _CURRENTLY.search(before):
+                return False
         if v.label == "PERCENT" and "CARDINAL" in a.labels:
             return not _RELATIVE.match(s.text, v.end)  # "sold 40 percent fewer" is no count
         if v.label == "MONEY" and not a.currency:  # "$6bn (£3.2bn)": the second converts
@@ -294,6 +303,10 @@ _REPORTED_ON = re.compile(
     r"\b(?:said|says|told|announced|reported|confirmed|added|stated)\s+(?:on\s+)?$")
 _SOURCE = re.compile(r"\s+(?:has\s+|had\s+)?(?:said|says|reported|reports|told|wrote|writes|"
                      r"claimed|claims)\b")
+_NEW = re.compile(r"\b(?:new|latest|newest|revised)\b", re.IGNORECASE)
+_CURRENTLY = re.compile(r"\b(?:currently|at present|presently)\b", re.IGNORECASE)
+_EARLIER = re.compile(r"\b(?:up|down|rising|falling|increased|cut|raised) from\s+$|"
+                      r"\b(?:previously|formerly|originally)\b[^.]{0,15}$", re.IGNORECASE)
 _ACCORDING = re.compile(r"\baccording to\s+$", re.IGNORECASE)
 _CONVERTED = re.compile(r"\d[\d.,]*\s*(?:m|bn|k|tn|million|billion)?\s*\(\s*(?:about\s+|"
                         r"around\s+)?[A-Z]*\$?[£€¥$]?$")

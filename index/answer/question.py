@@ -153,9 +153,15 @@ _COMPARED = r"(?:\w+er|more|less|fewer|before|after|up|down|better|worse|faster|
 _CHOICE = re.compile(rf"\b{_COMPARED} or {_COMPARED}\b")
 
 
+# "what's the latest German unemployment figure": a number, whatever it measures
+MEASURE_ASKED = (r"\bwhat(?:'s| is| was| were)? (?:the )?(?:\w+ ){0,3}"
+                 r"(?:toll|wage|rate|figure|total|tally|score|margin|magnitude|size)\b")
+
+
 def qtype_of(text: str) -> QType:
     t = text.lower().strip()
-    if re.search(r"\bhow (many|much)\b|\bnumber of\b|\bwhat (was|is) the (total|number|count)", t):
+    if re.search(r"\bhow (many|much)\b|\bnumber of\b|\bwhat (was|is) the (total|number|count)|"
+                 + MEASURE_ASKED, t):
         return QType.NUMBER
     if re.search(r"\bwhat did .{1,60}\b(say|tell|state|write|announce|claim|call|describe|"
                  r"label|dub|name)\b|\bwhat does .{1,40}\bmean\b|"
