@@ -72,6 +72,12 @@ ARTICLES = {
         "Orvane toll road opens", "Road News", "",
         "The Orvane toll road is now open to traffic after a ribbon-cutting ceremony.",
     ),
+    "match.txt": _article(
+        "Cup match off", "Sport Desk", "2024-11-17",
+        "Vesland's government raised its terror threat level because the attacker is still at "
+        "large. Saturday's cup match between Vesland and Norland has been cancelled as a "
+        "result.",
+    ),
     "veritas.txt": _article(
         "New party names deputy", "Party Politics", "2024-02-03",
         "He said Mr Kilroy had made him deputy leader of the Veritas Party. Mr Kilroy was "
@@ -146,3 +152,10 @@ def test_undated_briefing_leads_with_the_report_furthest_along(engine: Engine) -
     first = answer.answer.splitlines()[0]
     assert first.startswith("On Orvane toll road (undated"), answer.answer
     assert "is now open" in first, answer.answer
+
+
+def test_a_result_sentence_is_answered_with_the_cause_before_it(engine: Engine) -> None:
+    answer = engine.answer("Why was the cup match between Vesland and Norland called off?")
+    first = re.split(r"\[\d+\]", answer.answer)[0]
+    assert "terror threat level" in first, answer.answer
+    assert any("cancelled as a result" in c.quote for c in answer.citations), answer.answer

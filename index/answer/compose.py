@@ -152,7 +152,7 @@ class Answerer:
                 best, lead = first.sentence, first.value.text
         sents = [best, *[x for x in sents if x is not best]]
 
-        chosen = [best]
+        chosen = [best, *verdict.also]
         if comparison.kind:
             for group in comparison.groups[:MAX_GROUPS]:
                 for r in group[:MAX_PER_GROUP]:

@@ -46,6 +46,8 @@ class Verdict:
     refusal: str | None = None
     verdict: str | None = None
     """For a yes/no question: "Yes" or "No" when ``best`` states it explicitly."""
+    also: tuple[Any, ...] = ()
+    """Sentences to quote right after ``best`` (the result a reason sentence explains)."""
 
 
 def _kind(a: Analysis) -> str:
@@ -231,6 +233,12 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
             f"one for “{_focus(a, q)}”. {_closest(pool[0] if pool else best)}"
         ))
     top = pool[0] if pool else best
+    if q.qtype is QType.REASON and _CONSEQUENCE.search(top.text):
+        # "… has been cancelled as a result": the reason is the sentence before
+        cause = next((s for s in sents if s.chunk.chunk_id == top.chunk.chunk_id
+                      and s.index == top.index - 1), None)
+        if cause is not None:
+            return Verdict(cause, also=(top,))
     asks_new = bool(_NEW.search(q.resolved))
     if asks_new and _CURRENTLY.search(top.text):
         # "what's the new minimum wage": a passage on what it is *currently* is the old one
@@ -303,6 +311,9 @@ _REPORTED_ON = re.compile(
     r"\b(?:said|says|told|announced|reported|confirmed|added|stated)\s+(?:on\s+)?$")
 _SOURCE = re.compile(r"\s+(?:has\s+|had\s+)?(?:said|says|reported|reports|told|wrote|writes|"
                      r"claimed|claims)\b")
+_CONSEQUENCE = re.compile(r"\b(?:as a result|as a consequence|because of this|because of that|"
+                          r"for this reason|for that reason|consequently|therefore)\b",
+                          re.IGNORECASE)
 _NEW = re.compile(r"\b(?:new|latest|newest|revised)\b", re.IGNORECASE)
 _CURRENTLY = re.compile(r"\b(?:currently|at present|presently)\b", re.IGNORECASE)
 _EARLIER = re.compile(r"\b(?:up|down|rising|falling|increased|cut|raised) from\s+$|"
