@@ -78,6 +78,11 @@ ARTICLES = {
         "large. Saturday's cup match between Vesland and Norland has been cancelled as a "
         "result.",
     ),
+    "unit.txt": _article(
+        "Vask unit sold", "Oil Desk", "2024-12-20",
+        "Vask had to sell Orlovneft last year to pay a tax bill of $27bn. Orlovneft, the unit "
+        "which produced 60% of Vask's output, was seized and sold in December.",
+    ),
     "veritas.txt": _article(
         "New party names deputy", "Party Politics", "2024-02-03",
         "He said Mr Kilroy had made him deputy leader of the Veritas Party. Mr Kilroy was "
@@ -159,3 +164,7 @@ def test_a_result_sentence_is_answered_with_the_cause_before_it(engine: Engine) 
     first = re.split(r"\[\d+\]", answer.answer)[0]
     assert "terror threat level" in first, answer.answer
     assert any("cancelled as a result" in c.quote for c in answer.citations), answer.answer
+
+
+def test_a_share_is_the_percentage_of_the_asked_noun(engine: Engine) -> None:
+    assert lead(engine, "What share of Vask's output came from Orlovneft?") == "60%"

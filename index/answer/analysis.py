@@ -179,6 +179,13 @@ def analyse(text: str) -> Analysis:
             labels |= {"MONEY", "QUANTITY", "PERCENT"}
         elif re.search(r"\bhow many\b", low):
             labels |= {"CARDINAL", "QUANTITY", "PERCENT"}
+        elif re.search(r"\bwhat (percentage|share|proportion)\b", low):
+            labels |= {"PERCENT"}  # "what share of Yukos's output": a share of the output
+            soft = True  # (often said in words: "two-thirds")
+            of = next((t for t in doc if t.dep_ == "pobj" and t.head.lower_ == "of"
+                       and t.head.head.lower_ in ("percentage", "share", "proportion")), None)
+            if of is not None and of.pos_ == "NOUN":
+                focus_noun, focus_text = _stem(of.text), of.text
         else:
             labels |= NUMERIC
             soft = not re.search(r"\bnumber of\b", low)  # a share is often said in words

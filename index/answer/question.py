@@ -155,7 +155,8 @@ _CHOICE = re.compile(rf"\b{_COMPARED} or {_COMPARED}\b")
 
 # "what's the latest German unemployment figure": a number, whatever it measures
 MEASURE_ASKED = (r"\bwhat(?:'s| is| was| were)? (?:the )?(?:\w+ ){0,3}"
-                 r"(?:toll|wage|rate|figure|total|tally|score|margin|magnitude|size)\b")
+                 r"(?:toll|wage|rate|figure|total|tally|score|margin|magnitude|size|share|"
+                 r"proportion|percentage)\b")
 
 
 def qtype_of(text: str) -> QType:

@@ -153,6 +153,11 @@ def value_of(
         held = _doer(s.text, a.focus_verb, values)
         if held is not None:  # "Alexis Tsipras, Syriza's leader" for "who leads Syriza"
             return held
+    if a.labels == {"PERCENT"} and a.focus_noun:  # "60% of Yukos' output": the share asked,
+        of = [v for v in values  # whatever verb the sentence uses ("produced", "came from")
+              if stems(" ".join(_WORD.findall(s.text[v.end : v.end + 30])[:4]))[:3].count(
+                  a.focus_noun)]
+        return of[0] if of else None
     verb_at = _positions(s.text, a.focus_verb) if a.focus_verb else []
     if verb_at and a.complement and a.labels <= PLACES | TEMPORAL:
         # "when did X become prime minister": not where it "became Lord Callaghan"
