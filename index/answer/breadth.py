@@ -26,6 +26,7 @@ MIN_PART_WORDS = 4  # content words a clause needs to be a part of its own
 MAX_PARTS = 6
 MIN_PART_FIT = 0.45  # a part's best sentence below this answers nothing of it
 MAX_EXTRA = 3  # quotes added for parts, beyond the outlets' own
+PART_MARGIN = 0.05  # an uncited article this close to the best answer of a part is cited too
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,14 @@ def widen(
             continue
         fit, pick = max(scored, key=lambda fx: fx[0])
         if fit < MIN_PART_FIT or any(c.article_id == pick.article_id for c in chosen):
-            continue  # nothing answers this part, or a cited article already does
+            cited = {c.article_id for c in chosen}
+            rest = [(f, x) for f, x in scored if x.article_id not in cited]
+            if not rest:
+                continue
+            f2, x2 = max(rest, key=lambda fx: fx[0])
+            if f2 < MIN_PART_FIT or f2 < fit - PART_MARGIN:
+                continue  # nothing answers this part, or a cited article does it best
+            pick = x2
         chosen.append(pick)
         added += 1
     return chosen

@@ -27,8 +27,9 @@ _DATE = re.compile(
     r"Sunday|yesterday|today|last (?:week|month|year)|this (?:week|month|year))\b"
 )
 _PLACE = re.compile(r"\b(?:in|at|near|from|to)\s+((?:[A-Z][\w’'-]+)(?:\s+[A-Z][\w’'-]+)*)")
-_NUMBER = re.compile(r"\b\d[\d,.]*(?:p|m|bn|k|tn|pc)?\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
-                     r"hundreds?|thousands?|millions?|dozens?)\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\b\d[\d,.]*(?:p|m|bn|k|tn|pc)?\b|"
+                     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|hundreds?|"
+                     r"thousands?|millions?|dozens?)\b", re.IGNORECASE)
 _REASON = re.compile(
     r"\b(?:because|due to|owing to|as a result|result of|thanks to|explain\w*|reasons?|"
     r"after (?:\w+ing|failing)|amid|following|citing|saying|said (?:it|he|she|they|that)|"
