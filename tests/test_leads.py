@@ -49,6 +49,7 @@ ARTICLES = {
     "phones.txt": _article(
         "Zephyr sales disappoint", "Gadget Post", "2024-07-20",
         "Orbin sold 40 percent fewer Zephyr phones than expected in the first three months.",
+        "Orbin sold 2 million Zephyr phones in Japan last month, the company said.",
     ),
     "adviser.txt": _article(
         "Garza hires adviser", "City Ledger", "2024-05-02",
@@ -134,6 +135,7 @@ def test_a_name_that_modifies_a_noun_is_no_agent(engine: Engine) -> None:
         ("Who announced that the missing jet crashed in the southern ocean?", "Valdoria"),
         ("How many Zephyr phones did Orbin sell in the first three months?", "40 percent"),
         ("Which bank is advising Mr Garza?", "the Daily Courier"),
+        ("How many Zephyr phones did Orbin sell in Brazil?", "2 million"),
         ("When did Hallam become prime minister?", "1987"),
     ],
 )
@@ -168,3 +170,7 @@ def test_a_result_sentence_is_answered_with_the_cause_before_it(engine: Engine) 
 
 def test_a_share_is_the_percentage_of_the_asked_noun(engine: Engine) -> None:
     assert lead(engine, "What share of Vask's output came from Orlovneft?") == "60%"
+
+
+def test_a_model_name_between_number_and_noun_still_counts_the_noun(engine: Engine) -> None:
+    assert lead(engine, "How many Zephyr phones did Orbin sell in Japan?") == "2 million"

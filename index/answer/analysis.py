@@ -119,6 +119,10 @@ class Analysis:
     topic: str | None = None
     """What "tell me about X" / "what about X" asks about, as written: the articles must
     mention it."""
+    scope: tuple[tuple[str, str], ...] = ()
+    """Places and dates the question narrows to ("in the US", "in the May election"), as
+    (text, label): a figure from a sentence that names another of the same kind is another
+    place's or time's."""
     complement: tuple[str, ...] = ()
     """Stems of what the asked act is done to or becomes ("prime minister" in "when did X
     become prime minister"): a when/where value must sit in a clause that says it."""
@@ -263,6 +267,10 @@ def analyse(text: str) -> Analysis:
         soft_type=soft,
         simple=_simple(doc),
         complement=_complement(doc, verb),
+        scope=tuple(dict.fromkeys(
+            (e.text, "DATE" if e.label_ in TEMPORAL else "GPE") for e in doc.ents
+            if e.label_ in {"GPE", "LOC"} or (e.label_ in TEMPORAL and _ABSOLUTE.search(e.text))
+        )),
         duration=bool(re.search(r"\bhow long\b", low)),
         proper=tuple(dict.fromkeys(
             t.text for t in doc if t.pos_ == "PROPN" and t.dep_ in _STRICT_DEPS and t.i > 0
@@ -281,6 +289,12 @@ def _asked_currency(text: str) -> str:
     m = re.search(r"\bin ((?:US |Australian )?(?:dollars?|pounds?|sterling|euros?|yen|"
                   r"roubles?|rubles?|rupees?))\b", text, re.IGNORECASE)
     return currency_code(m.group(1)) if m else ""
+
+
+# a date that names a day, month or year ("May", "2004", "Friday"), not "the last legal day"
+_ABSOLUTE = re.compile(r"\d|\b(?:January|February|March|April|May|June|July|August|September|"
+                       r"October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|"
+                       r"Saturday|Sunday)\b")
 
 
 def _complement(doc: Any, verb: str | None) -> tuple[str, ...]:

@@ -266,7 +266,8 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
         # nor one from a passage whose article names nothing the question names
         named = [n for n in a.named if n not in a.nationalities]
         found = [(s, v) for s, v in found if not scoped(s, v, a, q.resolved)
-                 and not misread(s.text, v)
+                 and not (misread(s.text, v) and not _names_focus(s.text, v, a))
+                 and not _elsewhere(s, a)
                  and (not named or any(_covers(s, n) for n in named))]
         if a.labels <= AGENTS and a.focus_noun and not a.focus_verb:
             # "who is the deputy leader": the name in the noun's own clause ("deputy leader
@@ -275,6 +276,27 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
         if found:
             return Verdict(found[0][0], lead=_as_written(found[0][0].text, found[0][1]))
     return Verdict(top)
+
+
+def _names_focus(text: str, v: Any, a: Analysis) -> bool:
+    """"2 million Zephyr phones" counts phones, the asked noun: the capitalised word between
+    is a model name, not the thing counted ("270 Russian military personnel")."""
+    m = re.match(r"\s+[A-Z][\w-]*\s+([a-z]+)", text[v.end :])
+    return bool(a.focus_noun and m and stems(m.group(1))[-1:] == [a.focus_noun])
+
+
+def _elsewhere(s: Any, a: Analysis) -> bool:
+    """The sentence names another place or time than the one the question narrows to, and
+    not that one ("sold 10 million in Japan" for "how many … in the US")."""
+    if not a.labels & NUMERIC:
+        return False
+    for text, label in a.scope:
+        if mentions(s.text, text):
+            continue
+        kinds = TEMPORAL if label == "DATE" else frozenset({"GPE", "LOC"})
+        if any(lab in kinds for _, _, lab, _ in s.ann):
+            return True
+    return False
 
 
 def _keep(s: Any, a: Analysis, question: str) -> Callable[[Any], bool]:
