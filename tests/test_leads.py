@@ -84,6 +84,12 @@ ARTICLES = {
         "Vask had to sell Orlovneft last year to pay a tax bill of $27bn. Orlovneft, the unit "
         "which produced 60% of Vask's output, was seized and sold in December.",
     ),
+    "flight.txt": _article(
+        "Missing plane KX217: what we know", "Air Desk", "2024-04-02",
+        "Radar lost contact with the plane over the sea at 01:20.",
+        "Officials later confirmed the last words heard from the plane's cockpit were \"Good "
+        "night, Kestrel control\".",
+    ),
     "veritas.txt": _article(
         "New party names deputy", "Party Politics", "2024-02-03",
         "He said Mr Kilroy had made him deputy leader of the Veritas Party. Mr Kilroy was "
@@ -174,3 +180,10 @@ def test_a_share_is_the_percentage_of_the_asked_noun(engine: Engine) -> None:
 
 def test_a_model_name_between_number_and_noun_still_counts_the_noun(engine: Engine) -> None:
     assert lead(engine, "How many Zephyr phones did Orbin sell in Japan?") == "2 million"
+
+
+def test_a_paragraph_about_the_headline_subject_answers_for_it(engine: Engine) -> None:
+    """"the plane" in a paragraph of "Missing plane KX217: what we know" is KX217."""
+    answer = engine.answer("What were the last words heard from KX217's cockpit?")
+    assert not answer.refused, answer.answer
+    assert "Good night, Kestrel control" in re.split(r"\[\d+\]", answer.answer)[0]

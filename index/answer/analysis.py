@@ -123,6 +123,8 @@ class Analysis:
     """Places and dates the question narrows to ("in the US", "in the May election"), as
     (text, label): a figure from a sentence that names another of the same kind is another
     place's or time's."""
+    labels_of: tuple[tuple[str, str], ...] = ()
+    """(text, entity label) of each named entity of the question."""
     complement: tuple[str, ...] = ()
     """Stems of what the asked act is done to or becomes ("prime minister" in "when did X
     become prime minister"): a when/where value must sit in a clause that says it."""
@@ -267,6 +269,7 @@ def analyse(text: str) -> Analysis:
         soft_type=soft,
         simple=_simple(doc),
         complement=_complement(doc, verb),
+        labels_of=tuple(dict.fromkeys((e.text, e.label_) for e in doc.ents)),
         scope=tuple(dict.fromkeys(
             (e.text, "DATE" if e.label_ in TEMPORAL else "GPE") for e in doc.ents
             if e.label_ in {"GPE", "LOC"} or (e.label_ in TEMPORAL and _ABSOLUTE.search(e.text))

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from index.answer.analysis import AGENTS, NUMERIC, PLACES, TEMPORAL, Analysis, parse_texts
+from index.answer.evidence import chunk_entities
 from index.answer.question import OPPOSITES, QType, Question, stems, verb_stem, verb_stems
 from index.answer.reading import misread, scoped
 from index.answer.witness import (
@@ -187,7 +188,8 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
     def fits(s: Any) -> bool:
         """The checks below that each witness passes, for another sentence of its article."""
         return not strict or (
-            (not about or sum(_covers(s, n, title=False) for n in about) >= need)
+            (not about or sum(_covers(s, n, title=False) or _headline_topic(s, n, a)
+                              for n in about) >= need)
             and not any(_contrasts(s, w) for w in a.qualifiers)
             and not (a.focus_verb and q.qtype is not QType.YESNO
                      and _opposite(s.text, a.focus_verb))
@@ -196,7 +198,8 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
     if about and strict:
         # What the question is about must be in the paragraph that answers it, not only in
         # the headline: "How much has Malaysia spent" is not answered by Australia's spending.
-        pool = [s for s in pool if sum(_covers(s, n, title=False) for n in about) >= need]
+        pool = [s for s in pool if sum(_covers(s, n, title=False) or _headline_topic(s, n, a)
+                                       for n in about) >= need]
         if not pool:
             names = " and ".join(about)
             return Verdict(best, refusal=(
@@ -276,6 +279,17 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
         if found:
             return Verdict(found[0][0], lead=_as_written(found[0][0].text, found[0][1]))
     return Verdict(top)
+
+
+def _headline_topic(s: Any, name: str, a: Analysis) -> bool:
+    """The article's title names ``name`` and the paragraph names nothing else of its kind:
+    "the plane" in a paragraph of "Missing Malaysia plane MH370: What we know" is MH370, while
+    a paragraph on Australia's spending is not about Malaysia's."""
+    label = dict(a.labels_of).get(name)
+    if label is None or not mentions(str(s.chunk.meta.get("title", "")), name):
+        return False
+    return not any(lab == label and not mentions(text, name)
+                   for text, lab in chunk_entities(s.chunk))
 
 
 def _names_focus(text: str, v: Any, a: Analysis) -> bool:
