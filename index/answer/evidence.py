@@ -190,6 +190,11 @@ def _headers(chunk: StoredChunk) -> dict[int, tuple[int, int]]:
     return out
 
 
+_MEAN_ASKED = re.compile(r"\bmeans?\b", re.IGNORECASE)
+_MEANING = re.compile(r"\b(?:means?|meaning|latin for|greek for|french for|translat\w+|"
+                      r"stands for|short for|named after|refers to)\b", re.IGNORECASE)
+
+
 def _cue(qtype: QType, text: str, q: Question, qtys: list[Quantity]) -> float:
     """How well the sentence has the *kind* of thing the question asks for."""
     if qtype is QType.NUMBER:
@@ -205,6 +210,8 @@ def _cue(qtype: QType, text: str, q: Question, qtys: list[Quantity]) -> float:
         return 1.0 if names else 0.0
     if qtype is QType.REASON:  # a sentence that gives a cause or a stated motive
         return 1.0 if _REASON.search(text) else 0.0
+    if qtype is QType.QUOTE and _MEAN_ASKED.search(q.text):  # "what does the name X mean"
+        return 1.0 if _MEANING.search(text) else 0.0
     if qtype is QType.QUOTE:
         return 1.0 if re.search(r"[“\"«].{8,}?[”\"»]", text) else 0.0
     return 0.0

@@ -243,10 +243,14 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
         if cause is not None:
             return Verdict(cause, also=(top,))
     asks_new = bool(_NEW.search(q.resolved))
-    if asks_new and _CURRENTLY.search(top.text):
+    if asks_new and _CURRENTLY.search(top.text) and re.search(r"\bnew\b", q.resolved):
         # "what's the new minimum wage": a passage on what it is *currently* is the old one
         top = next((s for s in sents if s.article_id == top.article_id and s.score >=
                     WITNESS_FLOOR * top.score and not _CURRENTLY.search(s.text)), top)
+    if asks_new and _ORIGINAL.search(top.text):
+        # "the latest TV rights deal": not a passage on "the first TV deal of the era"
+        top = next((s for s in pool if s.score >= WITNESS_FLOOR * top.score
+                    and not _ORIGINAL.search(s.text)), top)
     if q.qtype is QType.YESNO and a.simple and a.focus_verb:
         for s in pool[:3]:
             said = explicit_verdict(s.text, a)
@@ -330,8 +334,9 @@ def _keep(s: Any, a: Analysis, question: str) -> Callable[[Any], bool]:
             return not _REPORTED_ON.search(s.text[max(0, v.start - 30) : v.start])
         if v.label in NUMERIC and _NEW.search(question):  # "up from £4.85": the old figure
             before = s.text[max(0, v.start - 25) : v.start]
-            if _EARLIER.search(before) or _CURRENTLY.search(before):
-                return False
+            if _EARLIER.search(before) or _CURRENTLY.search(before) \
+                    or _ORIGINAL.search(s.text[max(0, v.start - 60) : v.start]):
+                return False  # ("the first TV deal … was worth £304m")
         if v.label == "PERCENT" and "CARDINAL" in a.labels:
             return not _RELATIVE.match(s.text, v.end)  # "sold 40 percent fewer" is no count
         if v.label == "MONEY" and not a.currency:  # "$6bn (£3.2bn)": the second converts
@@ -350,7 +355,9 @@ _SOURCE = re.compile(r"\s+(?:has\s+|had\s+)?(?:said|says|reported|reports|told|w
 _CONSEQUENCE = re.compile(r"\b(?:as a result|as a consequence|because of this|because of that|"
                           r"for this reason|for that reason|consequently|therefore)\b",
                           re.IGNORECASE)
-_NEW = re.compile(r"\b(?:new|latest|newest|revised)\b", re.IGNORECASE)
+_NEW = re.compile(r"\b(?:new|latest|newest|revised)\b")  # (lowercase: not "New Democracy")
+_ORIGINAL = re.compile(r"\b(?:first|original|originally|initial|initially|previous|former)\b",
+                       re.IGNORECASE)
 _CURRENTLY = re.compile(r"\b(?:currently|at present|presently)\b", re.IGNORECASE)
 _EARLIER = re.compile(r"\b(?:up|down|rising|falling|increased|cut|raised) from\s+$|"
                       r"\b(?:previously|formerly|originally)\b[^.]{0,15}$", re.IGNORECASE)
