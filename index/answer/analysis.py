@@ -345,5 +345,5 @@ def _focus_verb(doc: Any) -> str | None:
 _LIGHT_FORMS = frozenset(
     "is are was were be been being am has have had having do does did done doing take takes "
     "took taken taking make makes made making get gets got getting go goes went gone going say "
-    "says said saying tell told put puts putting".split()
+    "says said saying tell told put puts putting give gives gave given giving".split()
 )
