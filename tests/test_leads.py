@@ -90,6 +90,10 @@ ARTICLES = {
         "Officials later confirmed the last words heard from the plane's cockpit were \"Good "
         "night, Kestrel control\".",
     ),
+    "auction.txt": _article(
+        "Auction winner named", "Oil Desk", "2024-12-21",
+        "Baltra paid 260.75bn roubles ($9.37bn: £4.8bn) for the Orlovneft unit at the auction.",
+    ),
     "veritas.txt": _article(
         "New party names deputy", "Party Politics", "2024-02-03",
         "He said Mr Kilroy had made him deputy leader of the Veritas Party. Mr Kilroy was "
@@ -187,3 +191,9 @@ def test_a_paragraph_about_the_headline_subject_answers_for_it(engine: Engine) -
     answer = engine.answer("What were the last words heard from KX217's cockpit?")
     assert not answer.refused, answer.answer
     assert "Good night, Kestrel control" in re.split(r"\[\d+\]", answer.answer)[0]
+
+
+def test_an_amount_named_by_its_currency_word_leads_in_that_currency(engine: Engine) -> None:
+    """"260.75bn roubles ($9.37bn)": tagged a number, it is an amount in roubles."""
+    lead_ = lead(engine, "How much did Baltra pay for the Orlovneft unit in roubles?")
+    assert lead_ == "260.75bn roubles"

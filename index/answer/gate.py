@@ -18,7 +18,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from index.answer.analysis import AGENTS, NUMERIC, PLACES, TEMPORAL, Analysis, parse_texts
+from index.answer.analysis import (
+    AGENTS,
+    NUMERIC,
+    PLACES,
+    TEMPORAL,
+    Analysis,
+    currency_code,
+    parse_texts,
+)
 from index.answer.evidence import chunk_entities
 from index.answer.question import OPPOSITES, QType, Question, stems, verb_stem, verb_stems
 from index.answer.reading import misread, scoped
@@ -160,6 +168,9 @@ def _as_written(text: str, v: Any) -> str:
     scale = SCALE_SUFFIX.match(text, end)
     if scale and v.label == "MONEY":
         end += len(scale.group(0))
+    word = re.match(r"\s+[A-Za-z]+", text[end:])
+    if v.label == "MONEY" and start == v.start and word and currency_code(word.group(0)):
+        end += len(word.group(0))  # "260.75bn roubles"
     return text[start:end]
 
 

@@ -98,9 +98,11 @@ def typed_values(s: Evidence, a: Analysis, question_stems: set[str]) -> list[Val
     out: list[Value] = []
     named = {w for n in a.named for w in stems(n)} - TITLES
     for start, end, label, norm in s.ann:
+        start, end = start + s.ann_offset, end + s.ann_offset
+        if label == "CARDINAL" and "MONEY" in a.labels and currency_after(s.text, end):
+            label = "MONEY"  # "260.75bn roubles": an amount, by its currency word
         if label not in a.labels:
             continue
-        start, end = start + s.ann_offset, end + s.ann_offset
         text = s.text[start:end]
         words = set(stems(text)) - TITLES
         if words and words <= question_stems:
@@ -135,9 +137,14 @@ def money_unit(v: Value, text: str) -> str:
     """The currency written with an amount: a symbol right before the number or inside the
     entity, else a currency word right after it ("260.75bn roubles"); "" if none."""
     m = re.search(rf"({_SIGN})\s*$", text[max(0, v.start - 3) : v.start])
-    return currency_code(m.group(1) if m else v.text) or currency_code(
-        " ".join(text[v.end : v.end + 25].split()[:2])
-    )
+    return currency_code(m.group(1) if m else v.text) or currency_after(text, v.end)
+
+
+def currency_after(text: str, at: int) -> str:
+    """The currency word right after offset ``at`` ("roubles", "US dollars"), or "": the
+    nearest word first, so "260.75bn roubles ($9.37bn)" is in roubles."""
+    after = text[at : at + 25].split()
+    return (currency_code(after[0]) if after else "") or currency_code(" ".join(after[:2]))
 
 
 def value_of(
