@@ -94,6 +94,16 @@ ARTICLES = {
         "Auction winner named", "Oil Desk", "2024-12-21",
         "Baltra paid 260.75bn roubles ($9.37bn: £4.8bn) for the Orlovneft unit at the auction.",
     ),
+    "cabinet.txt": _article(
+        "New cabinet sworn in", "Capital Wire", "2024-06-21",
+        "In Vesland, George Zanas, the departing finance minister, will hand over to Vasil "
+        "Rapan, a banker, on Monday.",
+    ),
+    "sailors.txt": _article(
+        "Sailors to come home", "Harbour Post", "2024-05-05",
+        "All four Norland sailors held in Vesland will be returned to the UK within weeks, the "
+        "foreign secretary said.",
+    ),
     "veritas.txt": _article(
         "New party names deputy", "Party Politics", "2024-02-03",
         "He said Mr Kilroy had made him deputy leader of the Veritas Party. Mr Kilroy was "
@@ -146,6 +156,8 @@ def test_a_name_that_modifies_a_noun_is_no_agent(engine: Engine) -> None:
         ("How many Zephyr phones did Orbin sell in the first three months?", "40 percent"),
         ("Which bank is advising Mr Garza?", "the Daily Courier"),
         ("How many Zephyr phones did Orbin sell in Brazil?", "2 million"),
+        ("Who is going to be Vesland's new finance minister?", "George Zanas"),
+        ("Where were the four Norland sailors taken for questioning?", "UK"),
         ("When did Hallam become prime minister?", "1987"),
     ],
 )

@@ -123,6 +123,9 @@ class Analysis:
     """Places and dates the question narrows to ("in the US", "in the May election"), as
     (text, label): a figure from a sentence that names another of the same kind is another
     place's or time's."""
+    copula: bool = False
+    """The main verb is "to be" ("Where is the ball of twine?"): the subject itself anchors
+    a where/when value, as no act does."""
     labels_of: tuple[tuple[str, str], ...] = ()
     """(text, entity label) of each named entity of the question."""
     complement: tuple[str, ...] = ()
@@ -270,6 +273,8 @@ def analyse(text: str) -> Analysis:
         simple=_simple(doc),
         complement=_complement(doc, verb),
         labels_of=tuple(dict.fromkeys((e.text, e.label_) for e in doc.ents)),
+        copula=root is not None and root.lower_ in ("is", "was", "are", "were", "'s")
+        and not any(t.pos_ == "VERB" or t.tag_ in ("VBN", "VBG") for t in doc),
         scope=tuple(dict.fromkeys(
             (e.text, "DATE" if e.label_ in TEMPORAL else "GPE") for e in doc.ents
             if e.label_ in {"GPE", "LOC"} or (e.label_ in TEMPORAL and _ABSOLUTE.search(e.text))

@@ -335,6 +335,9 @@ def _keep(s: Any, a: Analysis, question: str) -> Callable[[Any], bool]:
     own = bool(_POSSESSIVE_ASKED.search(question))  # "which company's data": the owner
 
     def keep(v: Any) -> bool:
+        if v.label in AGENTS and _NEW.search(question) and _OUTGOING.search(
+                s.text[max(0, v.start - 30) : v.end + 40]):
+            return False  # "George Zanias, the departing finance minister" is not the new one
         if v.label in AGENTS | PLACES and a.labels <= AGENTS | PLACES:
             if v.label == "ORG" and a.focus_verb not in _REPORTING and (
                     _SOURCE.match(s.text, v.end)
@@ -369,6 +372,8 @@ _CONSEQUENCE = re.compile(r"\b(?:as a result|as a consequence|because of this|be
 _NEW = re.compile(r"\b(?:new|latest|newest|revised)\b")  # (lowercase: not "New Democracy")
 _ORIGINAL = re.compile(r"\b(?:first|original|originally|initial|initially|previous|former)\b",
                        re.IGNORECASE)
+_OUTGOING = re.compile(r"\b(?:departing|outgoing|former|previous|caretaker|interim|ex-|"
+                       r"predecessor|retiring)", re.IGNORECASE)
 _CURRENTLY = re.compile(r"\b(?:currently|at present|presently)\b", re.IGNORECASE)
 _EARLIER = re.compile(r"\b(?:up|down|rising|falling|increased|cut|raised) from\s+$|"
                       r"\b(?:previously|formerly|originally)\b[^.]{0,15}$", re.IGNORECASE)

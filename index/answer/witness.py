@@ -190,6 +190,10 @@ def value_of(
     )
     if a.focus_noun and not a.labels & NUMERIC and not a.focus_verb and not anchors:
         return None  # "who was the mastermind": a sentence that never says "mastermind"
+    if a.labels <= PLACES | TEMPORAL and not verb_at and not (anchors and a.copula):
+        # where/when: tied to the asked act, or — "where is X" — to X; else the first place
+        # or day in the sentence is a guess ("returned to the UK" for "where were they taken")
+        return None
     if anchors:
         # a value that holds the anchor word is no answer to it ("Man Utd" for "who was man
         # of the match")
