@@ -5,17 +5,15 @@ Refuse — saying what was searched, what is missing, and the closest evidence �
   spent …") that no witness sentence mentions: the closest sentence is about someone else;
 - a typed question (how many / when / where / who / which company) finds no value of its type
   in any close witness.
-The lead (a short "value —" before the quote) is shown only when the best witness states a
-value of the asked type tied to the focus (``witness.value_of``); otherwise the answer starts
-with the quote itself.
+The lead (a short "value —" before the quote) is shown only when a close witness states a
+value of the asked type tied to the focus (``witness.value_of``) that ``leads`` lets through;
+otherwise the answer starts with the quote itself.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from index.answer.analysis import (
@@ -25,9 +23,17 @@ from index.answer.analysis import (
     TEMPORAL,
     Analysis,
     currency_code,
-    parse_texts,
 )
 from index.answer.evidence import chunk_entities
+from index.answer.leads import (
+    CONSEQUENCE,
+    CURRENTLY,
+    NEW,
+    ORIGINAL,
+    elsewhere,
+    keep_for,
+    names_focus,
+)
 from index.answer.question import OPPOSITES, QType, Question, stems, verb_stem, verb_stems
 from index.answer.reading import misread, scoped
 from index.answer.witness import (
@@ -247,21 +253,21 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
             f"one for “{_focus(a, q)}”. {_closest(pool[0] if pool else best)}"
         ))
     top = pool[0] if pool else best
-    if q.qtype is QType.REASON and _CONSEQUENCE.search(top.text):
+    if q.qtype is QType.REASON and CONSEQUENCE.search(top.text):
         # "… has been cancelled as a result": the reason is the sentence before
         cause = next((s for s in sents if s.chunk.chunk_id == top.chunk.chunk_id
                       and s.index == top.index - 1), None)
         if cause is not None:
             return Verdict(cause, also=(top,))
-    asks_new = bool(_NEW.search(q.resolved))
-    if asks_new and _CURRENTLY.search(top.text) and re.search(r"\bnew\b", q.resolved):
+    asks_new = bool(NEW.search(q.resolved))
+    if asks_new and CURRENTLY.search(top.text) and re.search(r"\bnew\b", q.resolved):
         # "what's the new minimum wage": a passage on what it is *currently* is the old one
         top = next((s for s in sents if s.article_id == top.article_id and s.score >=
-                    WITNESS_FLOOR * top.score and not _CURRENTLY.search(s.text)), top)
-    if asks_new and _ORIGINAL.search(top.text):
+                    WITNESS_FLOOR * top.score and not CURRENTLY.search(s.text)), top)
+    if asks_new and ORIGINAL.search(top.text):
         # "the latest TV rights deal": not a passage on "the first TV deal of the era"
         top = next((s for s in pool if s.score >= WITNESS_FLOOR * top.score
-                    and not _ORIGINAL.search(s.text)), top)
+                    and not ORIGINAL.search(s.text)), top)
     if q.qtype is QType.YESNO and a.simple and a.focus_verb:
         for s in pool[:3]:
             said = explicit_verdict(s.text, a)
@@ -276,7 +282,7 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
                         and s not in pool and s.article_id in lexical
                         and s.lexical >= lexical[s.article_id] and fits(s)]
         found = [(s, v) for s in close if s.score >= WITNESS_FLOOR * top.score
-                 if (v := value_of(s, a, qstems, _keep(s, a, q.resolved))) is not None]
+                 if (v := value_of(s, a, qstems, keep_for(s, a, q.resolved))) is not None]
         if found and a.labels <= PLACES | TEMPORAL:
             # where/when: the value in the asked act's own clause, not another predicate's
             found.sort(key=lambda sv: clause_distance(sv[0], a, sv[1]))
@@ -284,8 +290,8 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
         # nor one from a passage whose article names nothing the question names
         named = [n for n in a.named if n not in a.nationalities]
         found = [(s, v) for s, v in found if not scoped(s, v, a, q.resolved)
-                 and not (misread(s.text, v) and not _names_focus(s.text, v, a))
-                 and not _elsewhere(s, a)
+                 and not (misread(s.text, v) and not names_focus(s.text, v, a))
+                 and not elsewhere(s, a)
                  and (not named or any(_covers(s, n) for n in named))]
         if a.labels <= AGENTS and a.focus_noun and not a.focus_verb:
             # "who is the deputy leader": the name in the noun's own clause ("deputy leader
@@ -305,100 +311,3 @@ def _headline_topic(s: Any, name: str, a: Analysis) -> bool:
         return False
     return not any(lab == label and not mentions(text, name)
                    for text, lab in chunk_entities(s.chunk))
-
-
-def _names_focus(text: str, v: Any, a: Analysis) -> bool:
-    """"2 million Zephyr phones" counts phones, the asked noun: the capitalised word between
-    is a model name, not the thing counted ("270 Russian military personnel")."""
-    m = re.match(r"\s+[A-Z][\w-]*\s+([a-z]+)", text[v.end :])
-    return bool(a.focus_noun and m and stems(m.group(1))[-1:] == [a.focus_noun])
-
-
-def _elsewhere(s: Any, a: Analysis) -> bool:
-    """The sentence names another place or time than the one the question narrows to, and
-    not that one ("sold 10 million in Japan" for "how many … in the US")."""
-    if not a.labels & NUMERIC:
-        return False
-    for text, label in a.scope:
-        if mentions(s.text, text):
-            continue
-        kinds = TEMPORAL if label == "DATE" else frozenset({"GPE", "LOC"})
-        if any(lab in kinds for _, _, lab, _ in s.ann):
-            return True
-    return False
-
-
-def _keep(s: Any, a: Analysis, question: str) -> Callable[[Any], bool]:
-    """Values that cannot answer whatever sits nearest the focus: a name that only modifies a
-    noun or is the source of a report (who / where), the day something was *said* (when), a
-    relative change (how many), an amount converted into another currency in brackets."""
-    own = bool(_POSSESSIVE_ASKED.search(question))  # "which company's data": the owner
-
-    def keep(v: Any) -> bool:
-        if v.label in AGENTS and _NEW.search(question) and _OUTGOING.search(
-                s.text[max(0, v.start - 30) : v.end + 40]):
-            return False  # "George Zanias, the departing finance minister" is not the new one
-        if v.label in AGENTS | PLACES and a.labels <= AGENTS | PLACES:
-            if v.label == "ORG" and a.focus_verb not in _REPORTING and (
-                    _SOURCE.match(s.text, v.end)
-                    or _ACCORDING.search(s.text[max(0, v.start - 20) : v.start])):
-                return False  # "the Financial Times reported …" is the source, not the answer
-            return not _attributive(s.text, v, possessive=not own)
-        if v.label in TEMPORAL and a.focus_verb not in _REPORTING:
-            return not _REPORTED_ON.search(s.text[max(0, v.start - 30) : v.start])
-        if v.label in NUMERIC and _NEW.search(question):  # "up from £4.85": the old figure
-            before = s.text[max(0, v.start - 25) : v.start]
-            if _EARLIER.search(before) or _CURRENTLY.search(before) \
-                    or _ORIGINAL.search(s.text[max(0, v.start - 60) : v.start]):
-                return False  # ("the first TV deal … was worth £304m")
-        if v.label == "PERCENT" and "CARDINAL" in a.labels:
-            return not _RELATIVE.match(s.text, v.end)  # "sold 40 percent fewer" is no count
-        if v.label == "MONEY" and not a.currency:  # "$6bn (£3.2bn)": the second converts
-            return not _CONVERTED.search(s.text[max(0, v.start - 30) : v.start])
-        return True
-
-    return keep
-
-
-_POSSESSIVE_ASKED = re.compile(r"\b(?:which|what)\s+\w+['’]s\b|\bwhose\b", re.IGNORECASE)
-_REPORTING = frozenset(verb_stems("say tell announce report confirm add state"))
-_REPORTED_ON = re.compile(
-    r"\b(?:said|says|told|announced|reported|confirmed|added|stated)\s+(?:on\s+)?$")
-_SOURCE = re.compile(r"\s+(?:has\s+|had\s+)?(?:said|says|reported|reports|told|wrote|writes|"
-                     r"claimed|claims)\b")
-_CONSEQUENCE = re.compile(r"\b(?:as a result|as a consequence|because of this|because of that|"
-                          r"for this reason|for that reason|consequently|therefore)\b",
-                          re.IGNORECASE)
-_NEW = re.compile(r"\b(?:new|latest|newest|revised)\b")  # (lowercase: not "New Democracy")
-_ORIGINAL = re.compile(r"\b(?:first|original|originally|initial|initially|previous|former)\b",
-                       re.IGNORECASE)
-_OUTGOING = re.compile(r"\b(?:departing|outgoing|former|previous|caretaker|interim|ex-|"
-                       r"predecessor|retiring)", re.IGNORECASE)
-_CURRENTLY = re.compile(r"\b(?:currently|at present|presently)\b", re.IGNORECASE)
-_EARLIER = re.compile(r"\b(?:up|down|rising|falling|increased|cut|raised) from\s+$|"
-                      r"\b(?:previously|formerly|originally)\b[^.]{0,15}$", re.IGNORECASE)
-_ACCORDING = re.compile(r"\baccording to\s+$", re.IGNORECASE)
-_CONVERTED = re.compile(r"\d[\d.,]*\s*(?:m|bn|k|tn|million|billion)?\s*\(\s*(?:about\s+|"
-                        r"around\s+)?[A-Z]*\$?[£€¥$]?$")
-_RELATIVE = re.compile(r"\s+(?:fewer|more|less|higher|lower)\b")
-_MODIFIED = frozenset({"compound", "amod", "nmod"})
-
-
-def _attributive(text: str, v: Any, *, possessive: bool = True) -> bool:
-    """The name modifies a noun after it ("freed from US custody", "London-based ex-travel
-    agent", with ``possessive`` also "Malaysia's prime minister"): it names no place and no
-    agent (read from the sentence's dependency parse)."""
-    if text[v.end : v.end + 1] in "-‑":
-        return True
-    doc = _parsed(text)
-    span = doc.char_span(v.start, v.end, alignment_mode="expand")
-    if span is None:
-        return False
-    root = span.root
-    modifies = root.dep_ in _MODIFIED or (possessive and root.dep_ == "poss")
-    return modifies and root.head.i >= span.end and root.head.pos_ == "NOUN"
-
-
-@lru_cache(maxsize=256)
-def _parsed(text: str) -> Any:
-    return parse_texts([text])[0]
