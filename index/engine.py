@@ -27,11 +27,26 @@ class Engine:
         self._embedder = embedder
         self._llm = llm
         self._store: ChunkStore | None = None
+        # One lock each: the embedder may load in a thread while the store opens (preload).
         self._lock = threading.Lock()
+        self._embedder_lock = threading.Lock()
+
+    def preload(self) -> None:
+        """Start loading the question parser and the embedder in background threads, so they
+        load while the caller opens the store (a one-shot ``ask``: ~0.5 s less cold start;
+        ONNX Runtime builds its session without the GIL). Errors are left for first use to
+        raise with their own messages."""
+        _parser_loading()
+
+        def load_embedder() -> None:
+            with contextlib.suppress(Exception):
+                self.embedder  # noqa: B018 - loading is the point
+
+        threading.Thread(target=load_embedder, name="embedder-load", daemon=True).start()
 
     @property
     def embedder(self) -> Any:
-        with self._lock:
+        with self._embedder_lock:
             if self._embedder is None:
                 from index.embed import MODEL_NAME, OnnxEmbedder
 
