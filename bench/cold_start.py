@@ -11,16 +11,21 @@ archive`` of an older commit unpacked in DIR, or a copy with one lever undone): 
 turns, ``--runs N`` rounds (default 7), each run a fresh ``python -m bot ask`` with that tree
 as its working directory (so its ``bot`` and ``index`` packages are the ones imported), over
 the same index and installed libraries; medians and the load average are printed, the docs
-left alone.
+left alone. Each tree's CPU seconds (user + system, median) are printed too: on a shared
+machine they are steadier than wall time, but they count work done in parallel twice.
 
     python bench/cold_start.py [--no-docs]
-    python bench/cold_start.py --compare DIR [DIR ...] [--runs N]
+    python bench/cold_start.py --compare DIR [DIR ...] [--runs N] [--data DATA_DIR]
+
+``--data`` asks over another built index instead (e.g. ``bench/out/scale/100000/data`` of
+``bench/scale.py``: how start-up grows with the index).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -46,19 +51,30 @@ def build() -> None:
     engine.ingest(inputs, prune=True)
 
 
+_DATA = [DATA]
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
-    env.update(NEWSQA_DATA_DIR=str(DATA), NEWSQA_LLM="none", NEWSQA_LOG_LEVEL="WARNING",
+    env.update(NEWSQA_DATA_DIR=str(_DATA[0]), NEWSQA_LLM="none", NEWSQA_LOG_LEVEL="WARNING",
                NEWSQA_SEEDS_DIR=str(common.SEEDS))
     env.pop("NEWSQA_CHROMA_HOST", None)
     return env
 
 
+_LAST_CPU = [0.0]
+
+
 def ask_once(code: Path = common.REPO) -> tuple[float, dict[str, Any]]:
+    """Wall seconds of one ``ask`` process and its answer; its CPU seconds (user + system)
+    are left in ``_LAST_CPU[0]``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     out = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", QUESTION],
                          cwd=code, env=_env(), capture_output=True, text=True, check=True)
     wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    _LAST_CPU[0] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -169,9 +185,11 @@ def loadavg() -> str:
 
 def compare(trees: list[Path], runs: int) -> dict[str, Any]:
     """``ask`` from this tree and each of ``trees`` in turn, ``runs`` rounds; medians."""
-    build()
+    if _DATA[0] == DATA:
+        build()
     codes = [common.REPO, *trees]
     walls: dict[Path, list[float]] = {c: [] for c in codes}
+    cpus: dict[Path, list[float]] = {c: [] for c in codes}
     answers: dict[Path, str] = {}
     for c in codes:
         ask_once(c)  # discarded: page cache
@@ -180,12 +198,15 @@ def compare(trees: list[Path], runs: int) -> dict[str, Any]:
         for c in codes:
             wall, answer = ask_once(c)
             walls[c].append(wall)
+            cpus[c].append(_LAST_CPU[0])
             answers[c] = answer["answer"]
     return {
         "bench": "cold_start_compare",
+        "data": str(_DATA[0]),
         "loadavg_start": load_start,
         "loadavg_end": loadavg(),
         "trees": {str(c): {"median_s": round(statistics.median(w), 3),
+                           "cpu_median_s": round(statistics.median(cpus[c]), 3),
                            "runs_s": [round(x, 3) for x in w]} for c, w in walls.items()},
         "same_answer": len(set(answers.values())) == 1,
     }
@@ -195,6 +216,10 @@ def main() -> None:
     if "--compare" in sys.argv:
         args = sys.argv[sys.argv.index("--compare") + 1:]
         runs = RUNS + 2
+        if "--data" in args:
+            at = args.index("--data")
+            _DATA[0] = Path(args[at + 1]).resolve()
+            args = args[:at] + args[at + 2:]
         if "--runs" in args:
             at = args.index("--runs")
             runs = int(args[at + 1])

@@ -205,7 +205,7 @@ class OnnxEmbedder:
                 session = ort.InferenceSession(graph_path, self._session_options(),
                                                providers=["CPUExecutionProvider"])
                 return session
-            with open(tmp, "rb") as fh:
+            with Path(tmp).open("rb") as fh:
                 os.fsync(fh.fileno())
             Path(tmp).chmod(0o644)  # mkstemp creates 0600; the cache is shared like any file
             Path(tmp).replace(self.optimized_path)
@@ -282,8 +282,9 @@ def _runtime_key() -> str:
     features (the optimiser picks kernels and layouts for them; a copied data dir on another
     CPU gets its own file)."""
     flags = ""
-    with contextlib.suppress(OSError):
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
-            flags = next((line for line in fh if line.startswith(("flags", "Features"))), "")
+    with contextlib.suppress(OSError), Path("/proc/cpuinfo").open(
+        encoding="ascii", errors="replace"
+    ) as fh:
+        flags = next((line for line in fh if line.startswith(("flags", "Features"))), "")
     text = "|".join((GRAPH_VERSION, platform.machine(), platform.system(), flags.strip()))
     return hashlib.sha256(text.encode()).hexdigest()[:8]
