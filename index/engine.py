@@ -33,9 +33,10 @@ class Engine:
 
     def preload(self) -> None:
         """Start loading the question parser and the embedder in background threads, so they
-        load while the caller opens the store (a one-shot ``ask``: ~0.5 s less cold start;
-        ONNX Runtime builds its session without the GIL). Errors are left for first use to
-        raise with their own messages."""
+        load while the caller opens the store (a one-shot ``ask``). Only ONNX Runtime's session
+        build runs without the GIL, so this pays on a free second core and is within noise
+        on a busy one (docs/BENCHMARKS.md, issue 16). Errors are left for first use to raise
+        with their own messages."""
         _parser_loading()
 
         def load_embedder() -> None:
