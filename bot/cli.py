@@ -88,8 +88,11 @@ def ask(
 
         engine = make_engine(settings)
         engine.preload()
-        ensure_seeded(engine, settings)
-        answer = engine.answer(question, k=k, filters=Filters(source, since, until))
+        try:
+            ensure_seeded(engine, settings)
+            answer = engine.answer(question, k=k, filters=Filters(source, since, until))
+        finally:  # e.g. Chroma is down: exit cleanly, not while ONNX builds its session
+            engine.wait_preloaded()
     if as_json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
         return

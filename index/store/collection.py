@@ -132,12 +132,12 @@ class ChromaChunks:
         self._counted = None
 
     def _db_stamp(self) -> tuple[tuple[int, int] | None, ...]:
-        """(mtime ns, size) of Chroma's database file and its journals (None: absent). Any
-        write, ours or another process's, changes one of them."""
+        """(mtime ns, size) of Chroma's database file, its journals and the BM25 folder
+        (None: absent). Any write, ours or another process's, changes one of them."""
         base = self.cfg.chroma_dir / "chroma.sqlite3"
         stamps: list[tuple[int, int] | None] = []
         for path in (base, base.with_name(base.name + "-wal"),
-                     base.with_name(base.name + "-journal")):
+                     base.with_name(base.name + "-journal"), self.cfg.bm25_dir):
             try:
                 st = path.stat()
             except OSError:
@@ -168,8 +168,12 @@ class ChromaChunks:
         key = (n, mtime(self.cfg.bm25_dir))
         if self._seen is None:
             self._seen = key
-        elif key != self._seen and not ingest_running(self.cfg.data_dir):
-            # (while another ingest runs, ``_seen`` is kept so the reopen happens after it)
+        elif key != self._seen:
+            if ingest_running(self.cfg.data_dir):
+                # ``_seen`` is kept so the reopen happens after it, and so is counting: its
+                # last write may come before the lock is released
+                self._counted = None
+                return n
             with contextlib.suppress(Exception):  # keep answering from stale handles
                 forget_system(self._client)
                 self._client = open_client(self.cfg)
