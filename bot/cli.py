@@ -19,12 +19,12 @@ from bot.console import (
     ensure_seeded,
     err,
     friendly_errors,
+    gc_paused,
     make_engine,
     out,
     run_ingest,
 )
 from bot.feeds_cli import register as register_feeds
-from index.answer.retrieve import Filters
 
 app = typer.Typer(
     add_completion=False,
@@ -77,15 +77,22 @@ def ask(
     until: Annotated[str | None, typer.Option(help="Published on/before (YYYY-MM-DD).")] = None,
 ) -> None:
     """Answer one question from the indexed articles, with quoted sources."""
+    for name, day in (("--since", since), ("--until", until)):
+        if day is not None and not _iso_day(day):
+            raise typer.BadParameter(f"{day!r} is not a date: use YYYY-MM-DD.", param_hint=name)
     settings = command_settings()
-    with friendly_errors():
+    # Cold start: the parser and the embedder load in threads while Chroma opens, and the
+    # cyclic GC (pure overhead over ~2 s of imports) waits until the answer is out.
+    with gc_paused(), friendly_errors():
+        from index.answer.retrieve import Filters
+
         engine = make_engine(settings)
-        ensure_seeded(engine, settings)
-        for name, day in (("--since", since), ("--until", until)):
-            if day is not None and not _iso_day(day):
-                raise typer.BadParameter(f"{day!r} is not a date: use YYYY-MM-DD.",
-                                         param_hint=name)
-        answer = engine.answer(question, k=k, filters=Filters(source, since, until))
+        engine.preload()
+        try:
+            ensure_seeded(engine, settings)
+            answer = engine.answer(question, k=k, filters=Filters(source, since, until))
+        finally:  # e.g. Chroma is down: exit cleanly, not while ONNX builds its session
+            engine.wait_preloaded()
     if as_json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
         return

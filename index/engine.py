@@ -27,11 +27,38 @@ class Engine:
         self._embedder = embedder
         self._llm = llm
         self._store: ChunkStore | None = None
+        # One lock each: the embedder may load in a thread while the store opens (preload).
         self._lock = threading.Lock()
+        self._embedder_lock = threading.Lock()
+        self._embedder_loading: threading.Thread | None = None
+
+    def preload(self) -> None:
+        """Start loading the question parser and the embedder in background threads, so they
+        load while the caller opens the store (a one-shot ``ask``). Only ONNX Runtime's session
+        build runs without the GIL, so this pays on a free second core and is within noise
+        on a busy one (docs/BENCHMARKS.md, issue 16). Errors are left for first use to raise
+        with their own messages. Call ``wait_preloaded`` before the process exits."""
+        _parser_loading()
+
+        def load_embedder() -> None:
+            with contextlib.suppress(Exception):
+                self.embedder  # noqa: B018 - loading is the point
+
+        self._embedder_loading = threading.Thread(
+            target=load_embedder, name="embedder-load", daemon=True
+        )
+        self._embedder_loading.start()
+
+    def wait_preloaded(self) -> None:
+        """Wait for ``preload``'s embedder (≤ ~0.5 s): an exit while ONNX Runtime builds its
+        session in native code aborts the process ("terminate called …") instead of exiting
+        with the caller's status."""
+        if self._embedder_loading is not None:
+            self._embedder_loading.join()
 
     @property
     def embedder(self) -> Any:
-        with self._lock:
+        with self._embedder_lock:
             if self._embedder is None:
                 from index.embed import MODEL_NAME, OnnxEmbedder
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 
 def write_bad_files(folder: Path, *, big_bytes: int) -> dict[str, Path]:
@@ -20,3 +21,12 @@ def write_bad_files(folder: Path, *, big_bytes: int) -> dict[str, Path]:
     with files["big.txt"].open("wb") as fh:
         fh.truncate(big_bytes)
     return files
+
+
+def share_graphs(models: Path, embedder: Any) -> None:
+    """Link the session embedder's ONNX graph and its optimised form into ``models`` (a data
+    dir's models folder), so a CLI run there neither rebuilds nor re-optimises them."""
+    models.mkdir(parents=True, exist_ok=True)
+    for path in (embedder.onnx_path, embedder.optimized_path):
+        if path.is_file() and not (models / path.name).exists():
+            (models / path.name).symlink_to(path)

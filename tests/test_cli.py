@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from fakes import write_bad_files  # tests/ is on sys.path
+from fakes import share_graphs, write_bad_files  # tests/ is on sys.path
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -27,11 +27,7 @@ SEEDS = REPO / "seeds"
 
 def cli_env(data_dir: Path, seeds: Path, embedder: OnnxEmbedder) -> dict[str, str]:
     """Environment for a CLI run over ``data_dir``; the ONNX graph is linked, not rebuilt."""
-    models = data_dir / "models"
-    models.mkdir(parents=True, exist_ok=True)
-    link = models / embedder.onnx_path.name
-    if not link.exists():
-        link.symlink_to(embedder.onnx_path)
+    share_graphs(data_dir / "models", embedder)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSQA_", "TELEGRAM_"))}
     env.update(
         NEWSQA_DATA_DIR=str(data_dir),
@@ -162,3 +158,55 @@ def test_ask_filters_bad_date_and_no_match(runner: CliRunner, seeds: Path) -> No
     assert none.exit_code == 0, none.output
     answer = json.loads(none.stdout)
     assert answer["refused"] and "No indexed article matches" in answer["answer"]
+
+
+def test_cli_module_does_not_load_the_ingest_pipeline_or_heavy_libraries() -> None:
+    """Cold start: ``import bot.cli`` (what every ``newsqa`` command pays first) loads neither
+    the ingest pipeline and its parsers nor the answer path's big libraries; each command
+    imports what it uses."""
+    heavy = ["index.ingest.pipeline", "index.ingest.read", "index.ingest.html",
+             "trafilatura", "dateparser", "chromadb", "spacy", "onnxruntime", "llama_index"]
+    code = ("import json, sys; import bot.cli; "
+            f"print(json.dumps([m for m in {heavy!r} if m in sys.modules]))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=120, check=True)
+    assert json.loads(proc.stdout) == []
+
+
+def test_ask_answers_the_same_with_its_preloading(runner: CliRunner, seeds: Path) -> None:
+    """``ask`` preloads the parser and the embedder in threads and pauses the GC: the answer is
+    the engine's own, and the GC is back on afterwards."""
+    import gc
+
+    from bot.console import make_engine
+    from bot.settings import load_settings
+
+    assert runner.invoke(app, ["ingest", str(seeds)]).exit_code == 0
+    question = "How many Ukrainians returned home on Friday?"
+    result = runner.invoke(app, ["ask", "--json", question])
+    assert result.exit_code == 0, result.output
+    assert gc.isenabled()
+    got = json.loads(result.stdout)
+    expected = make_engine(load_settings()).answer(question).to_json()
+    got.pop("timings_ms", None)
+    expected.pop("timings_ms", None)
+    assert got == expected and "390" in got["answer"]
+
+
+def test_store_and_ingest_errors_stay_one_line_when_loaded_late() -> None:
+    """``friendly_errors`` knows the store's and the ingest's errors without importing them up
+    front: once their modules are loaded (as any command that can raise them does), they
+    become one ``error:`` line and exit 1; other errors pass through."""
+    import typer
+
+    from bot.console import friendly_errors
+    from index.ingest.pipeline import IngestBusy
+    from index.store import StoreUnavailable
+
+    for exc in (IngestBusy("another ingest is running"), StoreUnavailable("server down")):
+        with pytest.raises(typer.Exit) as stopped, friendly_errors():
+            raise exc
+        assert stopped.value.exit_code == 1
+    with pytest.raises(KeyError), friendly_errors():
+        raise KeyError("not a user error")

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fakes import share_graphs  # tests/ is on sys.path
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -90,10 +91,7 @@ def subset(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def cli_env(data_dir: Path, embedder: OnnxEmbedder) -> dict[str, str]:
-    models = data_dir / "models"
-    models.mkdir(parents=True, exist_ok=True)
-    if not (models / embedder.onnx_path.name).exists():
-        (models / embedder.onnx_path.name).symlink_to(embedder.onnx_path)
+    share_graphs(data_dir / "models", embedder)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSQA_", "TELEGRAM_"))}
     env.update(NEWSQA_DATA_DIR=str(data_dir), NEWSQA_SEEDS_DIR=str(SEEDS), PYTHONPATH=str(REPO))
     return env

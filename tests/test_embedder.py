@@ -153,7 +153,9 @@ def test_onnx_file_written_once_and_reused(embedder: OnnxEmbedder, cache_dir: Pa
     again = OnnxEmbedder(cache_dir, threads=1)
     assert again.onnx_path == path
     assert path.stat().st_mtime_ns == before
-    assert sorted(p.name for p in cache_dir.iterdir()) == [path.name]  # no temp files left
+    # the graph and its optimised form, no temp files left
+    assert sorted(p.name for p in cache_dir.iterdir()) == sorted(
+        [path.name, embedder.optimized_path.name])
     np.testing.assert_allclose(again.embed(["hello"]), embedder.embed(["hello"]), atol=1e-6)
 
 
@@ -163,6 +165,83 @@ def test_corrupt_cached_onnx_is_rebuilt(tmp_path: Path, embedder: OnnxEmbedder) 
     rebuilt = OnnxEmbedder(tmp_path)
     assert bad.stat().st_size > 80_000_000
     np.testing.assert_allclose(rebuilt.embed(["hello"]), embedder.embed(["hello"]), atol=1e-6)
+
+
+# --- cached optimised graph (ONNX Runtime's graph optimisation, done once) -------------------
+
+TEXTS = ["Ukraine and Russia swapped 390 prisoners on Friday.", "hello",
+         "A much longer sentence about an earthquake in Japan " * 8]
+
+
+def _plain_session_vectors(embedder: OnnxEmbedder) -> np.ndarray:
+    """The vectors of a session that optimises the graph itself (the pre-cache way)."""
+    import onnxruntime as ort
+
+    twin = OnnxEmbedder.__new__(OnnxEmbedder)
+    twin.__dict__.update(embedder.__dict__)
+    twin._session = ort.InferenceSession(str(embedder.onnx_path), embedder._session_options(),
+                                         providers=["CPUExecutionProvider"])
+    return twin.embed(TEXTS)
+
+
+def _graphs_in(tmp_path: Path, embedder: OnnxEmbedder, *, optimized: bool) -> Path:
+    cache = tmp_path / "models"
+    cache.mkdir()
+    shutil.copy(embedder.onnx_path, cache / embedder.onnx_path.name)
+    if optimized:
+        shutil.copy(embedder.optimized_path, cache / embedder.optimized_path.name)
+    return cache
+
+
+def test_optimised_graph_is_written_once_then_loaded_alone(
+    tmp_path: Path, embedder: OnnxEmbedder
+) -> None:
+    cache = _graphs_in(tmp_path, embedder, optimized=False)
+    first = OnnxEmbedder(cache)
+    opt = first.optimized_path
+    assert opt.parent == cache and opt.name.endswith(".opt.onnx")
+    assert f"ort{__import__('onnxruntime').__version__}-" in opt.name  # a new runtime: new file
+    assert opt.stat().st_size > 80_000_000 and opt.stat().st_mode & 0o777 == 0o644
+    assert sorted(p.name for p in cache.iterdir()) == sorted([first.onnx_path.name, opt.name])
+    written = opt.stat().st_mtime_ns
+    # A later start reads only the optimised graph: without the plain one it still loads,
+    # rewrites nothing and rebuilds nothing.
+    first.onnx_path.unlink()
+    second = OnnxEmbedder(cache)
+    assert opt.stat().st_mtime_ns == written and not second.onnx_path.exists()
+    # Bit-identical vectors to a session that optimises the graph itself: answers unchanged.
+    expected = _plain_session_vectors(embedder)
+    assert np.array_equal(second.embed(TEXTS), expected)
+    assert np.array_equal(first.embed(TEXTS), expected)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty"])
+def test_damaged_optimised_graph_is_rebuilt(
+    tmp_path: Path, embedder: OnnxEmbedder, damage: str
+) -> None:
+    cache = _graphs_in(tmp_path, embedder, optimized=True)
+    opt = cache / embedder.optimized_path.name
+    good = opt.read_bytes()
+    opt.write_bytes({"garbage": b"not an onnx model", "truncated": good[: len(good) // 2],
+                     "empty": b""}[damage])
+    rebuilt = OnnxEmbedder(cache)
+    assert opt.read_bytes() == good  # written again from the graph, whole
+    assert sorted(p.name for p in cache.iterdir()) == sorted(
+        [embedder.onnx_path.name, opt.name])  # no temp files
+    assert np.array_equal(rebuilt.embed(TEXTS), embedder.embed(TEXTS))
+
+
+def test_optimised_graph_of_another_runtime_is_replaced(
+    tmp_path: Path, embedder: OnnxEmbedder
+) -> None:
+    """A data dir optimised by another ONNX Runtime version or CPU: its file is never loaded
+    (another name), and the new one replaces it."""
+    cache = _graphs_in(tmp_path, embedder, optimized=False)
+    foreign = cache / embedder.optimized_path.name.replace(".ort", ".ort0.0.1-")
+    foreign.write_bytes(b"optimised elsewhere")
+    OnnxEmbedder(cache)
+    assert sorted(p.name for p in cache.iterdir()) == sorted(
+        [embedder.onnx_path.name, embedder.optimized_path.name])
 
 
 # --- model files and names ------------------------------------------------------------------

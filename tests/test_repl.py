@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes import share_graphs  # tests/ is on sys.path
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
@@ -189,9 +190,7 @@ def test_piped_subprocess_builds_index_and_answers(tmp_path: Path, embedder: Any
     """``printf 'q1\\nq2\\n' | newsqa repl`` on a first run: seeds the index, answers both."""
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS, seeds)
-    models = tmp_path / "data" / "models"  # reuse the session's ONNX graph: no rebuild
-    models.mkdir(parents=True)
-    os.link(embedder.onnx_path, models / embedder.onnx_path.name)
+    share_graphs(tmp_path / "data" / "models", embedder)  # reuse the session's ONNX graphs
     env = {
         **os.environ,
         "NEWSQA_DATA_DIR": str(tmp_path / "data"),

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fakes import share_graphs  # tests/ is on sys.path
 
 from index.config import IndexConfig
 from index.embed import OnnxEmbedder
@@ -121,10 +122,7 @@ def engine(
 
 
 def cli_env(data_dir: Path, port: int, embedder: OnnxEmbedder, seeds: Path) -> dict[str, str]:
-    models = data_dir / "models"
-    models.mkdir(parents=True, exist_ok=True)
-    if not (models / embedder.onnx_path.name).exists():
-        (models / embedder.onnx_path.name).symlink_to(embedder.onnx_path)
+    share_graphs(data_dir / "models", embedder)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSQA_", "TELEGRAM_"))}
     env.update(
         NEWSQA_DATA_DIR=str(data_dir), NEWSQA_SEEDS_DIR=str(seeds), PYTHONPATH=str(REPO),

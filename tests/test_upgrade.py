@@ -7,6 +7,7 @@ absolute paths under ``/tmp/newsqa_index_v1``, so the test unpacks it exactly th
 
 from __future__ import annotations
 
+import json
 import shutil
 import tarfile
 from collections.abc import Iterator
@@ -66,3 +67,32 @@ def test_cli_upgrades_on_first_start(
     again = run_cli(question, env, tmp_path)
     assert again.returncode == 0, again.stderr
     assert "older newsqa" not in again.stderr
+
+
+def test_the_outdated_check_is_kept_with_the_chunk_set(
+    old_index: Path, embedder: OnnxEmbedder, tmp_path: Path
+) -> None:
+    """Every start asks which articles are outdated; the answer is stored beside the BM25
+    index of that exact chunk set, read by later starts, and a changed set asks afresh."""
+    from index.store.bm25 import dir_name
+
+    # (a path of its own: chromadb keeps one system per path for the whole process)
+    old_index = Path(shutil.copytree(old_index, tmp_path / "data"))
+    engine = Engine(IndexConfig(data_dir=old_index), embedder=embedder)
+    outdated = engine.outdated_inputs()
+    assert len(outdated) == 2
+    bm_dir = old_index / "bm25" / dir_name(engine.store.bm25().fingerprint)
+    cache = bm_dir / f"outdated-{SCHEMA_VERSION}.json"
+    assert sorted(json.loads(cache.read_text())) == sorted(outdated)
+    assert [p.name for p in bm_dir.iterdir() if p.name.startswith(".")] == []  # no temp file
+
+    # A later start (a new handle) reads it: the stored answer is what it returns.
+    cache.write_text(json.dumps(outdated[:1]))
+    later = Engine(IndexConfig(data_dir=old_index), embedder=embedder)
+    assert later.store.outdated_sources(SCHEMA_VERSION) == outdated[:1]
+    cache.write_text("{not json")  # damaged: scanned again and rewritten
+    assert sorted(later.store.outdated_sources(SCHEMA_VERSION)) == sorted(outdated)
+    assert sorted(json.loads(cache.read_text())) == sorted(outdated)
+
+    later.ingest(outdated[:1])  # a new chunk set: a new answer, without the upgraded article
+    assert later.outdated_inputs() == outdated[1:]

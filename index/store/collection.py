@@ -38,9 +38,16 @@ from index.store.paths import ingest_running, mtime
 from index.store.sidecar import FILE_NAME, SIDE_KEYS, ChunkSidecar
 
 SYNC_TTL_S = 0.5
+# Embedded: while Chroma's database file is unchanged on disk, the chunk count (a full
+# COUNT: ~17 ms at 100k chunks, the one per-query cost that grew with the index) is reused
+# for up to this long; a full count then guards against coarse file timestamps.
+RECOUNT_S = 10.0
 
 _GET_BATCH = 2000
 _ID_PAGE = 10_000
+# Id-only reads: Chroma pages by offset (each page re-scans the rows before it), so 100k ids
+# in pages of 10k took 2.6 s and in one read 0.7 s; 100k ids are ~10 MB.
+_IDS_ONLY_PAGE = 100_000
 
 T = TypeVar("T")
 
@@ -65,6 +72,7 @@ class ChromaChunks:
         # One answer asks for the chunk count several times (vector search, BM25, idf,
         # outlets), ~1 ms each at 5k chunks: a check younger than this is reused.
         self._synced: tuple[float, int] | None = None
+        self._counted: tuple[float, tuple[tuple[int, int] | None, ...]] | None = None
 
     def _open_collection(self) -> Any:
         try:
@@ -121,6 +129,22 @@ class ChromaChunks:
     def _wrote(self) -> None:
         """Our own write: the next ``_sync`` takes the new state as known, no reopen."""
         self._seen = None
+        self._counted = None
+
+    def _db_stamp(self) -> tuple[tuple[int, int] | None, ...]:
+        """(mtime ns, size) of Chroma's database file, its journals and the BM25 folder
+        (None: absent). Any write, ours or another process's, changes one of them."""
+        base = self.cfg.chroma_dir / "chroma.sqlite3"
+        stamps: list[tuple[int, int] | None] = []
+        for path in (base, base.with_name(base.name + "-wal"),
+                     base.with_name(base.name + "-journal"), self.cfg.bm25_dir):
+            try:
+                st = path.stat()
+            except OSError:
+                stamps.append(None)
+            else:
+                stamps.append((st.st_mtime_ns, st.st_size))
+        return tuple(stamps)
 
     def _sync(self) -> int:
         """The chunk count; in embedded mode, reopen when another process changed the index."""
@@ -132,14 +156,24 @@ class ChromaChunks:
         return n
 
     def _sync_now(self) -> int:
-        n = self.count()
         if self.cfg.server_mode:
-            return n
+            return self.count()
+        stamp = self._db_stamp()  # before counting: a write after it changes the next stamp
+        now = time.monotonic()
+        if (self._synced is not None and self._counted is not None
+                and self._counted[1] == stamp and now - self._counted[0] < RECOUNT_S):
+            return self._synced[1]  # nobody wrote since the last count
+        n = self.count()
+        self._counted = (now, stamp)
         key = (n, mtime(self.cfg.bm25_dir))
         if self._seen is None:
             self._seen = key
-        elif key != self._seen and not ingest_running(self.cfg.data_dir):
-            # (while another ingest runs, ``_seen`` is kept so the reopen happens after it)
+        elif key != self._seen:
+            if ingest_running(self.cfg.data_dir):
+                # ``_seen`` is kept so the reopen happens after it, and so is counting: its
+                # last write may come before the lock is released
+                self._counted = None
+                return n
             with contextlib.suppress(Exception):  # keep answering from stale handles
                 forget_system(self._client)
                 self._client = open_client(self.cfg)
@@ -302,16 +336,16 @@ class ChromaChunks:
         return self._ids_of(self._collection)
 
     def _ids_of(self, collection: Any) -> list[str]:
-        """Every id: an id-only read (20k ids ~0.1 s; with metadata it is ~40x slower)."""
+        """Every id: an id-only read (100k ids ~0.7 s; with metadata it is ~40x slower)."""
         out: list[str] = []
         offset = 0
         while True:
             res = self._guard(
                 lambda offset=offset: collection.get(  # type: ignore[misc]
-                    include=[], limit=_ID_PAGE, offset=offset
+                    include=[], limit=_IDS_ONLY_PAGE, offset=offset
                 )
             )
             out.extend(res["ids"])
-            if len(res["ids"]) < _ID_PAGE:
+            if len(res["ids"]) < _IDS_ONLY_PAGE:
                 return out
             offset += len(res["ids"])
