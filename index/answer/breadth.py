@@ -46,18 +46,18 @@ def split_parts(text: str) -> list[str]:
     return parts[:MAX_PARTS]
 
 
-def question_parts(embedder: Any, text: str, outlets: list[str], *, multipart: bool) -> Parts:
-    """Each named outlet's clause (when several are named) and, for a ``multipart`` question,
-    its clauses, embedded in one call."""
+def question_parts(
+    embedder: Any, text: str, outlets: list[str], *, multipart: bool
+) -> tuple[np.ndarray, Parts]:
+    """The question's vector, each named outlet's clause (when several are named) and, for a
+    ``multipart`` question, its clauses — all embedded in one call (one ONNX run, not two)."""
     by_outlet = {o: clause_naming(text, o, outlets) for o in outlets} if len(outlets) > 1 else {}
     clauses = split_parts(text) if multipart else []
-    texts = [*by_outlet.values(), *clauses]
-    if not texts:
-        return Parts({}, [])
-    vecs = [np.asarray(v, dtype=np.float32) for v in embedder.embed(texts)]
-    n = len(by_outlet)
-    return Parts(
-        {o: (t, v) for (o, t), v in zip(by_outlet.items(), vecs[:n], strict=True)},
+    vecs = [np.asarray(v, dtype=np.float32)
+            for v in embedder.embed([text, *by_outlet.values(), *clauses])]
+    n = 1 + len(by_outlet)
+    return vecs[0], Parts(
+        {o: (t, v) for (o, t), v in zip(by_outlet.items(), vecs[1:n], strict=True)},
         list(zip(clauses, vecs[n:], strict=True)),
     )
 

@@ -13,8 +13,6 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from index.answer.acts import act_readings
 from index.answer.agree import Comparison, compare
 from index.answer.analysis import Analysis, analyse, asked_act
@@ -73,15 +71,14 @@ class Answerer:
             result.question = question
             result.timings_ms = {"retrieve": total, "compose": 0.0, "total": total}
             return result
-        qvec = np.asarray(self.embedder.embed([q.resolved])[0], dtype=np.float32)
-        cands = retrieve(
-            self.store, qvec, q.resolved, k, filters=filters, boost_articles=q.boost_articles
-        )
         indexed = sorted({a.source for a in self.store.articles() if a.source})
         outlets = named_outlets(q.text, indexed)
         missing = [o for o in outlets_named(q.text) if not named_outlets(o, indexed)]
         qa = analyse(q.resolved)
-        parts = question_parts(self.embedder, q.resolved, outlets, multipart=not qa.simple)
+        qvec, parts = question_parts(self.embedder, q.resolved, outlets, multipart=not qa.simple)
+        cands = retrieve(
+            self.store, qvec, q.resolved, k, filters=filters, boost_articles=q.boost_articles
+        )
         cands = cover_named(self.store, q, qvec, cands, outlets, filters, parts)
         t1 = time.perf_counter()
         sents = score_sentences(self.store, q, qvec, cands, outlets) if cands else []
