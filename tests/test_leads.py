@@ -55,6 +55,8 @@ ARTICLES = {
         "Garza hires adviser", "City Ledger", "2024-05-02",
         "NM Rothwell, the investment bank, is advising Mr Garza, according to the Daily "
         "Courier.",
+        "His previous adviser, Halden Bank, quit last year when Mr Garza voted against the "
+        "board.",
     ),
     "career.txt": _article(
         "Lord Hallam dies", "Obituaries Today", "2024-03-27",
@@ -87,6 +89,8 @@ ARTICLES = {
     "flight.txt": _article(
         "Missing plane KX217: what we know", "Air Desk", "2024-04-02",
         "Radar lost contact with the plane over the sea at 01:20.",
+        "There were 227 passengers on board, including 153 Chinese and 38 Malaysians, "
+        "according to the manifest.",
         "Officials later confirmed the last words heard from the plane's cockpit were \"Good "
         "night, Kestrel control\".",
     ),
@@ -98,6 +102,12 @@ ARTICLES = {
         "New cabinet sworn in", "Capital Wire", "2024-06-21",
         "In Vesland, George Zanas, the departing finance minister, will hand over to Vasil "
         "Rapan, a banker, on Monday.",
+        "Vasil Rapan is expected to be named Vesland's finance minister on Friday.",
+    ),
+    "bridges.txt": _article(
+        "Two bridge collapses", "Coast Times", "2024-07-03",
+        "Eleven people were killed when a bridge collapsed in Varna on Tuesday, while four "
+        "people died in a separate collapse in Burgas on Wednesday.",
     ),
     "sailors.txt": _article(
         "Sailors to come home", "Harbour Post", "2024-05-05",
@@ -158,6 +168,10 @@ def test_a_name_that_modifies_a_noun_is_no_agent(engine: Engine) -> None:
         ("How many Zephyr phones did Orbin sell in Brazil?", "2 million"),
         ("Who is going to be Vesland's new finance minister?", "George Zanas"),
         ("Where were the four Norland sailors taken for questioning?", "UK"),
+        ("Who is expected to be named Vesland's finance minister?", "George Zanas"),
+        ("Who is advising Mr Garza?", "Halden Bank"),
+        ("How many people were killed in the bridge collapse in Varna?", "four"),
+        ("How many Chinese passengers were on KX217?", "227"),
         ("When did Hallam become prime minister?", "1987"),
     ],
 )
@@ -209,3 +223,7 @@ def test_an_amount_named_by_its_currency_word_leads_in_that_currency(engine: Eng
     """"260.75bn roubles ($9.37bn)": tagged a number, it is an amount in roubles."""
     lead_ = lead(engine, "How much did Baltra pay for the Orlovneft unit in roubles?")
     assert lead_ == "260.75bn roubles"
+
+
+def test_a_count_of_the_asked_kind_leads_over_the_total(engine: Engine) -> None:
+    assert lead(engine, "How many Chinese passengers were on the plane KX217?") == "153"

@@ -22,6 +22,7 @@ from index.answer.cite import citation_of, closest_articles, outlet_of, refusal
 from index.answer.corroborate import corroborated
 from index.answer.evidence import Sentence, score_sentences
 from index.answer.gate import TYPED_FLOOR, judge
+from index.answer.leads import keep_for
 from index.answer.outlets import named_outlets, outlets_named
 from index.answer.question import QType, Question, parse, stems
 from index.answer.reading import Reading, readings
@@ -146,7 +147,7 @@ class Answerer:
         elif comparison.kind:  # the quote shown first is the one whose value is compared
             first = comparison.groups[0][0]
             if first.sentence is not best:
-                best, lead = first.sentence, first.value.text
+                best, lead = first.sentence, first.shown
         sents = [best, *[x for x in sents if x is not best]]
 
         chosen = [best, *verdict.also]
@@ -223,7 +224,8 @@ def _comparison(q: Question, qa: Analysis, sents: list[Sentence], best: Sentence
         return compare(found, latest=q.wants_latest)
     if not qa.labels or qa.describe or q.qtype is QType.YESNO:
         return Comparison()
-    found = readings(sents, qa, set(q.keywords), q.resolved, floor=floor)
+    found = [r for r in readings(sents, qa, set(q.keywords), q.resolved, floor=floor)
+             if keep_for(r.sentence, qa, q.resolved)(r.value)]  # ("his previous adviser, X")
     found.sort(key=lambda r: r.article_id != best.article_id)  # stable: best's article first
     return compare(found, latest=q.wants_latest)
 

@@ -33,6 +33,7 @@ from index.answer.leads import (
     elsewhere,
     keep_for,
     names_focus,
+    nearest_other,
 )
 from index.answer.question import OPPOSITES, QType, Question, stems, verb_stem, verb_stems
 from index.answer.reading import misread, scoped
@@ -291,7 +292,7 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
         named = [n for n in a.named if n not in a.nationalities]
         found = [(s, v) for s, v in found if not scoped(s, v, a, q.resolved)
                  and not (misread(s.text, v) and not names_focus(s.text, v, a))
-                 and not elsewhere(s, a)
+                 and not elsewhere(s, a) and not nearest_other(s, v, a)
                  and (not named or any(_covers(s, n) for n in named))]
         if a.labels <= AGENTS and a.focus_noun and not a.focus_verb:
             # "who is the deputy leader": the name in the noun's own clause ("deputy leader

@@ -42,6 +42,45 @@ def elsewhere(s: Any, a: Analysis) -> bool:
     return False
 
 
+def nearest_other(s: Any, v: Any, a: Analysis) -> bool:
+    """A figure whose nearest name of an asked name's kind is another one: "40% of Lindvik
+    commuters …, while in Ostby the share is 25%" gives 25% for Ostby; "Eleven people were
+    killed … in Varna …, while four people died … in Burgas" gives four for Burgas."""
+    if not a.labels & NUMERIC:
+        return False
+    for label in {lab for _, lab in a.labels_of if lab in _SCOPED}:
+        asked = [n for n, lab in a.labels_of if lab == label and mentions(s.text, n)]
+        spans = [(st + s.ann_offset, en + s.ann_offset) for st, en, lab, _ in s.ann
+                 if lab == label]
+        lo, hi = _clause_of(s.text, v)
+        own = [(st, en) for st, en in spans if lo <= st and en <= hi] or spans
+        if not asked or not own:
+            continue
+        st, en = min(own, key=lambda se: min(abs(se[0] - v.end), abs(v.start - se[1])))
+        if not any(mentions(s.text[st:en], n) for n in asked):
+            return True
+    return False
+
+
+def _outgoing(text: str, v: Any, a: Analysis, question: str) -> bool:
+    """The name is called the outgoing holder of the asked role: "George Zanias, the
+    *departing* finance minister", "his *previous* adviser, JPMorgan" — a marker right before
+    a word of the question or the asked act's doer noun (not "WorldCom's former number two")."""
+    asked = set(stems(question)) | ({stems(a.focus_verb + "er")[-1]} if a.focus_verb else set())
+    for m in _OUTGOING.finditer(text[max(0, v.start - 40) : v.end + 40]):
+        after = stems(" ".join(re.findall(r"[\w’'-]+", m.string[m.end() :])[:3]))
+        if set(after) & asked:
+            return True
+    return False
+
+
+def _clause_of(text: str, v: Any) -> tuple[int, int]:
+    """Offsets of the clause holding ``v``: cut at semicolons and at ", while/whereas/but"."""
+    cuts = [0, *(m.start() for m in _CLAUSE_CUT.finditer(text)), len(text)]
+    lo = max(c for c in cuts if c <= v.start)
+    return lo, min(c for c in cuts if c >= v.end)
+
+
 def keep_for(s: Any, a: Analysis, question: str) -> Callable[[Any], bool]:
     """Values that cannot answer whatever sits nearest the focus: a name that only modifies a
     noun or is the source of a report (who / where), the day something was *said* (when), a
@@ -49,9 +88,10 @@ def keep_for(s: Any, a: Analysis, question: str) -> Callable[[Any], bool]:
     own = bool(_POSSESSIVE_ASKED.search(question))  # "which company's data": the owner
 
     def keep(v: Any) -> bool:
-        if v.label in AGENTS and NEW.search(question) and _OUTGOING.search(
-                s.text[max(0, v.start - 30) : v.end + 40]):
-            return False  # "George Zanias, the departing finance minister" is not the new one
+        if v.label in AGENTS and not _OUTGOING.search(question) and _outgoing(s.text, v, a,
+                                                                           question):
+            return False  # "George Zanias, the departing finance minister", "his previous
+            # adviser, JPMorgan": not who holds it (unless the question asks for the old one)
         if v.label in AGENTS | PLACES and a.labels <= AGENTS | PLACES:
             if v.label == "ORG" and a.focus_verb not in _REPORTING and (
                     _SOURCE.match(s.text, v.end)
@@ -60,7 +100,9 @@ def keep_for(s: Any, a: Analysis, question: str) -> Callable[[Any], bool]:
             return not _attributive(s.text, v, possessive=not own)
         if v.label in TEMPORAL and a.focus_verb not in _REPORTING:
             return not _REPORTED_ON.search(s.text[max(0, v.start - 30) : v.start])
-        if v.label in NUMERIC and NEW.search(question):  # "up from £4.85": the old figure
+        if v.label in NUMERIC and (NEW.search(question) or _AHEAD.search(question)
+                                   or any(lab == "DATE" for _, lab in a.scope)):
+            # "up from £4.85", "currently costs £12, but will rise to £15 in September"
             before = s.text[max(0, v.start - 25) : v.start]
             if _EARLIER.search(before) or CURRENTLY.search(before) \
                     or ORIGINAL.search(s.text[max(0, v.start - 60) : v.start]):
@@ -86,6 +128,7 @@ CONSEQUENCE = re.compile(r"\b(?:as a result|as a consequence|because of this|bec
 NEW = re.compile(r"\b(?:new|latest|newest|revised)\b")  # (lowercase: not "New Democracy")
 ORIGINAL = re.compile(r"\b(?:first|original|originally|initial|initially|previous|former)\b",
                        re.IGNORECASE)
+_AHEAD = re.compile(r"\b(?:will|next|future|going to|from now)\b", re.IGNORECASE)
 _OUTGOING = re.compile(r"\b(?:departing|outgoing|former|previous|caretaker|interim|ex-|"
                        r"predecessor|retiring)", re.IGNORECASE)
 CURRENTLY = re.compile(r"\b(?:currently|at present|presently)\b", re.IGNORECASE)
@@ -96,6 +139,8 @@ _CONVERTED = re.compile(r"\d[\d.,]*\s*(?:m|bn|k|tn|million|billion)?\s*\(\s*(?:a
                         r"around\s+)?[A-Z]*\$?[£€¥$]?$")
 _RELATIVE = re.compile(r"\s+(?:fewer|more|less|higher|lower)\b")
 _MODIFIED = frozenset({"compound", "amod", "nmod"})
+_CLAUSE_CUT = re.compile(r";|,?\s+\b(?:while|whereas|but)\b")
+_SCOPED = frozenset({"GPE", "LOC", "FAC"})  # places a figure can be "in" or "of"
 
 
 def _attributive(text: str, v: Any, *, possessive: bool = True) -> bool:

@@ -175,6 +175,13 @@ def value_of(
         # many words ("Texas Judge Letitia Clark" for "which judge threw out …")
         return _titled(s.text, a, values)
     if a.focus_noun and a.labels & NUMERIC:
+        kinds = {w for n in (*a.nationalities, *a.qualifiers) for w in stems(n)}
+        of_kind = [v for v in values
+                   if set(stems(" ".join(_WORD.findall(s.text[v.end : v.end + 20])[:1]))) & kinds]
+        if of_kind:  # "227 passengers, including 153 Chinese": 153 for "how many Chinese …"
+            return of_kind[0]
+        if values and kinds & set(stems(s.text[values[0].end :])):
+            return None  # "227 passengers …, many of them Chinese": the whole, not the part
         counted = [v for v in values
                    if v.norm.partition("|")[2] and stems(v.norm.partition("|")[2])[-1:] ==
                    [a.focus_noun]]
