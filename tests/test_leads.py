@@ -104,6 +104,16 @@ ARTICLES = {
         "Rapan, a banker, on Monday.",
         "Vasil Rapan is expected to be named Vesland's finance minister on Friday.",
     ),
+    "chips.txt": _article(
+        "Chip plant opens", "Tech Ledger", "2024-08-01",
+        "The chip maker opened a new plant in Ohio on Monday, a move welcomed by Microsoft and "
+        "Google.",
+    ),
+    "museum.txt": _article(
+        "Museum prices", "City Ledger", "2024-07-02",
+        "Entry to the Hollin museum currently costs £12, but will rise to £15 in September, "
+        "the museum said.",
+    ),
     "bridges.txt": _article(
         "Two bridge collapses", "Coast Times", "2024-07-03",
         "Eleven people were killed when a bridge collapsed in Varna on Tuesday, while four "
@@ -172,6 +182,7 @@ def test_a_name_that_modifies_a_noun_is_no_agent(engine: Engine) -> None:
         ("Who is advising Mr Garza?", "Halden Bank"),
         ("How many people were killed in the bridge collapse in Varna?", "four"),
         ("How many Chinese passengers were on KX217?", "227"),
+        ("Which company opened a new plant in Ohio?", "Microsoft"),
         ("When did Hallam become prime minister?", "1987"),
     ],
 )
@@ -227,3 +238,13 @@ def test_an_amount_named_by_its_currency_word_leads_in_that_currency(engine: Eng
 
 def test_a_count_of_the_asked_kind_leads_over_the_total(engine: Engine) -> None:
     assert lead(engine, "How many Chinese passengers were on the plane KX217?") == "153"
+
+
+def test_the_figure_for_the_asked_time_leads_not_the_current_one(engine: Engine) -> None:
+    assert lead(engine, "How much will entry to the Hollin museum cost in September?") == "£15"
+
+
+def test_rise_or_fall_is_a_choice_answered_with_the_quote(engine: Engine) -> None:
+    answer = engine.answer("Will the Hollin museum entry price rise or fall?")
+    assert not answer.refused, answer.answer
+    assert "yes/no" not in answer.answer and "rise to £15" in answer.answer

@@ -35,7 +35,15 @@ from index.answer.leads import (
     names_focus,
     nearest_other,
 )
-from index.answer.question import OPPOSITES, QType, Question, stems, verb_stem, verb_stems
+from index.answer.question import (
+    OPPOSITES,
+    QType,
+    Question,
+    is_choice,
+    stems,
+    verb_stem,
+    verb_stems,
+)
 from index.answer.reading import misread, scoped
 from index.answer.witness import (
     COPULAS,
@@ -209,7 +217,7 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
             (not about or sum(_covers(s, n, title=False) or _headline_topic(s, n, a)
                               for n in about) >= need)
             and not any(_contrasts(s, w) for w in a.qualifiers)
-            and not (a.focus_verb and q.qtype is not QType.YESNO
+            and not (a.focus_verb and q.qtype is not QType.YESNO and not is_choice(q.resolved)
                      and _opposite(s.text, a.focus_verb))
         )
 
@@ -232,7 +240,8 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
                 f"The articles do not say that about anything {words}: the closest passage is "
                 f"about another one. {_closest(best)}"
             ))
-    if a.focus_verb and strict and q.qtype is not QType.YESNO:  # the opposite act: no witness
+    if a.focus_verb and strict and q.qtype is not QType.YESNO and not is_choice(q.resolved):
+        # the opposite act: no witness ("rise or fall" asks for either)
         pool = [s for s in pool if not _opposite(s.text, a.focus_verb)]
         if not pool:
             return Verdict(best, refusal=(
@@ -298,6 +307,9 @@ def judge(q: Question, a: Analysis, sents: list[Any]) -> Verdict:
             # "who is the deputy leader": the name in the noun's own clause ("deputy leader
             # Damian Hockney"), not the subject of another verb ("Kilroy-Silk made him …")
             found = [(s, v) for s, v in found if clause_distance(s, a, v, COPULAS) == 0]
+        elif a.labels <= AGENTS and a.focus_verb:  # "which company opened a plant": not
+            found = [(s, v) for s, v in found  # "…, a move welcomed by Microsoft"
+                     if not _verb_at(s.text, a.focus_verb) or clause_distance(s, a, v) == 0]
         if found:
             return Verdict(found[0][0], lead=_as_written(found[0][0].text, found[0][1]))
     return Verdict(top)

@@ -150,13 +150,20 @@ def verb_stems(text: str) -> set[str]:
 
 
 _COMPARED = r"(?:\w+er|more|less|fewer|before|after|up|down|better|worse|faster|slower)"
-_CHOICE = re.compile(rf"\b{_COMPARED} or {_COMPARED}\b")
+_CHOICE = re.compile(rf"\b{_COMPARED} or {_COMPARED}\b|\b(\w+ing) or (\w+ing)\b|"
+                     r"\b(rise|grow|increase|win|gain|go up) or (fall|shrink|decrease|lose|"
+                     r"drop|go down)\b")
 
 
 # "what's the latest German unemployment figure": a number, whatever it measures
 MEASURE_ASKED = (r"\bwhat(?:'s| is| was| were)? (?:the )?(?:\w+ ){0,3}"
                  r"(?:toll|wage|rate|figure|total|tally|score|margin|magnitude|size|share|"
                  r"proportion|percentage)\b")
+
+
+def is_choice(text: str) -> bool:
+    """"Is it selling better or worse", "will it rise or fall": two alternatives asked."""
+    return bool(_CHOICE.search(text.lower()))
 
 
 def qtype_of(text: str) -> QType:
