@@ -114,6 +114,16 @@ ARTICLES = {
         "Entry to the Hollin museum currently costs £12, but will rise to £15 in September, "
         "the museum said.",
     ),
+    "tax-a.txt": _article(
+        "Vask tax fight", "Oil Desk", "2024-12-22",
+        "The government forced the sale of Kestrelneft as part of its action to enforce a "
+        "$27bn back tax bill it says Vask owes.",
+    ),
+    "tax-b.txt": _article(
+        "Kestrelneft sold", "Energy Wire", "2024-12-23",
+        "Vask's Kestrelneft unit was sold to Rosteel for $9.3bn to offset a massive back tax "
+        "bill.",
+    ),
     "bridges.txt": _article(
         "Two bridge collapses", "Coast Times", "2024-07-03",
         "Eleven people were killed when a bridge collapsed in Varna on Tuesday, while four "
@@ -248,3 +258,11 @@ def test_rise_or_fall_is_a_choice_answered_with_the_quote(engine: Engine) -> Non
     answer = engine.answer("Will the Hollin museum entry price rise or fall?")
     assert not answer.refused, answer.answer
     assert "yes/no" not in answer.answer and "rise to £15" in answer.answer
+
+
+def test_an_amount_for_a_purpose_is_no_amount_of_the_noun_after_it(engine: Engine) -> None:
+    """"sold for $9.3bn to offset a back tax bill": no second figure for the bill, so no
+    invented disagreement."""
+    answer = engine.answer("How big was the Vask back tax bill?")
+    assert not answer.conflicts, answer.answer
+    assert lead(engine, "How big was the Vask back tax bill?") == "$27bn"

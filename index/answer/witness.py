@@ -185,7 +185,7 @@ def value_of(
         counted = [v for v in values
                    if v.norm.partition("|")[2] and stems(v.norm.partition("|")[2])[-1:] ==
                    [a.focus_noun]]
-        near = [v for v in values if a.focus_noun in stems(s.text[v.end : v.end + 40])
+        near = [v for v in values if _noun_after(s.text, v, a.focus_noun)
                 or (v.label == "MONEY" and a.focus_noun in stems(s.text[max(0, v.start - 40)
                                                                         : v.start]))]
         values = counted or near
@@ -212,6 +212,18 @@ def value_of(
 
 
 COPULAS = frozenset("is are was were be been being become becomes became remains".split())
+def _noun_after(text: str, v: Value, noun: str) -> bool:
+    """The asked noun follows the value within 40 characters, not across a purpose clause
+    ("sold for $9.3bn *to offset* a back tax bill": $9.3bn is no amount of the bill)."""
+    after = text[v.end : v.end + 40]
+    if noun not in stems(after):
+        return False
+    words = _WORD.findall(after)
+    at = next(i for i, w in enumerate(words) if stems(w)[-1:] == [noun]) if any(
+        stems(w)[-1:] == [noun] for w in words) else len(words)
+    return not any(w.lower() == "to" and i + 1 < at for i, w in enumerate(words[:at]))
+
+
 def _doer(text: str, verb: str, values: list[Value]) -> Value | None:
     """The name beside the asked act's doer noun ("leader" for lead, "founder" for found),
     with nothing but copulas and modifiers between ("Alexis Tsipras, Syriza's leader",
