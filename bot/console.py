@@ -140,6 +140,9 @@ def ensure_seeded(engine: Engine, settings: Settings) -> None:
     """First run: build the index from the seeds folder so there is something to ask about."""
     if engine.is_empty() and settings.seeds_dir.is_dir():
         err.print(f"Index is empty: building it from {settings.seeds_dir}/ (first run) …")
+        # A first run may also be building the embedding model in a preload thread: let it
+        # finish (or fail on a full disk) before the index writes, not while they do.
+        engine.wait_preloaded()
         run_ingest(engine, [str(settings.seeds_dir)], console=err)
         return
     ensure_current(engine)
