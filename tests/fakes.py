@@ -30,3 +30,28 @@ def share_graphs(models: Path, embedder: Any) -> None:
     for path in (embedder.onnx_path, embedder.optimized_path):
         if path.is_file() and not (models / path.name).exists():
             (models / path.name).symlink_to(path)
+
+
+def news_article(title: str, source: str, published: str, *paragraphs: str) -> str:
+    """A plain-text article in the ingest format: title, "Source: | Published: | URL:" line,
+    blank line, paragraphs."""
+    body = "\n\n".join(paragraphs)
+    return f"{title}\nSource: {source} | Published: {published} | URL: \n\n{body}\n"
+
+
+def ingested_engine(root: Path, embedder: Any, articles: dict[str, str],
+                    extra: dict[str, str] | None = None) -> Any:
+    """An Engine over ``articles`` (and ``extra`` files, e.g. the seeds) written under
+    ``root``, ingested for real; asserts every file was added."""
+    from index.config import IndexConfig
+    from index.engine import Engine
+
+    docs = root / "docs"
+    docs.mkdir()
+    files = {**articles, **(extra or {})}
+    for name, text in files.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    e = Engine(IndexConfig(data_dir=root / "data"), embedder=embedder)
+    report = e.ingest([str(docs)])
+    assert len(report.added) == len(files), report.summary()
+    return e

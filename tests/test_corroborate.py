@@ -7,43 +7,37 @@ from __future__ import annotations
 import re
 
 import pytest
+from fakes import ingested_engine, news_article  # tests/ is on sys.path
 
-from index.config import IndexConfig
 from index.embed import OnnxEmbedder
 from index.engine import Engine
 
-
-def _article(title: str, source: str, published: str, *paragraphs: str) -> str:
-    body = "\n\n".join(paragraphs)
-    return f"{title}\nSource: {source} | Published: {published} | URL: \n\n{body}\n"
-
-
 ARTICLES = {
-    "plant.txt": _article(
+    "plant.txt": news_article(
         "New battery plant in Ohio", "Tech Ledger", "2024-05-02",
         "Kestrel Dynamics opened a battery plant in Ohio on Tuesday, adding 400 jobs.",
         "The plant sits on the site of a former steel mill.",
     ),
-    "fine.txt": _article(
+    "fine.txt": news_article(
         "Drone maker fined", "Market Wire", "2024-05-09",
         "Regulators fined Kestrel Dynamics $2m for late safety reports on its drones.",
         "The company said it would appeal.",
     ),
-    "harbour.txt": _article(
+    "harbour.txt": news_article(
         "Drones over the harbour", "City Daily", "2024-05-12",
         "Mara Lindqvist founded the drone maker in 2015 after a decade at an aircraft firm. "
         "Lindqvist said the drones would fly parcels over the harbour next spring.",
     ),
-    "profile.txt": _article(
+    "profile.txt": news_article(
         "The engineer behind the drones", "Tech Ledger", "2024-05-20",
         "Mara Lindqvist, who runs Kestrel Dynamics, told investors the drones would fly "
         "parcels over the harbour next spring.",
     ),
-    "prize-a.txt": _article(
+    "prize-a.txt": news_article(
         "Arden prize shared", "Design Weekly", "2024-03-01",
         "Harlan Voss and Petra Quill shared the Arden design prize, the jury said.",
     ),
-    "prize-b.txt": _article(
+    "prize-b.txt": news_article(
         "Arden prize ceremony", "Art Review", "2024-03-02",
         "Petra Quill and Harlan Voss accepted the Arden design prize in Oslo.",
     ),
@@ -52,15 +46,7 @@ ARTICLES = {
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory, embedder: OnnxEmbedder) -> Engine:
-    root = tmp_path_factory.mktemp("corroborate")
-    docs = root / "docs"
-    docs.mkdir()
-    for name, text in ARTICLES.items():
-        (docs / name).write_text(text, encoding="utf-8")
-    e = Engine(IndexConfig(data_dir=root / "data"), embedder=embedder)
-    report = e.ingest([str(docs)])
-    assert len(report.added) == len(ARTICLES), report.summary()
-    return e
+    return ingested_engine(tmp_path_factory.mktemp("corroborate"), embedder, ARTICLES)
 
 
 def first_statement(text: str) -> str:

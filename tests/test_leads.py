@@ -8,85 +8,79 @@ from __future__ import annotations
 import re
 
 import pytest
+from fakes import ingested_engine, news_article  # tests/ is on sys.path
 
-from index.config import IndexConfig
 from index.embed import OnnxEmbedder
 from index.engine import Engine
 
-
-def _article(title: str, source: str, published: str, *paragraphs: str) -> str:
-    body = "\n\n".join(paragraphs)
-    return f"{title}\nSource: {source} | Published: {published} | URL: \n\n{body}\n"
-
-
 ARTICLES = {
-    "court.txt": _article(
+    "court.txt": news_article(
         "Orlex loses US bankruptcy bid", "Law Desk", "2024-02-25",
         "Orlex had argued that a US court could declare it bankrupt because it holds local "
         "bank accounts in Houston. Texas Judge Mara Quell said Orlex did not have enough of a "
         "US presence to bring its bankruptcy case in the US.",
     ),
-    "party.txt": _article(
+    "party.txt": news_article(
         "Coalition talks begin", "Capital Wire", "2024-06-18",
         "Mr Varga met the leader of the Dawn Party, Ilse Brandt, after talking to the "
         "president about the coalition.",
     ),
-    "airline.txt": _article(
+    "airline.txt": news_article(
         "Skylark Air sells stake", "Air Weekly", "2024-03-03",
         "Skylark Air was founded by London-based former travel agent Ravi Menon and now flies "
         "to 40 cities.",
     ),
-    "warning.txt": _article(
+    "warning.txt": news_article(
         "Kestria says it warned Valmont", "World Desk", "2024-11-16",
         "Kestrian authorities had warned Valmont twice about the attacker, a Kestrian official "
         "said Monday.",
     ),
-    "jet.txt": _article(
+    "jet.txt": news_article(
         "Missing jet crashed at sea", "Sky Report", "2024-03-25",
         "Valdoria's prime minister has announced that the missing jet crashed in the southern "
         "ocean.",
     ),
-    "phones.txt": _article(
+    "phones.txt": news_article(
         "Zephyr sales disappoint", "Gadget Post", "2024-07-20",
         "Orbin sold 40 percent fewer Zephyr phones than expected in the first three months.",
         "Orbin sold 2 million Zephyr phones in Japan last month, the company said.",
     ),
-    "adviser.txt": _article(
+    "adviser.txt": news_article(
         "Garza hires adviser", "City Ledger", "2024-05-02",
         "NM Rothwell, the investment bank, is advising Mr Garza, according to the Daily "
         "Courier.",
         "His previous adviser, Halden Bank, quit last year when Mr Garza voted against the "
         "board.",
     ),
-    "career.txt": _article(
+    "career.txt": news_article(
         "Lord Hallam dies", "Obituaries Today", "2024-03-27",
         "He held the offices of chancellor and prime minister during his career and became "
         "Lord Hallam of Dover in 1987.",
     ),
-    "loan.txt": _article(
+    "loan.txt": news_article(
         "Cathay loan revealed", "Money Desk", "2024-02-02",
         "Cathay lent Ruritania $6bn (£3.2bn) to buy back the Orlov oil unit, it has emerged.",
     ),
-    "road-ahead.txt": _article(
+    "road-ahead.txt": news_article(
         "Orvane toll road to open", "Road News", "",
         "The Orvane toll road is set to open to traffic on Monday, officials said.",
     ),
-    "road-open.txt": _article(
+    "road-open.txt": news_article(
         "Orvane toll road opens", "Road News", "",
         "The Orvane toll road is now open to traffic after a ribbon-cutting ceremony.",
     ),
-    "match.txt": _article(
+    "match.txt": news_article(
         "Cup match off", "Sport Desk", "2024-11-17",
         "Vesland's government raised its terror threat level because the attacker is still at "
         "large. Saturday's cup match between Vesland and Norland has been cancelled as a "
         "result.",
     ),
-    "unit.txt": _article(
+    "unit.txt": news_article(
         "Vask unit sold", "Oil Desk", "2024-12-20",
         "Vask had to sell Orlovneft last year to pay a tax bill of $27bn. Orlovneft, the unit "
         "which produced 60% of Vask's output, was seized and sold in December.",
     ),
-    "flight.txt": _article(
+    "flight.txt": news_article(
         "Missing plane KX217: what we know", "Air Desk", "2024-04-02",
         "Radar lost contact with the plane over the sea at 01:20.",
         "There were 227 passengers on board, including 153 Chinese and 38 Malaysians, "
@@ -94,47 +88,47 @@ ARTICLES = {
         "Officials later confirmed the last words heard from the plane's cockpit were \"Good "
         "night, Kestrel control\".",
     ),
-    "auction.txt": _article(
+    "auction.txt": news_article(
         "Auction winner named", "Oil Desk", "2024-12-21",
         "Baltra paid 260.75bn roubles ($9.37bn: £4.8bn) for the Orlovneft unit at the auction.",
     ),
-    "cabinet.txt": _article(
+    "cabinet.txt": news_article(
         "New cabinet sworn in", "Capital Wire", "2024-06-21",
         "In Vesland, George Zanas, the departing finance minister, will hand over to Vasil "
         "Rapan, a banker, on Monday.",
         "Vasil Rapan is expected to be named Vesland's finance minister on Friday.",
     ),
-    "chips.txt": _article(
+    "chips.txt": news_article(
         "Chip plant opens", "Tech Ledger", "2024-08-01",
         "The chip maker opened a new plant in Ohio on Monday, a move welcomed by Microsoft and "
         "Google.",
     ),
-    "museum.txt": _article(
+    "museum.txt": news_article(
         "Museum prices", "City Ledger", "2024-07-02",
         "Entry to the Hollin museum currently costs £12, but will rise to £15 in September, "
         "the museum said.",
     ),
-    "tax-a.txt": _article(
+    "tax-a.txt": news_article(
         "Vask tax fight", "Oil Desk", "2024-12-22",
         "The government forced the sale of Kestrelneft as part of its action to enforce a "
         "$27bn back tax bill it says Vask owes.",
     ),
-    "tax-b.txt": _article(
+    "tax-b.txt": news_article(
         "Kestrelneft sold", "Energy Wire", "2024-12-23",
         "Vask's Kestrelneft unit was sold to Rosteel for $9.3bn to offset a massive back tax "
         "bill.",
     ),
-    "bridges.txt": _article(
+    "bridges.txt": news_article(
         "Two bridge collapses", "Coast Times", "2024-07-03",
         "Eleven people were killed when a bridge collapsed in Varna on Tuesday, while four "
         "people died in a separate collapse in Burgas on Wednesday.",
     ),
-    "sailors.txt": _article(
+    "sailors.txt": news_article(
         "Sailors to come home", "Harbour Post", "2024-05-05",
         "All four Norland sailors held in Vesland will be returned to the UK within weeks, the "
         "foreign secretary said.",
     ),
-    "veritas.txt": _article(
+    "veritas.txt": news_article(
         "New party names deputy", "Party Politics", "2024-02-03",
         "He said Mr Kilroy had made him deputy leader of the Veritas Party. Mr Kilroy was "
         "joined in the venture by Damon Hale, who is now the Veritas Party's deputy leader.",
@@ -144,15 +138,7 @@ ARTICLES = {
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory, embedder: OnnxEmbedder) -> Engine:
-    root = tmp_path_factory.mktemp("leads")
-    docs = root / "docs"
-    docs.mkdir()
-    for name, text in ARTICLES.items():
-        (docs / name).write_text(text, encoding="utf-8")
-    e = Engine(IndexConfig(data_dir=root / "data"), embedder=embedder)
-    report = e.ingest([str(docs)])
-    assert len(report.added) == len(ARTICLES), report.summary()
-    return e
+    return ingested_engine(tmp_path_factory.mktemp("leads"), embedder, ARTICLES)
 
 
 def lead(engine: Engine, question: str) -> str:

@@ -7,137 +7,131 @@ import re
 from pathlib import Path
 
 import pytest
+from fakes import ingested_engine, news_article  # tests/ is on sys.path
 
-from index.config import IndexConfig
 from index.embed import OnnxEmbedder
 from index.engine import Engine
 from index.types import Answer
 
-
-def _article(title: str, source: str, published: str, *paragraphs: str) -> str:
-    body = "\n\n".join(paragraphs)
-    return f"{title}\nSource: {source} | Published: {published} | URL: \n\n{body}\n"
-
-
 ARTICLES = {
     # a model number is no count of buses
-    "fleet.txt": _article(
+    "fleet.txt": news_article(
         "Metro Transit renews its fleet", "City Post", "2024-06-03",
         "Metro Transit runs a fleet of 120 buses on its city routes, the agency said.",
         "The agency expects the new buses to cut fuel costs by a fifth.",
     ),
-    "shuttle.txt": _article(
+    "shuttle.txt": news_article(
         "Airport shuttles", "Air Weekly", "2024-06-04",
         "Metro Transit shuttle buses now meet the 747 jumbo that lands each evening.",
         "Passengers praised the new service.",
     ),
     # seats in a national parliament against seats in a state assembly
-    "greens-national.txt": _article(
+    "greens-national.txt": news_article(
         "Greens gain in national vote", "Daily Courier", "2024-09-02",
         "The Green Party won 12 seats in the national parliament in Sunday's election.",
     ),
-    "greens-state.txt": _article(
+    "greens-state.txt": news_article(
         "Greens strong in state vote", "Evening Star", "2024-09-02",
         "The Green Party won 30 seats in the state assembly in Sunday's election.",
     ),
     # killed against injured, in two reports of one blast
-    "mill-killed.txt": _article(
+    "mill-killed.txt": news_article(
         "Riverside mill blast", "Valley Times", "2024-02-12",
         "The blast at the Riverside flour mill killed 3 workers, the owners said.",
     ),
-    "mill-injured.txt": _article(
+    "mill-injured.txt": news_article(
         "Riverside mill blast injures dozens", "County Echo", "2024-02-12",
         "The blast at the Riverside flour mill injured 17 workers, officials said.",
     ),
     # a figure that rises between Monday's and Thursday's reports
-    "flood-monday.txt": _article(
+    "flood-monday.txt": news_article(
         "Valley flood forces evacuations", "River Gazette", "2024-03-04",
         "Officials said 1,200 residents were evacuated from the flooded Tarn valley.",
         "Rain is expected to continue through the week.",
     ),
-    "flood-thursday.txt": _article(
+    "flood-thursday.txt": news_article(
         "Tarn valley evacuations grow", "Northern Wire", "2024-03-07",
         "Officials said 4,300 residents were evacuated from the flooded Tarn valley.",
         "Shelters in three towns are full.",
     ),
     # two outlets, two prices for one takeover
-    "acme-wire.txt": _article(
+    "acme-wire.txt": news_article(
         "Acme to buy Beta", "Finance Wire", "2024-07-01",
         "Acme will pay $2.1bn for Beta Corp, the companies said on Monday.",
     ),
-    "acme-times.txt": _article(
+    "acme-times.txt": news_article(
         "Acme agrees Beta deal", "Market Times", "2024-07-01",
         "Acme will pay $2.4bn for Beta Corp, the companies said on Monday.",
     ),
     # two job-cut figures for one plan
-    "globex-a.txt": _article(
+    "globex-a.txt": news_article(
         "Globex plans cuts", "Business Daily", "2024-08-05",
         "Globex will cut 800 jobs at its German plants, the company said.",
     ),
-    "globex-b.txt": _article(
+    "globex-b.txt": news_article(
         "Unions fight Globex cuts", "Labour News", "2024-08-05",
         "Globex will cut 1,200 jobs at its German plants, a union said.",
     ),
     # two years for the same event
-    "bridge-a.txt": _article(
+    "bridge-a.txt": news_article(
         "Vell bridge turns ninety", "Town Crier", "2024-05-01",
         "The bridge over the Vell river was completed in 1932, the city archive says.",
     ),
-    "bridge-b.txt": _article(
+    "bridge-b.txt": news_article(
         "Museum marks Vell bridge", "Heritage Monthly", "2024-05-02",
         "The bridge over the Vell river was completed in 1934, according to the museum.",
     ),
     # an increment is not the count
-    "raids-a.txt": _article(
+    "raids-a.txt": news_article(
         "Police raids", "Metro Post", "2024-11-10",
         "Police in Oster carried out 150 raids across the region, officials said.",
     ),
-    "raids-b.txt": _article(
+    "raids-b.txt": news_article(
         "More raids", "Oster Daily", "2024-11-12",
         "Police in Oster carried out 60 more raids overnight, officials said.",
     ),
     # two figures for one gap, a day apart (an amount that changes: an update)
-    "gap-a.txt": _article(
+    "gap-a.txt": news_article(
         "Treasury figures", "Capital Times", "2026-11-03",
         "The Vesland budget gap is $1.2bn, according to the treasury.",
     ),
-    "gap-b.txt": _article(
+    "gap-b.txt": news_article(
         "Opposition figures", "Daily Ledger", "2026-11-04",
         "The Vesland budget gap is $1.5bn, the opposition said.",
     ),
     # two places for the same event
-    "summit-a.txt": _article(
+    "summit-a.txt": news_article(
         "Leaders meet", "World Desk", "2024-04-08",
         "The Arden trade summit was held in Geneva on Monday, the organisers said.",
     ),
-    "summit-b.txt": _article(
+    "summit-b.txt": news_article(
         "Trade summit ends", "Global Times", "2024-04-09",
         "The Arden trade summit was held in Vienna on Monday, the organisers said.",
     ),
     # two verbs for one act
-    "rally-a.txt": _article(
+    "rally-a.txt": news_article(
         "Rally turns ugly", "Capital News", "2024-06-20",
         "A protester slapped the housing minister during the rally in Carlow, police said.",
     ),
-    "rally-b.txt": _article(
+    "rally-b.txt": news_article(
         "Minister attacked at rally", "Evening Herald", "2024-06-20",
         "A protester shoved the housing minister during the rally in Carlow, police said.",
     ),
     # a year inside a name is no value
-    "games-a.txt": _article(
+    "games-a.txt": news_article(
         "Nordland remembers its Games", "Snow Report", "2024-01-10",
         "Nordland hosted the 2018 Winter Games at its Fjell mountain resort.",
     ),
-    "games-b.txt": _article(
+    "games-b.txt": news_article(
         "Sudland's Games", "Alpine News", "2024-01-11",
         "Sudland hosted the 2022 Winter Games at its Berg mountain resort.",
     ),
     # agreement: two outlets, one value
-    "homes-a.txt": _article(
+    "homes-a.txt": news_article(
         "Council backs homes", "Harbour Post", "2024-10-01",
         "The Lindvik council approved 45 new homes on the old dock site, officials said.",
     ),
-    "homes-b.txt": _article(
+    "homes-b.txt": news_article(
         "Dock homes approved", "Lindvik Today", "2024-10-02",
         "The Lindvik council approved 45 new homes on the old dock site on Tuesday.",
     ),
@@ -146,18 +140,9 @@ ARTICLES = {
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory, embedder: OnnxEmbedder) -> Engine:
-    root = tmp_path_factory.mktemp("sources")
-    docs = root / "docs"
-    docs.mkdir()
-    for name, text in ARTICLES.items():
-        (docs / name).write_text(text, encoding="utf-8")
     seeds = Path(__file__).resolve().parents[1] / "seeds"
-    for seed in seeds.glob("*.txt"):
-        (docs / seed.name).write_text(seed.read_text(encoding="utf-8"), encoding="utf-8")
-    e = Engine(IndexConfig(data_dir=root / "data"), embedder=embedder)
-    report = e.ingest([str(docs)])
-    assert len(report.added) == len(ARTICLES) + 2, report.summary()
-    return e
+    extra = {p.name: p.read_text(encoding="utf-8") for p in seeds.glob("*.txt")}
+    return ingested_engine(tmp_path_factory.mktemp("sources"), embedder, ARTICLES, extra)
 
 
 def first_statement(answer: Answer) -> str:
