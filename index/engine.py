@@ -31,18 +31,19 @@ class Engine:
         self._lock = threading.Lock()
         self._embedder_lock = threading.Lock()
         self._embedder_loading: threading.Thread | None = None
+        self._reader: Any = None
+        self._reader_lock = threading.Lock()
 
     def preload(self) -> None:
-        """Start loading the question parser and the embedder in background threads, so they
-        load while the caller opens the store (a one-shot ``ask``). Only ONNX Runtime's session
+        """Start loading the embedder and the reader in a background thread, so they load
+        while the caller opens the store (a one-shot ``ask``). Only ONNX Runtime's session
         build runs without the GIL, so this pays on a free second core and is within noise
         on a busy one (docs/BENCHMARKS.md, issue 16). Errors are left for first use to raise
         with their own messages. Call ``wait_preloaded`` before the process exits."""
-        _parser_loading()
-
         def load_embedder() -> None:
             with contextlib.suppress(Exception):
                 self.embedder  # noqa: B018 - loading is the point
+                self.reader  # noqa: B018
 
         self._embedder_loading = threading.Thread(
             target=load_embedder, name="embedder-load", daemon=True
@@ -69,6 +70,16 @@ class Engine:
                     )
                 self._embedder = OnnxEmbedder(self.cfg.models_dir)
             return self._embedder
+
+    @property
+    def reader(self) -> Any:
+        """The trained reader (``index.read``), loaded once (≈0.2 s, sha256-checked)."""
+        with self._reader_lock:
+            if self._reader is None:
+                from index.read.reader import shared_reader
+
+                self._reader = shared_reader()
+            return self._reader
 
     @property
     def store(self) -> ChunkStore:
@@ -199,32 +210,9 @@ class Engine:
     ) -> Answer:
         from index.answer.compose import Answerer
 
-        parser = _parser_loading()  # spaCy loads while Chroma and the embedder open
-        answerer = Answerer(self.store, self.embedder, self.llm)
-        parser.join()  # (one load: the answer path would otherwise start a second one)
+        answerer = Answerer(self.store, self.embedder, self.reader, self.llm)
         with self._data_dir_errors("answering"):
             return answerer.answer(question, history, k=k or self.cfg.top_k, filters=filters)
-
-
-_PARSER: threading.Thread | None = None
-_PARSER_LOCK = threading.Lock()
-
-
-def _parser_loading() -> threading.Thread:
-    """The question parser's load (~0.9 s), started once per process in a thread; an error
-    is left for the answer path to raise with its own message."""
-    global _PARSER
-    with _PARSER_LOCK:
-        if _PARSER is None:
-            from index.answer.analysis import preload
-
-            def load() -> None:
-                with contextlib.suppress(Exception):
-                    preload()
-
-            _PARSER = threading.Thread(target=load, name="parser-load", daemon=True)
-            _PARSER.start()
-        return _PARSER
 
 
 class _LazyEmbedder:

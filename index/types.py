@@ -218,6 +218,8 @@ class Answer:
     """On refusal: the closest articles that were searched, to help the user rephrase."""
     resolved_question: str | None = None
     """The question after follow-up resolution, when it differs from ``question``."""
+    signals: dict[str, float] = field(default_factory=dict)
+    """What the refusal decision saw (``index.answer.refuse.signals``); the eval keeps it."""
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -201,6 +201,12 @@ def test_long_question_gets_a_notice(seeded_engine: Engine) -> None:
     assert answer.notice and "1000 characters" in answer.notice
 
 
+def test_no_lead_for_a_role_the_articles_do_not_give(seeded_engine: Engine) -> None:
+    """Italy's prime minister *suggested* Vatican mediation; no article says who mediated."""
+    answer = seeded_engine.answer("Who mediated the talks?")
+    assert not answer.answer.startswith("Italy"), answer.answer
+
+
 def test_json_contract(seeded_engine: Engine) -> None:
     data = seeded_engine.answer("How many Ukrainians returned home on Friday?").to_json()
     assert set(data) == {

@@ -14,8 +14,9 @@ Every import counts: top-level ones, lazy ones inside functions and ``if TYPE_CH
 
    ``index`` (the library), in stage order:
      0. foundation (peers): ``text``, ``types``, ``config``, ``datadir``
-     1. ingest / embed / store (peers): ``ingest/``, ``feeds/``, ``retention``, ``embed/``
-        (today ``embedder``, ``onnx_graph``, ``li_embedding``), ``store`` (or ``store/``)
+     1. ingest / embed / read / store (peers): ``ingest/``, ``feeds/``, ``retention``,
+        ``embed/`` (today ``embedder``, ``onnx_graph``, ``li_embedding``), ``read/`` (the
+        trained reader), ``store`` (or ``store/``)
      2. answer (peers): ``answer/``, ``retrieve``, ``llm``, ``llm_verify``, ``support``
      3. ``engine`` — the facade both front ends use
      4. ``llamaindex`` — LlamaIndex entry points over the engine
@@ -52,8 +53,9 @@ class Layer:
 LAYERS = (
     Layer("index foundation", ("index", "index.text", "index.types", "index.config",
                                "index.datadir"), peers=True),
-    Layer("index ingest/embed/store", ("index.ingest", "index.feeds", "index.retention",
-                                       "index.embed", "index.store"), peers=True),
+    Layer("index ingest/embed/read/store", ("index.ingest", "index.feeds", "index.retention",
+                                            "index.embed", "index.read", "index.store"),
+          peers=True),
     Layer("index answer", ("index.answer", "index.llm", "index.llm_verify",
                            "index.support"), peers=True),
     Layer("index engine", ("index.engine",)),

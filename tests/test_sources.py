@@ -126,6 +126,26 @@ ARTICLES = {
         "Sudland's Games", "Alpine News", "2024-01-11",
         "Sudland hosted the 2022 Winter Games at its Berg mountain resort.",
     ),
+    # two outlets, one day, two costs for one repair (issue 21), and the same kind of case
+    # worded differently
+    "repair-a.txt": news_article(
+        "Old bridge to be repaired", "Town Crier", "2024-09-10",
+        "The city council approved a repair of the old bridge that will cost 12 million "
+        "dollars.",
+    ),
+    "repair-b.txt": news_article(
+        "Council backs bridge repair", "Evening Star", "2024-09-10",
+        "The bridge repair approved by the city council will cost 20 million dollars, "
+        "according to budget papers.",
+    ),
+    "footbridge-a.txt": news_article(
+        "Footbridge repairs agreed", "Harbour Post", "2024-09-12",
+        "Repairs to the Old Mill footbridge will cost £3.5m, the council said.",
+    ),
+    "footbridge-b.txt": news_article(
+        "Footbridge bill", "Lindvik Today", "2024-09-12",
+        "The council's engineers put the cost of mending the Old Mill footbridge at £4m.",
+    ),
     # agreement: two outlets, one value
     "homes-a.txt": news_article(
         "Council backs homes", "Harbour Post", "2024-10-01",
@@ -240,10 +260,19 @@ def test_two_places_for_one_event(engine: Engine) -> None:
     assert answer.conflicts[0].topic == "place"
 
 
-def test_two_verbs_for_one_act(engine: Engine) -> None:
-    answer = engine.answer("What did the protester do to the housing minister?")
-    assert {"slapped", "shoved"} <= values(answer), answer.answer
-    assert "sources disagree" in answer.answer
+@pytest.mark.parametrize(
+    ("question", "want"),
+    [("How much will the bridge repair cost?", ("12 million", "20 million")),
+     ("What will the Old Mill footbridge repairs cost?", ("3.5m", "4m"))],
+)
+def test_two_costs_for_one_repair_are_a_disagreement(
+    engine: Engine, question: str, want: tuple[str, str]
+) -> None:
+    answer = engine.answer(question)
+    assert [c.kind for c in answer.conflicts] == ["disagreement"], answer.answer
+    shown = " ".join(values(answer))
+    assert all(w in shown for w in want), answer.answer
+    assert "sources disagree" in first_statement(answer)
 
 
 def test_seed_totals_disagree_and_the_quote_does_not(engine: Engine) -> None:

@@ -135,6 +135,7 @@ def run_eval(
                 history=list(q.get("history") or []),
                 history_turns=len(history),
                 resolved_question=resolved,
+                signals={k: round(v, 4) for k, v in answer.signals.items()},
             )
             row = score_row(q, answer_json, retrieved, resolver, read_source)
             rows.append(row)

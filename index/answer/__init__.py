@@ -1,11 +1,8 @@
-"""Answering: question → retrieve → evidence → witnesses → readings compared → refusal gate →
-composed, cited ``Answer``.
-
-Modules, in the order a question flows through them: ``compose`` (the ``Answerer`` facade
-and answer text) and ``briefing`` ("what's the latest on X"), ``retrieve`` (vectors + BM25
-fused), ``evidence`` (sentences scored), ``gate`` (answerability, the lead), ``agree``
-(readings compared: agreement, disagreement, update), ``reading`` (each article's value for
-the asked slot), ``witness`` (each article's best sentence and its typed value), ``cite``
-(citations and refusals), ``analysis`` (the question parsed with spaCy), ``question``
-(cleaning, keywords, follow-ups), ``outlets`` and ``conflicts`` (quantities as a cue).
+"""Answering, in the order a question flows: ``question`` (understand: clean, type, follow-ups)
+and ``briefing`` ("what's the latest on X") → ``retrieve`` (vectors + BM25 fused) and
+``breadth`` / ``outlets`` (each named outlet, day and clause covered) → ``evidence`` (the
+candidate sentences, cheaply scored) → ``read`` (the trained reader: witnesses with spans) →
+``refuse`` (answer or not) → ``compare`` (the articles' answers agree, disagree or update) →
+``compose`` (the ``Answerer``: lead, quotes, ``Answer``) with ``cite`` (citations, refusals).
+Thresholds: ``calibration``.
 """

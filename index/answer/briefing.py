@@ -18,12 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from index.answer.agree import compare
-from index.answer.analysis import Analysis
 from index.answer.cite import citation_of, outlet_of, refusal
+from index.answer.conflicts import quantities
 from index.answer.evidence import Sentence
 from index.answer.question import Question, stems
-from index.answer.reading import readings
 from index.answer.retrieve import Filters, retrieve
 from index.store import ChunkStore
 from index.text import display
@@ -188,27 +186,33 @@ def _lede(store: ChunkStore, article_id: str) -> Sentence | None:
 
 
 def _differences(ledes: Sequence[Sentence]) -> list[Conflict]:
-    """Counts of the same thing ("… 130 people …") that the ledes give differently."""
-    nouns: dict[str, set[str]] = {}
-    for s in ledes:
-        for _, _, label, norm in s.ann:
-            noun = str(norm).partition("|")[2]
-            if label == "CARDINAL" and noun and stems(noun):
-                nouns.setdefault(stems(noun)[-1], set()).add(s.article_id)
+    """Counts of the same thing ("… 130 people …") that the ledes give differently: a
+    disagreement, or an update when the reports are dated and differ by day."""
+    by_noun: dict[str, list[tuple[int, str, float, str]]] = {}
+    for n, s in enumerate(ledes, start=1):
+        for qty in quantities(s.text):
+            day = str(s.chunk.meta.get("published") or "")[:10]
+            by_noun.setdefault(qty.key, []).append((n, qty.text, qty.value, day))
     out = []
-    number = {id(s): n for n, s in enumerate(ledes, start=1)}
-    for noun, articles in sorted(nouns.items()):
-        if len(articles) < 2:
+    for _noun, found in sorted(by_noun.items()):
+        per_article: dict[str, tuple[int, str, float, str]] = {}
+        for n, text, value, day in found:
+            per_article.setdefault(ledes[n - 1].article_id, (n, text, value, day))
+        values = sorted({v for _, _, v, _ in per_article.values()})
+        if len(per_article) < 2 or len(values) < 2:
             continue
-        a = Analysis(labels=frozenset({"CARDINAL"}), focus_noun=noun)
-        c = compare(readings(list(ledes), a, set(), "", floor=0.0))
-        if c.kind not in ("disagreement", "update"):
-            continue
+        groups: dict[float, list[tuple[int, str, float, str]]] = {}
+        for item in per_article.values():
+            groups.setdefault(item[2], []).append(item)
+        days = [{d for *_, d in g} for g in groups.values()]
+        dated = all(all(d) for d in days) and not any(
+            a & b for i, a in enumerate(days) for b in days[i + 1:])
+        ordered = sorted(groups.values(), key=lambda g: max(d for *_, d in g), reverse=True)
         claims = tuple(
-            Claim(g[0].shown, tuple(sorted(number[id(r.sentence)] for r in g)),
-                  max((r.published for r in g if r.published), default=None))
-            for g in c.groups
+            Claim(g[0][1], tuple(sorted(n for n, *_ in g)), max((d for *_, d in g if d),
+                                                              default=None))
+            for g in ordered
         )
-        shown = claims[0].value.split()[-1] if claims else noun
-        out.append(Conflict(topic=f"number of {shown}", claims=claims, kind=c.kind))
+        out.append(Conflict(topic=f"number of {claims[0].value.split()[-1]}", claims=claims,
+                            kind="update" if dated else "disagreement"))
     return out

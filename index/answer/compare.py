@@ -1,0 +1,172 @@
+"""Compare: each article's answer is its witness's span; spans are normalised to values and
+grouped, so the articles **agree**, **disagree** or show an **update**.
+
+One principle: two articles answer the same slot when the reader is sure of both witnesses
+(``COMPARE_P``) and their spans are values of the asked type in the same unit. Numbers are
+compared as numbers (scale words, currency, percent, the counted noun after them: "390
+Ukrainians" is no "120 Russians"); they differ when they differ at the coarser written
+precision. Dates, places and names are compared as words: they agree when the words of one
+are among the other's ("1932" and "March 1932", "Geneva" and "Geneva, Switzerland").
+Differing counts or amounts from differently dated articles are an **update** (newest first)
+when no two reports of one day differ; anything else that differs is a **disagreement**.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from index.answer.calibration import COMPARE_P
+from index.answer.conflicts import quantities
+from index.answer.question import QType, Question, stems
+from index.answer.read import Witness, fits
+
+_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+          "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12}
+_SCALE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9,
+          "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12}
+_CURRENCY = {"$": "USD", "dollar": "USD", "us$": "USD", "£": "GBP", "pound": "GBP", "€": "EUR",
+             "euro": "EUR", "¥": "JPY", "yen": "JPY", "rouble": "RUB", "ruble": "RUB",
+             "a$": "AUD", "rupee": "INR", "yuan": "CNY"}
+_FILLER = frozenset("the a an on in at of by and or its his her their".split())
+_NUMBER = re.compile(
+    r"(?P<cur>us\$|a\$|[$£€¥])?\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen)\b)"
+    r"\s*(?P<scale>thousand|million|billion|trillion|bn|mn|tn|m|k|b)?\b\s*"
+    r"(?P<pct>%|per ?cent|percent)?", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Value:
+    witness: Witness
+    shown: str  # as the article writes it
+    number: float  # (0 for a date, place or name)
+    unit: str  # currency code, "%", or the stem of the counted noun ("" when none is written)
+    precision: float  # the smallest step the written number can tell apart
+    words: frozenset[str] = frozenset()  # a date's, place's or name's words, normalised
+
+    @property
+    def article_id(self) -> str:
+        return self.witness.article_id
+
+
+@dataclass
+class Comparison:
+    """``kind``: "agreement", "disagreement", "update" or "" (one answer or none); ``groups``:
+    values grouped by agreement, the leading group first (for an update, the newest)."""
+
+    kind: str = ""
+    groups: list[list[Value]] = field(default_factory=list)
+
+
+def value_of(q: Question, w: Witness) -> Value | None:
+    """The span as a number with its unit (how many / how much), or as its words (when,
+    where, who); None when the span is no value of that kind."""
+    if w.span is None or w.span_at is None:
+        return None
+    if q.qtype is not QType.NUMBER:
+        words = frozenset(x for x in re.findall(r"[a-z0-9]+", w.span.lower().replace("’s", ""))
+                          if x not in _FILLER) - set(q.keywords)
+        return Value(w, w.span, 0.0, "", 1.0, words) if words else None
+    m = _NUMBER.search(w.span)
+    if not m:
+        return None
+    raw = m.group("num").lower()
+    number = float(_WORDS[raw]) if raw in _WORDS else float(raw.replace(",", ""))
+    decimals = len(raw.split(".")[1]) if "." in raw else 0
+    scale = _SCALE.get((m.group("scale") or "").lower(), 1.0)
+    after = w.sentence.text[w.span_at[0] + m.end():][:24].lower()
+    if scale == 1.0:  # "12 million dollars": the scale may follow the span
+        s = re.match(r"\s*(thousand|million|billion|trillion|bn|mn|tn)\b", after)
+        scale = _SCALE[s.group(1)] if s else 1.0
+    unit = _currency(m.group("cur"), w.span + " " + after)
+    if m.group("pct"):
+        unit = "%"
+    if not unit:  # the counted noun: "390 Ukrainians"
+        at = w.span_at[0] + m.start("num")
+        for qty in quantities(w.sentence.text[at:at + 80]):
+            unit = qty.key
+            break
+    step = 10.0 ** -decimals * scale
+    shown = w.span
+    if unit and unit[0].islower() and not re.search(r"[A-Za-z]", w.span[m.end("num"):]):
+        at = w.span_at[0] + m.start("num")  # "390" → "390 Ukrainians", as the article writes
+        shown = next((x.text for x in quantities(w.sentence.text[at:at + 80])), w.span)
+    return Value(w, shown, number * scale, unit, step)
+
+
+def _currency(sign: str | None, text: str) -> str:
+    if sign:
+        return _CURRENCY.get(sign.lower(), "")
+    words = re.findall(r"[a-z$£€¥]+", text.lower())
+    for word in words[:4]:
+        code = _CURRENCY.get(word.rstrip("s"))
+        if code:
+            return code
+    return ""
+
+
+def _same(a: Value, b: Value) -> bool:
+    """Equal at the coarser written precision ("$9.37bn" is "$9.4bn"); words: the words of
+    one among the other's."""
+    if a.words or b.words:
+        return a.words <= b.words or b.words <= a.words
+    step = max(a.precision, b.precision)
+    return abs(round(a.number / step) - round(b.number / step)) < 1
+
+
+def _same_slot(a: Value, b: Value) -> bool:
+    return a.unit == b.unit or not a.unit or not b.unit
+
+
+def compare(q: Question, witnesses: Sequence[Witness]) -> Comparison:
+    """Each article's best sure, typed witness gives one value; group and relate them."""
+    if q.qtype not in (QType.NUMBER, QType.DATE, QType.PLACE, QType.NAME):
+        return Comparison()
+    seen: set[str] = set()
+    values: list[Value] = []
+    for w in witnesses:
+        if w.article_id in seen:
+            continue
+        seen.add(w.article_id)
+        if w.p < COMPARE_P or not fits(q, w):
+            continue
+        v = value_of(q, w)
+        if v is not None and (not values or _same_slot(values[0], v)):
+            values.append(v)
+    if not values:
+        return Comparison()
+    groups: list[list[Value]] = []
+    for v in values:
+        for g in groups:
+            if _same(v, g[0]):
+                g.append(v)
+                break
+        else:
+            groups.append([v])
+    if len(groups) == 1:
+        return Comparison("agreement" if len(groups[0]) > 1 else "", groups)
+    days = [{v.witness.published for v in g} for g in groups]
+    if q.qtype is QType.NUMBER and all(all(d) for d in days) and not _same_day_differs(days):
+        groups.sort(key=lambda g: max(v.witness.published for v in g), reverse=True)
+        return Comparison("update", groups)
+    return Comparison("disagreement", groups)
+
+
+def _same_day_differs(days: list[set[str]]) -> bool:
+    return any(a & b for i, a in enumerate(days) for b in days[i + 1:])
+
+
+def topic_of(q: Question, c: Comparison) -> str:
+    """What the values measure, for "The sources disagree on the …"."""
+    if q.qtype is not QType.NUMBER:
+        return {QType.DATE: "date", QType.PLACE: "place"}.get(q.qtype, "name")
+    unit = c.groups[0][0].unit if c.groups else ""
+    if unit == "%":
+        return "share"
+    if unit.isupper():
+        return "amount"
+    noun = q.target or unit
+    shown = next((w for w in re.findall(r"[A-Za-z’'-]+", q.resolved) if stems(w) == [noun]), noun)
+    return f"number of {shown}" if shown else "figure"

@@ -1,0 +1,68 @@
+"""Refusal as a decision of its own: a small logistic classifier over general signals of how
+well the closest evidence fits the question — the reader's confidence, the best sentence's
+cosine, the retrieval margin, and how much of the question's words and names the best
+witness's paragraph contains. Weights and threshold live in ``index.answer.calibration``
+(fitted on SQuAD 2.0 unanswerables of the tune slice, checked on the held-out slice).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+from index.answer.calibration import REFUSAL_BIAS, REFUSAL_WEIGHTS, REFUSE_BELOW
+from index.answer.question import Question, stems
+from index.answer.read import Witness
+
+
+def signals(q: Question, witnesses: Sequence[Witness]) -> dict[str, float]:
+    """The refusal classifier's inputs (also written to ``Answer.signals`` for the eval)."""
+    if not witnesses:
+        return {}
+    best = witnesses[0]
+    top_p = max(w.p for w in witnesses)
+    sems = sorted((w.sentence.semantic for w in witnesses), reverse=True)
+    meta = best.sentence.chunk.meta
+    context = set(stems(best.sentence.chunk.text)) | set(stems(str(meta.get("title", ""))))
+    words = set(q.keywords)
+    names = set(q.entities)
+    return {
+        "reader_logit": math.log(max(top_p, 1e-6) / max(1 - top_p, 1e-6)),
+        "best_logit": math.log(max(best.p, 1e-6) / max(1 - best.p, 1e-6)),
+        "cosine": sems[0],
+        "margin": sems[0] - sum(sems[:10]) / len(sems[:10]),
+        "coverage": len(words & context) / len(words) if words else 1.0,
+        "names": len(names & context) / len(names) if names else 1.0,
+        "in_sentence": len(words & set(stems(best.sentence.text))) / len(words) if words else 1.0,
+    }
+
+
+def p_answerable(sig: dict[str, float]) -> float:
+    z = REFUSAL_BIAS + sum(w * sig.get(name, 0.0) for name, w in REFUSAL_WEIGHTS.items())
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def should_refuse(sig: dict[str, float]) -> bool:
+    return not sig or p_answerable(sig) < REFUSE_BELOW
+
+
+def missing_reason(q: Question, witnesses: Sequence[Witness]) -> str:
+    """What the articles lack, and the closest passage, for the refusal message."""
+    if not witnesses:
+        return "I could not find an answer to that in the indexed articles."
+    best = witnesses[0].sentence
+    context = set(stems(best.chunk.text)) | set(stems(str(best.chunk.meta.get("title", ""))))
+    absent = [w for w in _shown_names(q) if not set(stems(w)) <= context]
+    outlet = str(best.chunk.meta.get("source") or "") or f"“{best.chunk.meta.get('title', '')}”"
+    said = f"The closest passage ({outlet}) says: “{best.text}”"
+    if absent:
+        return (f"The articles do not answer that: the closest passages do not mention "
+                f"{', '.join(absent)}. {said}")
+    return f"The articles do not answer that: none of the closest sentences states it. {said}"
+
+
+def _shown_names(q: Question) -> list[str]:
+    """The question's names as written ("Malaysia"), for the refusal message."""
+    words = re.findall(r"\b[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*", q.resolved)
+    return [w for w in words if set(stems(w)) & set(q.entities)]

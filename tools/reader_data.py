@@ -1,0 +1,131 @@
+"""SQuAD paragraphs → (question, sentence) pairs for the reader, split by whole article.
+
+Shared by ``tools/train_reader.py`` (training, torch) and ``tools/eval_reader.py`` (held-out
+metrics, onnxruntime). Sentences are cut with the ingest splitter (``index.ingest.segment``) so
+the model sees the same units at training time as at answer time.
+
+Split (by ``sha1(title) % 10``, fixed so every run agrees): bucket 0 is the **held-out** slice,
+never trained or tuned on; bucket 1 is the **tune** slice (thresholds and the refusal classifier
+are fitted there); the other eight buckets are **train**.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.ingest.segment import sentence_spans
+
+SPLITS = ("train", "tune", "heldout")
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP = frozenset(
+    "a an the of in on at to for by with from and or is are was were be been what which who whom "
+    "whose when where why how did do does that this these those it its as into than".split()
+)
+
+
+def split_of(title: str) -> str:
+    bucket = int(hashlib.sha1(title.encode()).hexdigest(), 16) % 10
+    return "heldout" if bucket == 0 else "tune" if bucket == 1 else "train"
+
+
+@dataclass
+class Question:
+    qid: str
+    text: str
+    title: str
+    answerable: bool
+    answers: list[str]
+    gold: set[int] = field(default_factory=set)  # indexes into the article's sentences
+    spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # sentence → char span
+    paragraph: int = 0
+
+
+@dataclass
+class Article:
+    title: str
+    sentences: list[str] = field(default_factory=list)
+    paragraph_of: list[int] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
+
+
+def load_articles(path: Path, splits: tuple[str, ...] = SPLITS) -> list[Article]:
+    """Articles of the given splits, each with its sentences and its questions mapped to them."""
+    by_title: dict[str, Article] = {}
+    with path.open(encoding="utf-8") as fh:
+        for p_index, line in enumerate(fh):
+            para = json.loads(line)
+            if split_of(para["title"]) not in splits:
+                continue
+            art = by_title.setdefault(para["title"], Article(para["title"]))
+            context: str = para["context"]
+            spans = sentence_spans(context, 0, len(context))
+            first = len(art.sentences)
+            art.sentences.extend(context[a:b] for a, b in spans)
+            art.paragraph_of.extend([p_index] * len(spans))
+            for qa in para["qas"]:
+                q = Question(
+                    qa["id"],
+                    qa["question"].strip(),
+                    para["title"],
+                    not qa["is_impossible"],
+                    [a["text"] for a in qa["answers"]],
+                    paragraph=p_index,
+                )
+                for ans in qa["answers"]:
+                    s0, s1 = ans["answer_start"], ans["answer_start"] + len(ans["text"])
+                    for i, (a, b) in enumerate(spans):
+                        if a <= s0 and s1 <= b:
+                            q.gold.add(first + i)
+                            q.spans.setdefault(first + i, (s0 - a, s1 - a))
+                if q.answerable and not q.gold:
+                    continue  # the answer crosses a sentence boundary: no sentence holds it
+                art.questions.append(q)
+    return list(by_title.values())
+
+
+@dataclass
+class Pair:
+    question: str
+    sentence: str
+    label: int
+    span: tuple[int, int] | None  # character span of the answer inside ``sentence``
+
+
+def training_pairs(articles: list[Article], negatives: int, seed: int) -> list[Pair]:
+    """Each answerable question's gold sentence, and the ``negatives`` sentences of its
+    paragraph that share most words with it (hard negatives: same topic, no answer); for an
+    unanswerable question, its paragraph's closest sentences, all labelled 0."""
+    rng = random.Random(seed)
+    pairs: list[Pair] = []
+    for art in articles:
+        for q in art.questions:
+            words = content_words(q.text)
+            same_para = [
+                i
+                for i, p in enumerate(art.paragraph_of)
+                if p == q.paragraph and i not in q.gold
+            ]
+            same_para.sort(key=lambda i: (-len(words & content_words(art.sentences[i])), i))
+            for i in sorted(q.gold)[:1]:
+                pairs.append(Pair(q.text, art.sentences[i], 1, q.spans[i]))
+            n = negatives if q.answerable else negatives + 1
+            for i in same_para[:n]:
+                pairs.append(Pair(q.text, art.sentences[i], 0, None))
+    rng.shuffle(pairs)
+    return pairs
+
+
+def iter_questions(articles: list[Article]) -> Iterator[tuple[Article, Question]]:
+    for art in articles:
+        for q in art.questions:
+            yield art, q
