@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-FEATURES = ("reader_logit", "cosine", "margin", "coverage", "names", "in_sentence")
+FEATURES = ("reader_logit", "best_logit", "cosine", "margin", "coverage", "names", "in_sentence",
+            "span_p", "sure")
 
 
 def load(paths: list[Path]) -> tuple[np.ndarray, np.ndarray]:

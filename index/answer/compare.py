@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from index.answer.calibration import COMPARE_P
+from index.answer.calibration import COMPARE_P, MIN_ALIKE
 from index.answer.conflicts import quantities
 from index.answer.question import QType, Question, stems
 from index.answer.read import Witness, fits
@@ -116,24 +116,46 @@ def _same(a: Value, b: Value) -> bool:
     return abs(round(a.number / step) - round(b.number / step)) < 1
 
 
-def _same_slot(a: Value, b: Value) -> bool:
-    return a.unit == b.unit or not a.unit or not b.unit
+def _same_unit(a: Value, b: Value) -> bool:
+    """The same currency, percent or counted noun; a count with no noun written meets any
+    count, never an amount or a share."""
+    if a.unit == b.unit:
+        return True
+    money = {x for x in (a.unit, b.unit) if x.isupper() or x == "%"}
+    return not money and not (a.unit and b.unit)
 
 
-def compare(q: Question, witnesses: Sequence[Witness]) -> Comparison:
-    """Each article's best sure, typed witness gives one value; group and relate them."""
-    if q.qtype not in (QType.NUMBER, QType.DATE, QType.PLACE, QType.NAME):
+def _alike(a: Witness, b: Witness) -> float:
+    va, vb = a.sentence.vec, b.sentence.vec
+    return float(va @ vb) if va is not None and vb is not None else 0.0
+
+
+def compare(
+    q: Question,
+    witnesses: Sequence[Witness],
+    *,
+    min_p: float = COMPARE_P,
+    min_alike: float = MIN_ALIKE,
+) -> Comparison:
+    """The best witness's value against each other article's best witness's, when the reader
+    is sure of both (``min_p``), both spans are values of the asked type in the same unit, and
+    the two sentences are alike in meaning (``min_alike``: they speak of the same thing)."""
+    if q.qtype not in (QType.NUMBER, QType.DATE, QType.PLACE, QType.NAME) or not witnesses:
         return Comparison()
-    seen: set[str] = set()
-    values: list[Value] = []
-    for w in witnesses:
+    best = witnesses[0]
+    lead = value_of(q, best) if best.p >= min_p and fits(q, best) else None
+    if lead is None:
+        return Comparison()
+    seen = {best.article_id}
+    values = [lead]
+    for w in witnesses[1:]:
         if w.article_id in seen:
             continue
         seen.add(w.article_id)
-        if w.p < COMPARE_P or not fits(q, w):
+        if w.p < min_p or not fits(q, w) or _alike(best, w) < min_alike:
             continue
         v = value_of(q, w)
-        if v is not None and (not values or _same_slot(values[0], v)):
+        if v is not None and _same_unit(v, lead):
             values.append(v)
     if not values:
         return Comparison()

@@ -82,73 +82,6 @@ def stems(text: str) -> list[str]:
     return list(_stemmer().stemWords(words)) if words else []
 
 
-# Irregular past forms of verbs common in news, so that "sold" matches "sell" (stemming alone
-# cannot): general English morphology, not tuned to any question.
-_IRREGULAR = {
-    "sold": "sell", "bought": "buy", "paid": "pay", "spent": "spend", "won": "win",
-    "lost": "lose", "built": "build", "led": "lead", "left": "leave", "rose": "rise",
-    "risen": "rise", "fell": "fall", "fallen": "fall", "ran": "run", "began": "begin",
-    "begun": "begin", "came": "come", "became": "become", "held": "hold", "found": "find",
-    "brought": "bring", "kept": "keep", "met": "meet", "sent": "send", "struck": "strike",
-    "shot": "shoot", "fought": "fight", "caught": "catch", "chose": "choose",
-    "chosen": "choose", "drove": "drive", "driven": "drive", "grew": "grow", "grown": "grow",
-    "knew": "know", "known": "know", "flew": "fly", "flown": "fly", "wrote": "write",
-    "written": "write", "spoke": "speak", "spoken": "speak", "stole": "steal",
-    "stolen": "steal", "threw": "throw", "thrown": "throw", "fled": "flee", "dealt": "deal",
-    "lent": "lend", "sank": "sink", "sunk": "sink", "hid": "hide", "hidden": "hide",
-    "froze": "freeze", "frozen": "freeze", "broke": "break", "broken": "break",
-    "swore": "swear", "sworn": "swear", "wore": "wear", "worn": "wear", "bore": "bear",
-    "born": "bear", "beat": "beat", "beaten": "beat", "bid": "bid", "cut": "cut", "hit": "hit",
-    "hurt": "hurt", "quit": "quit", "shut": "shut", "sought": "seek", "taught": "teach",
-    "thought": "think", "understood": "understand", "withdrew": "withdraw",
-    "withdrawn": "withdraw", "forgave": "forgive", "overtook": "overtake", "undertook":
-    "undertake", "fed": "feed", "laid": "lay", "lain": "lie", "freed": "free",
-}
-
-
-# Verbs that report the opposite act: a sentence saying one does not answer a question
-# about the other ("hired 25 drivers" is no answer to "how many were laid off").
-_OPPOSITE_PAIRS = (
-    ("hire", "lay"), ("hire", "fire"), ("hire", "sack"), ("recruit", "lay"), ("add", "cut"),
-    ("rise", "fall"), ("increas", "decreas"), ("gain", "lose"), ("win", "lose"),
-    ("open", "close"), ("buy", "sell"), ("approv", "reject"), ("accept", "reject"),
-    ("join", "leav"), ("arriv", "depart"), ("import", "export"), ("lend", "borrow"),
-    ("rais", "cut"), ("grow", "shrink"), ("expand", "shrink"), ("releas", "arrest"),
-    ("accept", "refus"), ("agre", "reject"), ("agre", "refus"), ("confirm", "deni"),
-    ("admit", "deni"),
-)
-OPPOSITES: dict[str, frozenset[str]] = {}
-for _a, _b in _OPPOSITE_PAIRS:
-    OPPOSITES[_a] = OPPOSITES.get(_a, frozenset()) | {_b}
-    OPPOSITES[_b] = OPPOSITES.get(_b, frozenset()) | {_a}
-
-
-# Verbs news uses for the same act, so that "hurt" finds "injured": one stem stands for each set.
-_SAME_ACT = (
-    "injur hurt wound", "kill die", "buy acquir purchas", "beat defeat win", "fire sack dismiss",
-    "arrest detain", "announc declar", "cancel scrap", "warn alert", "lead head run",
-    "launch introduc unveil", "cut reduc slash", "rais increas boost", "fall drop declin",
-    "free releas", "exchang swap",
-)
-_CANONICAL = {stem: words.split()[0] for words in _SAME_ACT for stem in words.split()}
-ACTS = frozenset(_CANONICAL.values()) | frozenset(OPPOSITES)
-"""Stems of the acts news counts ("kill", "injur", "hire", …): a count tied to one of them is
-not a count of another."""
-
-
-def verb_stem(word: str) -> str | None:
-    """Stem of a verb form, irregular past forms first mapped to the base ("sold" → sell) and
-    verbs for the same act to one stem ("hurt" → injur)."""
-    base = _IRREGULAR.get(word.lower(), word)
-    got = stems(base)
-    return _CANONICAL.get(got[-1], got[-1]) if got else None
-
-
-def verb_stems(text: str) -> set[str]:
-    """The ``verb_stem`` of every word of ``text``."""
-    return {stem for w in re.findall(r"[\w’'-]+", text) if (stem := verb_stem(w))}
-
-
 _COMPARED = r"(?:\w+er|more|less|fewer|before|after|up|down|better|worse|faster|slower)"
 _CHOICE = re.compile(rf"\b{_COMPARED} or {_COMPARED}\b|\b(\w+ing) or (\w+ing)\b|"
                      r"\b(rise|grow|increase|win|gain|go up) or (fall|shrink|decrease|lose|"
@@ -159,11 +92,6 @@ _CHOICE = re.compile(rf"\b{_COMPARED} or {_COMPARED}\b|\b(\w+ing) or (\w+ing)\b|
 MEASURE_ASKED = (r"\bwhat(?:'s| is| was| were)? (?:the )?(?:\w+ ){0,3}"
                  r"(?:toll|wage|rate|figure|total|tally|score|margin|magnitude|size|share|"
                  r"proportion|percentage)\b")
-
-
-def is_choice(text: str) -> bool:
-    """"Is it selling better or worse", "will it rise or fall": two alternatives asked."""
-    return bool(_CHOICE.search(text.lower()))
 
 
 def qtype_of(text: str) -> QType:

@@ -17,7 +17,7 @@ from typing import Any
 
 from index.answer.calibration import CHEAP_WEIGHT, MAX_CANDIDATES
 from index.answer.evidence import Sentence
-from index.answer.question import QType, Question
+from index.answer.question import QType, Question, stems
 
 _DIGIT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                     r"dozens?|hundreds?|thousands?|millions?|billions?)\b", re.IGNORECASE)
@@ -81,13 +81,17 @@ def _in_text(s: Sentence, span: tuple[int, int] | None) -> tuple[int, int] | Non
 
 
 def fits(q: Question, w: Witness) -> bool:
-    """Is the span a value of the asked type? Numbers need a digit or number word; names,
-    places and dates an entity of a matching label annotated at ingest (or, for names and
-    places, a capitalised word). Untyped questions have no typed span."""
+    """Is the span a value of the asked type, and not one the question already names? Numbers
+    need a digit or number word (not a number of the question); names, places and dates an
+    entity of a matching label annotated at ingest (or, for names and places, a capitalised
+    word), and none of the question's names. Untyped questions have no typed span."""
     if w.span is None or w.span_at is None:
         return False
     if q.qtype is QType.NUMBER:
-        return bool(_DIGIT.search(w.span))
+        numbers = set(re.findall(r"\d[\d,.]*", w.span)) - set(re.findall(r"\d[\d,.]*", q.text))
+        return bool(numbers) or bool(_DIGIT.search(w.span) and not re.search(r"\d", w.span))
+    if set(stems(w.span)) & set(q.entities):
+        return False
     labels = _FITS.get(q.qtype)
     if labels is None:
         return False

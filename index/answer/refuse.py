@@ -35,6 +35,8 @@ def signals(q: Question, witnesses: Sequence[Witness]) -> dict[str, float]:
         "coverage": len(words & context) / len(words) if words else 1.0,
         "names": len(names & context) / len(names) if names else 1.0,
         "in_sentence": len(words & set(stems(best.sentence.text))) / len(words) if words else 1.0,
+        "span_p": best.span_p,
+        "sure": math.log1p(sum(w.p >= 0.5 for w in witnesses)),
     }
 
 
