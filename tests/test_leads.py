@@ -1,7 +1,11 @@
-"""Which value may lead an answer ("value — quote"): the holder of the asked role, the name
-beside the doer noun, and never a name that only modifies a noun, the day something was
-said, or a relative change for a count. Small real articles in tmp_path, the real ingest
-(spaCy NER), real Chroma, the real answer path (spaCy parse of the witness at question time)."""
+"""What an answer leads with: the first statement holds the asked value (the holder of the
+asked role, the count of the asked kind, the figure for the asked time), and a short
+"value —" lead, when there is one, is that value — never a name that only modifies a noun,
+the day something was said, or another figure. Small real articles in tmp_path, the real
+ingest, real Chroma, the real answer path with the trained reader. (Until issue 21 the
+first group pinned an exact lead from hand-written rules; a reader that is not sure may now
+start with the quote instead, which is what "never lead with a value you are not sure of"
+asks.)"""
 
 from __future__ import annotations
 
@@ -12,6 +16,11 @@ from fakes import ingested_engine, news_article  # tests/ is on sys.path
 
 from index.embed import OnnxEmbedder
 from index.engine import Engine
+
+READER_LIMIT = (
+    "issue 21, open: a limit of the SQuAD-trained reader (see the issue note); strict, so a "
+    "better reader turns it green"
+)
 
 ARTICLES = {
     "court.txt": news_article(
@@ -148,20 +157,31 @@ def lead(engine: Engine, question: str) -> str:
     return head.split(" — ")[0] if " — " in head else ""
 
 
+def answered(engine: Engine, question: str, want: str) -> None:
+    """The first statement holds ``want``, and a lead, if there is one, is ``want``."""
+    answer = engine.answer(question)
+    assert not answer.refused, answer.answer
+    head = re.split(r"\[\d+\]|\n", answer.answer)[0]
+    assert want in head, answer.answer
+    led = head.split(" — ")[0] if " — " in head else ""
+    assert not led or want in led, answer.answer
+
+
 def test_the_asked_role_names_its_holder(engine: Engine) -> None:
-    assert lead(engine, "Which judge threw out Orlex's bankruptcy case?") == "Mara Quell"
+    answered(engine, "Which judge threw out Orlex's bankruptcy case?", "Mara Quell")
 
 
 def test_the_doer_noun_names_who_did_it(engine: Engine) -> None:
-    assert lead(engine, "Who leads the Dawn Party?") == "Ilse Brandt"
+    answered(engine, "Who leads the Dawn Party?", "Ilse Brandt")
 
 
+@pytest.mark.xfail(strict=True, reason=READER_LIMIT)
 def test_copula_who_takes_the_name_in_the_nouns_own_clause(engine: Engine) -> None:
-    assert lead(engine, "Who is the deputy leader of the Veritas Party?") == "Damon Hale"
+    answered(engine, "Who is the deputy leader of the Veritas Party?", "Damon Hale")
 
 
 def test_a_name_that_modifies_a_noun_is_no_agent(engine: Engine) -> None:
-    assert lead(engine, "Who founded Skylark Air?") == "Ravi Menon"
+    answered(engine, "Who founded Skylark Air?", "Ravi Menon")
 
 
 @pytest.mark.parametrize(
@@ -193,7 +213,7 @@ def test_a_choice_between_two_is_no_yes_no_question(engine: Engine) -> None:
 
 
 def test_converted_amount_leads_in_the_currency_first_written(engine: Engine) -> None:
-    assert lead(engine, "How much did Cathay lend Ruritania?") == "$6bn"
+    answered(engine, "How much did Cathay lend Ruritania?", "$6bn")
 
 
 def test_undated_briefing_leads_with_the_report_furthest_along(engine: Engine) -> None:
@@ -204,19 +224,19 @@ def test_undated_briefing_leads_with_the_report_furthest_along(engine: Engine) -
     assert "is now open" in first, answer.answer
 
 
-def test_a_result_sentence_is_answered_with_the_cause_before_it(engine: Engine) -> None:
+@pytest.mark.xfail(strict=True, reason=READER_LIMIT)
+def test_a_why_question_is_answered_with_the_cause(engine: Engine) -> None:
     answer = engine.answer("Why was the cup match between Vesland and Norland called off?")
-    first = re.split(r"\[\d+\]", answer.answer)[0]
-    assert "terror threat level" in first, answer.answer
-    assert any("cancelled as a result" in c.quote for c in answer.citations), answer.answer
+    assert not answer.refused, answer.answer
+    assert any("terror threat level" in c.quote for c in answer.citations), answer.answer
 
 
 def test_a_share_is_the_percentage_of_the_asked_noun(engine: Engine) -> None:
-    assert lead(engine, "What share of Vask's output came from Orlovneft?") == "60%"
+    answered(engine, "What share of Vask's output came from Orlovneft?", "60%")
 
 
 def test_a_model_name_between_number_and_noun_still_counts_the_noun(engine: Engine) -> None:
-    assert lead(engine, "How many Zephyr phones did Orbin sell in Japan?") == "2 million"
+    answered(engine, "How many Zephyr phones did Orbin sell in Japan?", "2 million")
 
 
 def test_a_paragraph_about_the_headline_subject_answers_for_it(engine: Engine) -> None:
@@ -228,16 +248,15 @@ def test_a_paragraph_about_the_headline_subject_answers_for_it(engine: Engine) -
 
 def test_an_amount_named_by_its_currency_word_leads_in_that_currency(engine: Engine) -> None:
     """"260.75bn roubles ($9.37bn)": tagged a number, it is an amount in roubles."""
-    lead_ = lead(engine, "How much did Baltra pay for the Orlovneft unit in roubles?")
-    assert lead_ == "260.75bn roubles"
+    answered(engine, "How much did Baltra pay for the Orlovneft unit in roubles?", "260.75bn")
 
 
 def test_a_count_of_the_asked_kind_leads_over_the_total(engine: Engine) -> None:
-    assert lead(engine, "How many Chinese passengers were on the plane KX217?") == "153"
+    answered(engine, "How many Chinese passengers were on the plane KX217?", "153")
 
 
 def test_the_figure_for_the_asked_time_leads_not_the_current_one(engine: Engine) -> None:
-    assert lead(engine, "How much will entry to the Hollin museum cost in September?") == "£15"
+    answered(engine, "How much will entry to the Hollin museum cost in September?", "£15")
 
 
 def test_rise_or_fall_is_a_choice_answered_with_the_quote(engine: Engine) -> None:
@@ -251,4 +270,4 @@ def test_an_amount_for_a_purpose_is_no_amount_of_the_noun_after_it(engine: Engin
     invented disagreement."""
     answer = engine.answer("How big was the Vask back tax bill?")
     assert not answer.conflicts, answer.answer
-    assert lead(engine, "How big was the Vask back tax bill?") == "$27bn"
+    answered(engine, "How big was the Vask back tax bill?", "$27bn")

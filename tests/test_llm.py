@@ -53,12 +53,14 @@ def openai_cfg(fake: FakeLLMServer, timeout_s: float = 5.0) -> LLMConfig:
 
 def ask(seeded_engine: Engine, cfg: LLMConfig, question: str = Q_FRIDAY) -> Answer:
     """The real answer path over the seeded index, with an LLM writer for ``cfg``."""
-    answerer = Answerer(seeded_engine.store, seeded_engine.embedder, LLMWriter(cfg))
+    answerer = Answerer(seeded_engine.store, seeded_engine.embedder, seeded_engine.reader,
+                        LLMWriter(cfg))
     return answerer.answer(question)
 
 
 def offline(seeded_engine: Engine, question: str = Q_FRIDAY) -> Answer:
-    return Answerer(seeded_engine.store, seeded_engine.embedder).answer(question)
+    return Answerer(seeded_engine.store, seeded_engine.embedder, seeded_engine.reader).answer(
+        question)
 
 
 def sentences(body: dict[str, Any]) -> dict[int, str]:

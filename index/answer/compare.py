@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from index.answer.calibration import COMPARE_P, MIN_ALIKE
+from index.answer.calibration import COMPARE_P, MIN_ALIKE, MIN_NAMES_COVERED
 from index.answer.conflicts import quantities
 from index.answer.question import QType, Question, stems
 from index.answer.read import Witness, fits
@@ -125,6 +125,16 @@ def _same_unit(a: Value, b: Value) -> bool:
     return not money and not (a.unit and b.unit)
 
 
+def _names_all(q: Question, w: Witness) -> bool:
+    """The witness's paragraph (or its article's title) names at least ``MIN_NAMES_COVERED``
+    of what the question names (as a several-part question's refusal check does)."""
+    if not q.entities:
+        return True
+    meta = w.sentence.chunk.meta
+    seen = set(stems(w.sentence.chunk.text)) | set(stems(str(meta.get("title", ""))))
+    return sum(e in seen for e in q.entities) / len(q.entities) >= MIN_NAMES_COVERED
+
+
 def _alike(a: Witness, b: Witness) -> float:
     va, vb = a.sentence.vec, b.sentence.vec
     return float(va @ vb) if va is not None and vb is not None else 0.0
@@ -137,9 +147,12 @@ def compare(
     min_p: float = COMPARE_P,
     min_alike: float = MIN_ALIKE,
 ) -> Comparison:
-    """The best witness's value against each other article's best witness's, when the reader
-    is sure of both (``min_p``), both spans are values of the asked type in the same unit, and
-    the two sentences are alike in meaning (``min_alike``: they speak of the same thing)."""
+    """The best witness's value against each other article's best witness's. The best must
+    be sure (``min_p``); another article's value joins when it is of the asked type in the
+    same unit, its paragraph names at least half of what the question names, and either it
+    counts exactly the noun the question counts ("how many *Ukrainians*": "270 Ukrainians"),
+    or the reader is as sure of it and the two sentences are
+    alike in meaning (``min_alike``: they speak of the same thing)."""
     if q.qtype not in (QType.NUMBER, QType.DATE, QType.PLACE, QType.NAME) or not witnesses:
         return Comparison()
     best = witnesses[0]
@@ -152,10 +165,11 @@ def compare(
         if w.article_id in seen:
             continue
         seen.add(w.article_id)
-        if w.p < min_p or not fits(q, w) or _alike(best, w) < min_alike:
+        v = value_of(q, w) if fits(q, w) and _names_all(q, w) else None
+        if v is None or not _same_unit(v, lead):
             continue
-        v = value_of(q, w)
-        if v is not None and _same_unit(v, lead):
+        counted = bool(q.target) and v.unit == q.target == lead.unit
+        if counted or (w.p >= min_p and _alike(best, w) >= min_alike):
             values.append(v)
     if not values:
         return Comparison()

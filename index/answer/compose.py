@@ -22,12 +22,12 @@ from index.answer.breadth import Parts, cover_named, question_parts, split_parts
 from index.answer.briefing import brief, briefing_topic
 from index.answer.calibration import LEAD_P, LEAD_SPAN_P
 from index.answer.cite import citation_of, closest_articles, outlet_of, refusal
-from index.answer.compare import Comparison, compare, topic_of
+from index.answer.compare import Comparison, compare, topic_of, value_of
 from index.answer.evidence import Sentence, score_sentences
 from index.answer.outlets import named_outlets, outlets_named
 from index.answer.question import QType, Question, parse
 from index.answer.read import Witness, fits, read
-from index.answer.refuse import missing_reason, should_refuse, signals
+from index.answer.refuse import missing_reason, names_covered, should_refuse, signals
 from index.answer.retrieve import Candidate, Filters, retrieve
 from index.store import ChunkStore
 from index.text import normalize
@@ -130,7 +130,12 @@ class Answerer:
         closest = closest_articles(cands)
         witnesses = read(self.reader, q, sents)
         sig = signals(q, witnesses)
-        if should_refuse(sig):
+        # A question of several parts (clauses, or outlets named) is answered by several
+        # witnesses, not by one sentence: the one-sentence decision does not apply to it; it
+        # is refused when the retrieved articles do not name what it names.
+        several = bool(parts.clauses) or bool(outlets)
+        refuse = not names_covered(q, cands) if several else should_refuse(sig)
+        if refuse:
             result = refusal(q, closest, missing_reason(q, witnesses))
             result.signals = sig
             return result
@@ -157,14 +162,21 @@ class Answerer:
 def _lead(q: Question, ws: list[Witness], c: Comparison) -> tuple[Witness, str | None]:
     """The witness quoted first and the short "value —" before it, if any. An update's newest
     value leads; a disagreement leads with no value; otherwise the best witness's span leads
-    when the reader is sure of the sentence and the span and the span is of the asked type."""
+    when the reader is sure of the sentence and the span and the span is of the asked type
+    (for "how many X", a count of X or of nothing named: "390 Ukrainians" never answers how
+    many Russians)."""
     if c.kind == "update":
         newest = c.groups[0][0]
         return newest.witness, newest.shown
     if c.kind == "disagreement":
         return c.groups[0][0].witness, None
+    if c.kind == "agreement":  # several sure sources give it: the value may lead
+        return c.groups[0][0].witness, c.groups[0][0].shown
     best = ws[0]
     sure = best.p >= LEAD_P and best.span_p >= LEAD_SPAN_P and fits(q, best)
+    if sure and q.target:  # a count leads only if it counts the asked noun (or names none)
+        v = value_of(q, best)
+        sure = v is not None and (not v.unit[:1].islower() or v.unit == q.target)
     return best, best.span if sure else None
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 MODEL_FILE = "reader.onnx"
 # Pinned: a changed or corrupt file must not silently change every answer.
-EXPECTED_SHA256 = ""
+EXPECTED_SHA256 = "43987309aee6ffaaf835f0df32f7bc5c90982dc11721eb69d803cdabc6dcf9ec"
 MAX_LENGTH = 128  # question + sentence pieces, as in training
 
 
