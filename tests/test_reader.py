@@ -149,9 +149,11 @@ def test_the_training_script_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> 
     python = REPO / ".venv-train" / "bin" / "python"
     assert python.is_file(), "the training venv is missing: run `make setup`"
     run = tmp_path / "run"
+    data = tmp_path / "squad.jsonl"
+    data.write_text(_tiny_squad(), encoding="utf-8")
     base = [str(python), "-m", "tools.train_reader", "--out", str(run)]
-    subprocess.run([*base, "--limit-articles", "2", "--limit-pairs", "64", "--epochs", "1",
-                    "--batch", "16", "--save-every", "2"],
+    subprocess.run([*base, "--data", str(data), "--epochs", "1", "--batch", "4",
+                    "--save-every", "2"],
                    cwd=REPO, check=True, timeout=120, capture_output=True)
     assert (run / "checkpoint.pt").is_file() and (run / "reader.safetensors").is_file()
     subprocess.run([*base, "--export", str(tmp_path / "model")], cwd=REPO, check=True,
@@ -159,3 +161,29 @@ def test_the_training_script_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> 
     (r,) = Reader(tmp_path / "model", verify=False).read("Who?", ["Ann did."])
     assert 0.0 <= r.score <= 1.0
     shutil.rmtree(run)
+
+
+def _tiny_squad() -> str:
+    """Two articles of our own text in the ``../shared/train`` format, with titles that fall
+    in the train split (``tools/reader_data.split_of``)."""
+    import json
+
+    from tools.reader_data import split_of
+
+    titles = [t for t in (f"Harbour_town_{i}" for i in range(40)) if split_of(t) == "train"]
+    context = ("The Coastal Rail Authority will lead the inquiry into the derailment. "
+               "Forty passengers were taken to hospital on Monday. Services resume next week.")
+    rows = []
+    for n, title in enumerate(titles[:2]):
+        qas = [
+            {"id": f"{n}a", "question": "Who will lead the inquiry?", "is_impossible": False,
+             "answers": [{"text": "The Coastal Rail Authority", "answer_start": 0}]},
+            {"id": f"{n}b", "question": "How many passengers were taken to hospital?",
+             "is_impossible": False,
+             "answers": [{"text": "Forty", "answer_start": context.index("Forty")}]},
+            {"id": f"{n}c", "question": "Who drove the train?", "is_impossible": True,
+             "answers": []},
+        ]
+        rows.append(json.dumps({"source": "ours", "title": title, "context": context,
+                                "qas": qas}))
+    return "\n".join(rows) + "\n"
