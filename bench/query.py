@@ -4,7 +4,8 @@ synthetic corpus.
 The 1k corpus is built from **recombined dev-corpus sentences** (see ``common.spliced_pool``),
 written as ordinary article files and ingested through the real ``Engine.ingest`` path; a
 sentence already embedded reuses its exact vector (``common.CachedEmbedder``). The index is
-cached under bench/out/ so reruns skip the build. Targets: p50 ≤ 25 ms (seeds), ≤ 50 ms (1k).
+cached under bench/out/ so reruns skip the build. Targets (issue 21, the trained reader read
+in every answer): p50 ≤ 250 ms, p95 ≤ 500 ms (before the reader they were 25 / 50 ms).
 
     python bench/query.py [--no-docs]
 """
@@ -21,8 +22,8 @@ from typing import Any
 
 import common
 
-TARGET_SEEDS_MS = 25.0
-TARGET_1K_MS = 50.0
+TARGET_SEEDS_MS = 250.0
+TARGET_1K_MS = 250.0
 N_ARTICLES = 1000
 BUILD_VERSION = "1"
 
