@@ -170,16 +170,6 @@ def _annotations(chunk: StoredChunk) -> list[list[list[Any]]]:
     return decode_annotations(chunk.meta.get("ann"))
 
 
-def chunk_entities(chunk: StoredChunk) -> list[tuple[str, str]]:
-    """Every entity annotated in the chunk's sentences, as ``(text as written, label)``."""
-    base = int(chunk.meta.get("start", 0))
-    out: list[tuple[str, str]] = []
-    for (s, e), anns in zip(_spans(chunk), _annotations(chunk), strict=False):
-        text = display(chunk.text[s - base : e - base])
-        out += [(text[a[0] : a[1]], str(a[2])) for a in anns]
-    return out
-
-
 def _headers(chunk: StoredChunk) -> dict[int, tuple[int, int]]:
     """Sentence index → its table header span, from the chunk's ``headers`` metadata."""
     out: dict[int, tuple[int, int]] = {}
