@@ -31,8 +31,6 @@ class Engine:
         self._lock = threading.Lock()
         self._embedder_lock = threading.Lock()
         self._embedder_loading: threading.Thread | None = None
-        self._reader: Any = None
-        self._reader_lock = threading.Lock()
 
     def preload(self) -> None:
         """Start loading the embedder and the reader in a background thread, so they load
@@ -73,13 +71,11 @@ class Engine:
 
     @property
     def reader(self) -> Any:
-        """The trained reader (``index.read``), loaded once (≈0.2 s, sha256-checked)."""
-        with self._reader_lock:
-            if self._reader is None:
-                from index.read.reader import shared_reader
+        """The trained reader (``index.read``): one per process, shared by every engine, loaded
+        on first use (≈0.25 s, sha256-checked)."""
+        from index.read.reader import shared_reader
 
-                self._reader = shared_reader()
-            return self._reader
+        return shared_reader()
 
     @property
     def store(self) -> ChunkStore:

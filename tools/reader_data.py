@@ -22,6 +22,7 @@ from pathlib import Path
 from index.ingest.segment import sentence_spans
 
 SPLITS = ("train", "tune", "heldout")
+DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "train" / "squad.jsonl"
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
     "a an the of in on at to for by with from and or is are was were be been what which who whom "

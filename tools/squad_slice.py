@@ -20,9 +20,7 @@ import re
 import sys
 from pathlib import Path
 
-from tools.reader_data import SPLITS
-
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "train" / "squad.jsonl"
+from tools.reader_data import DEFAULT_DATA, SPLITS
 
 
 def write_slice(data: Path, split: str, out: Path, questions: int, seed: int = 7) -> int:

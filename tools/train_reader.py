@@ -31,10 +31,8 @@ from tokenizers import Tokenizer
 from torch import nn
 
 from index.embed.model import HEADS, HIDDEN, LAYERS, LN_EPS, default_model_dir, verify_model_dir
-from tools.reader_data import Pair, load_articles, training_pairs
-
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "train" / "squad.jsonl"
-MAX_LENGTH = 128
+from index.read.model import load_tokenizer
+from tools.reader_data import DEFAULT_DATA, Pair, load_articles, training_pairs
 
 
 class Layer(nn.Module):
@@ -135,13 +133,6 @@ def to_hf_weights(model: Reader) -> dict[str, np.ndarray]:
     put("reader_head.weight", model.head.weight)
     put("reader_head.bias", model.head.bias)
     return out
-
-
-def tokenizer() -> Tokenizer:
-    tok = Tokenizer.from_file(str(default_model_dir() / "tokenizer.json"))
-    tok.no_padding()
-    tok.enable_truncation(MAX_LENGTH, strategy="longest_first")
-    return tok
 
 
 def encode_batch(tok: Tokenizer, pairs: list[Pair]) -> dict[str, torch.Tensor]:
@@ -245,7 +236,7 @@ def train(args: argparse.Namespace) -> int:
         sched.load_state_dict(state["sched"])
         step = state["step"]
         print(f"resumed at step {step}/{total}", flush=True)
-    tok = tokenizer()
+    tok = load_tokenizer()
     print(
         f"{len(articles)} articles, {len(pairs)} pairs "
         f"({sum(p.label for p in pairs)} positive), {total} steps of {args.batch}",

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from index.answer.calibration import COMPARE_P, MIN_ALIKE, MIN_NAMES_COVERED
 from index.answer.conflicts import quantities
+from index.answer.evidence import context_stems
 from index.answer.question import QType, Question, stems
 from index.answer.read import Witness, fits
 
@@ -80,19 +81,15 @@ def value_of(q: Question, w: Witness) -> Value | None:
     if scale == 1.0:  # "12 million dollars": the scale may follow the span
         s = re.match(r"\s*(thousand|million|billion|trillion|bn|mn|tn)\b", after)
         scale = _SCALE[s.group(1)] if s else 1.0
-    unit = _currency(m.group("cur"), w.span + " " + after)
-    if m.group("pct"):
-        unit = "%"
-    if not unit:  # the counted noun: "390 Ukrainians"
-        at = w.span_at[0] + m.start("num")
-        for qty in quantities(w.sentence.text[at:at + 80]):
-            unit = qty.key
-            break
+    at = w.span_at[0] + m.start("num")
+    counted = next(iter(quantities(w.sentence.text[at:at + 80])), None)  # "390 Ukrainians"
+    unit = "%" if m.group("pct") else _currency(m.group("cur"), w.span + " " + after)
+    if not unit and counted is not None:
+        unit = counted.key
     step = 10.0 ** -decimals * scale
     shown = w.span
     if unit and unit[0].islower() and not re.search(r"[A-Za-z]", w.span[m.end("num"):]):
-        at = w.span_at[0] + m.start("num")  # "390" → "390 Ukrainians", as the article writes
-        shown = next((x.text for x in quantities(w.sentence.text[at:at + 80])), w.span)
+        shown = counted.text if counted is not None else w.span  # as the article writes it
     return Value(w, shown, number * scale, unit, step)
 
 
@@ -130,8 +127,7 @@ def _names_all(q: Question, w: Witness) -> bool:
     of what the question names (as a several-part question's refusal check does)."""
     if not q.entities:
         return True
-    meta = w.sentence.chunk.meta
-    seen = set(stems(w.sentence.chunk.text)) | set(stems(str(meta.get("title", ""))))
+    seen = context_stems(w.sentence)
     return sum(e in seen for e in q.entities) / len(q.entities) >= MIN_NAMES_COVERED
 
 

@@ -152,6 +152,12 @@ def score_sentences(
     return sorted(out, key=lambda x: -x.score)
 
 
+def context_stems(s: Sentence) -> set[str]:
+    """The stemmed words of a sentence's paragraph (its chunk) and its article's title: what
+    a witness's context names."""
+    return set(stems(s.chunk.text)) | set(stems(str(s.chunk.meta.get("title", ""))))
+
+
 def _spans(chunk: StoredChunk) -> list[tuple[int, int]]:
     raw = str(chunk.meta.get("sentences", ""))
     spans = []

@@ -1,8 +1,9 @@
 """Refusal as a decision of its own: a small logistic classifier over general signals of how
-well the closest evidence fits the question — the reader's confidence, the best sentence's
-cosine, the retrieval margin, and how much of the question's words and names the best
-witness's paragraph contains. Weights and threshold live in ``index.answer.calibration``
-(fitted on SQuAD 2.0 unanswerables of the tune slice, checked on the held-out slice).
+well the closest evidence fits the question — the reader's confidence in the best sentence
+and its span, how many sentences it is sure of, the best sentence's cosine, and how many of
+the question's words that sentence contains. Weights and threshold live in
+``index.answer.calibration`` (fitted on the tune slices, checked on the held-out slice);
+``signals`` also records a few signals the fit left out, for the next calibration.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from index.answer.calibration import (
     REFUSAL_WEIGHTS,
     REFUSE_BELOW,
 )
+from index.answer.evidence import context_stems
 from index.answer.question import Question, stems
-from index.answer.read import Witness
+from index.answer.read import Witness, logit
 from index.answer.retrieve import Candidate
 
 
@@ -29,13 +31,12 @@ def signals(q: Question, witnesses: Sequence[Witness]) -> dict[str, float]:
     best = witnesses[0]
     top_p = max(w.p for w in witnesses)
     sems = sorted((w.sentence.semantic for w in witnesses), reverse=True)
-    meta = best.sentence.chunk.meta
-    context = set(stems(best.sentence.chunk.text)) | set(stems(str(meta.get("title", ""))))
+    context = context_stems(best.sentence)
     words = set(q.keywords)
     names = set(q.entities)
     return {
-        "reader_logit": math.log(max(top_p, 1e-6) / max(1 - top_p, 1e-6)),
-        "best_logit": math.log(max(best.p, 1e-6) / max(1 - best.p, 1e-6)),
+        "reader_logit": logit(top_p),
+        "best_logit": logit(best.p),
         "cosine": sems[0],
         "margin": sems[0] - sum(sems[:10]) / len(sems[:10]),
         "coverage": len(words & context) / len(words) if words else 1.0,
@@ -74,7 +75,7 @@ def missing_reason(q: Question, witnesses: Sequence[Witness]) -> str:
     if not witnesses:
         return "I could not find an answer to that in the indexed articles."
     best = witnesses[0].sentence
-    context = set(stems(best.chunk.text)) | set(stems(str(best.chunk.meta.get("title", ""))))
+    context = context_stems(best)
     absent = [w for w in _shown_names(q) if not set(stems(w)) <= context]
     absent += [w for w in re.findall(r"[A-Za-z][\w’'-]+", q.resolved)
                if (st := stems(w)) and not set(st) <= context

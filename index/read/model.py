@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tokenizers import Tokenizer
+
+from index.embed.model import default_model_dir, verify_model_dir
+
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 MODEL_FILE = "reader.onnx"
 # Pinned: a changed or corrupt file must not silently change every answer.
@@ -17,3 +21,14 @@ MAX_LENGTH = 128  # question + sentence pieces, as in training
 
 class ReaderError(RuntimeError):
     """The reader model is missing or does not match its pinned digest."""
+
+
+def load_tokenizer() -> Tokenizer:
+    """The MiniLM tokenizer (digest-checked) as the reader uses it, in training and at run
+    time alike: pairs unpadded, truncated longest-first to ``MAX_LENGTH`` pieces."""
+    tok_dir = default_model_dir()
+    verify_model_dir(tok_dir, names=("tokenizer.json",))
+    tok = Tokenizer.from_file(str(tok_dir / "tokenizer.json"))
+    tok.no_padding()
+    tok.enable_truncation(MAX_LENGTH, strategy="longest_first")
+    return tok

@@ -8,7 +8,6 @@ Candidates are batched in one run, sorted by length so padding stays small. No t
 
 from __future__ import annotations
 
-import logging
 import math
 import os
 import threading
@@ -18,12 +17,15 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
-from tokenizers import Tokenizer
 
-from index.embed.model import default_model_dir, sha256_of, verify_model_dir
-from index.read.model import EXPECTED_SHA256, MAX_LENGTH, MODEL_DIR, MODEL_FILE, ReaderError
-
-log = logging.getLogger(__name__)
+from index.embed.model import sha256_of
+from index.read.model import (
+    EXPECTED_SHA256,
+    MODEL_DIR,
+    MODEL_FILE,
+    ReaderError,
+    load_tokenizer,
+)
 
 MAX_SPAN_TOKENS = 16
 _BATCH = 32
@@ -63,11 +65,7 @@ class Reader:
                     f"sha256 mismatch for {path}: expected {EXPECTED_SHA256}, got {actual}. "
                     "The file is corrupt or not the committed model; restore it with git."
                 )
-        tok_dir = default_model_dir()
-        verify_model_dir(tok_dir, names=("tokenizer.json",))
-        self._tok = Tokenizer.from_file(str(tok_dir / "tokenizer.json"))
-        self._tok.no_padding()
-        self._tok.enable_truncation(MAX_LENGTH, strategy="longest_first")
+        self._tok = load_tokenizer()
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
         opts.inter_op_num_threads = 1
@@ -130,7 +128,8 @@ def _decode(
     p_end = np.exp(end - end.max())
     p_end /= p_end.sum()
     # Best start ≤ end within MAX_SPAN_TOKENS: outer product masked to the band.
-    joint = np.triu(np.outer(p_start, p_end)) - np.triu(np.outer(p_start, p_end), MAX_SPAN_TOKENS)
+    outer = np.outer(p_start, p_end)
+    joint = np.triu(outer) - np.triu(outer, MAX_SPAN_TOKENS)
     a, b = np.unravel_index(int(np.argmax(joint)), joint.shape)
     span = (offsets[idx[a]][0], offsets[idx[b]][1])
     return Reading(score, span, float(joint[a, b]))
