@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from index.answer.cite import citation_of, outlet_of, refusal
+from index.answer.compare import is_update
 from index.answer.conflicts import quantities
 from index.answer.evidence import Sentence
 from index.answer.question import Question, stems
@@ -204,9 +205,7 @@ def _differences(ledes: Sequence[Sentence]) -> list[Conflict]:
         groups: dict[float, list[tuple[int, str, float, str]]] = {}
         for item in per_article.values():
             groups.setdefault(item[2], []).append(item)
-        days = [{d for *_, d in g} for g in groups.values()]
-        dated = all(all(d) for d in days) and not any(
-            a & b for i, a in enumerate(days) for b in days[i + 1:])
+        dated = is_update([{d for *_, d in g} for g in groups.values()])
         ordered = sorted(groups.values(), key=lambda g: max(d for *_, d in g), reverse=True)
         claims = tuple(
             Claim(g[0][1], tuple(sorted(n for n, *_ in g)), max((d for *_, d in g if d),

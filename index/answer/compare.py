@@ -180,14 +180,17 @@ def compare(
     if len(groups) == 1:
         return Comparison("agreement" if len(groups[0]) > 1 else "", groups)
     days = [{v.witness.published for v in g} for g in groups]
-    if q.qtype is QType.NUMBER and all(all(d) for d in days) and not _same_day_differs(days):
+    if q.qtype is QType.NUMBER and is_update(days):
         groups.sort(key=lambda g: max(v.witness.published for v in g), reverse=True)
         return Comparison("update", groups)
     return Comparison("disagreement", groups)
 
 
-def _same_day_differs(days: list[set[str]]) -> bool:
-    return any(a & b for i, a in enumerate(days) for b in days[i + 1:])
+def is_update(days: list[set[str]]) -> bool:
+    """Differing values are an update when every report is dated and no two reports of one
+    day differ (``days``: the publication days of each group of agreeing values)."""
+    return all(all(d) for d in days) and not any(
+        a & b for i, a in enumerate(days) for b in days[i + 1:])
 
 
 def topic_of(q: Question, c: Comparison) -> str:
