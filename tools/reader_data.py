@@ -102,28 +102,78 @@ class Pair:
     span: tuple[int, int] | None  # character span of the answer inside ``sentence``
 
 
-def training_pairs(articles: list[Article], negatives: int, seed: int) -> list[Pair]:
+def training_pairs(
+    articles: list[Article], negatives: int, seed: int, far: int = 0, swaps: int = 0
+) -> list[Pair]:
     """Each answerable question's gold sentence, and the ``negatives`` sentences of its
     paragraph that share most words with it (hard negatives: same topic, no answer); for an
-    unanswerable question, its paragraph's closest sentences, all labelled 0."""
+    unanswerable question, its paragraph's closest sentences, all labelled 0.
+
+    ``far``: also that many sentences from the article's *other* paragraphs that share most
+    words with the question (at answer time the reader sees the whole index, not a paragraph).
+    ``swaps``: that many on-topic unanswerables made from answerable questions (``swapped``)."""
     rng = random.Random(seed)
+    pool = sorted({w for art in articles for q in art.questions for w in content_words(q.text)
+                   if len(w) > 3 and not w.isdigit()})
     pairs: list[Pair] = []
     for art in articles:
+        art_words: set[str] = set()
+        for sentence in art.sentences:
+            art_words |= content_words(sentence)
         for q in art.questions:
             words = content_words(q.text)
-            same_para = [
-                i
-                for i, p in enumerate(art.paragraph_of)
-                if p == q.paragraph and i not in q.gold
-            ]
-            same_para.sort(key=lambda i: (-len(words & content_words(art.sentences[i])), i))
+            def overlap(i: int) -> tuple[int, int]:
+                return (-len(words & content_words(art.sentences[i])), i)
+            same_para = sorted(
+                (i for i, p in enumerate(art.paragraph_of) if p == q.paragraph and i not in q.gold),
+                key=overlap,
+            )
             for i in sorted(q.gold)[:1]:
                 pairs.append(Pair(q.text, art.sentences[i], 1, q.spans[i]))
             n = negatives if q.answerable else negatives + 1
             for i in same_para[:n]:
                 pairs.append(Pair(q.text, art.sentences[i], 0, None))
+            if far:
+                other = sorted(
+                    (i for i, p in enumerate(art.paragraph_of) if p != q.paragraph
+                     and i not in q.gold and words & content_words(art.sentences[i])),
+                    key=overlap,
+                )
+                pairs.extend(Pair(q.text, art.sentences[i], 0, None) for i in other[:far])
+            if q.answerable and swaps:
+                gold = min(q.gold)
+                for text in swapped(q, art.sentences[gold], art_words, pool, rng, swaps):
+                    pairs.append(Pair(text, art.sentences[gold], 0, None))
     rng.shuffle(pairs)
     return pairs
+
+
+def swapped(
+    q: Question, sentence: str, art_words: set[str], pool: list[str], rng: random.Random, n: int
+) -> list[str]:
+    """Questions that ask about something the gold sentence does not mention: one content word
+    the question shares with its gold sentence (outside the answer) is replaced by a word of
+    another question that the whole article never uses. SQuAD 2.0's unanswerables were written
+    the same way (a plausible question, on topic, whose key term is not there); this makes more
+    of them from the answerable questions, so the reader learns that every key term counts."""
+    s0, s1 = q.spans[min(q.gold)]
+    answer = content_words(sentence[s0:s1])
+    anchors = sorted((content_words(q.text) & content_words(sentence)) - answer)
+    anchors = [w for w in anchors if len(w) > 3 and not w.isdigit()]
+    out: list[str] = []
+    for word in rng.sample(anchors, min(n, len(anchors))):
+        for _ in range(20):
+            new = rng.choice(pool)
+            if new not in art_words:
+                break
+        else:
+            continue
+        text = re.sub(rf"\b{re.escape(word)}\b",
+                      lambda m, new=new: new.capitalize() if m.group()[0].isupper() else new,
+                      q.text, count=1, flags=re.IGNORECASE)
+        if text != q.text:
+            out.append(text)
+    return out
 
 
 def iter_questions(articles: list[Article]) -> Iterator[tuple[Article, Question]]:

