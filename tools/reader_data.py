@@ -122,8 +122,10 @@ def training_pairs(
             art_words |= content_words(sentence)
         for q in art.questions:
             words = content_words(q.text)
-            def overlap(i: int) -> tuple[int, int]:
+
+            def overlap(i: int, words: set[str] = words, art: Article = art) -> tuple[int, int]:
                 return (-len(words & content_words(art.sentences[i])), i)
+
             same_para = sorted(
                 (i for i, p in enumerate(art.paragraph_of) if p == q.paragraph and i not in q.gold),
                 key=overlap,
