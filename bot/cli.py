@@ -75,6 +75,9 @@ def ask(
     source: Annotated[str | None, typer.Option(help="Only articles from this outlet.")] = None,
     since: Annotated[str | None, typer.Option(help="Published on/after (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Published on/before (YYYY-MM-DD).")] = None,
+    history: Annotated[list[str] | None, typer.Option(
+        "--history", "-H", help="An earlier question of the conversation (repeat, oldest "
+        "first): QUESTION is then asked as its follow-up.")] = None,
 ) -> None:
     """Answer one question from the indexed articles, with quoted sources."""
     for name, day in (("--since", since), ("--until", until)):
@@ -85,12 +88,18 @@ def ask(
     # cyclic GC (pure overhead over ~2 s of imports) waits until the answer is out.
     with gc_paused(), friendly_errors():
         from index.answer.retrieve import Filters
+        from index.engine import remember
+        from index.types import Turn
 
         engine = make_engine(settings)
         engine.preload()
         try:
             ensure_seeded(engine, settings)
-            answer = engine.answer(question, k=k, filters=Filters(source, since, until))
+            filters = Filters(source, since, until)
+            turns: list[Turn] = []
+            for earlier in history or []:
+                turns = remember(turns, engine.answer(earlier, turns, k=k, filters=filters))
+            answer = engine.answer(question, turns, k=k, filters=filters)
         finally:  # e.g. Chroma is down: exit cleanly, not while ONNX builds its session
             engine.wait_preloaded()
     if as_json:

@@ -26,7 +26,7 @@ from bot import render
 from bot.console import call_in_worker
 from bot.settings import Settings
 from index.datadir import DataDirError
-from index.engine import Engine, turn_of
+from index.engine import Engine, remember
 from index.store import StoreUnavailable, make_private_dir
 from index.types import Answer, Turn
 
@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-MAX_TURNS = 20  # follow-ups only look back one turn; keep a little more for context
 K_MIN, K_MAX = 1, 50
 HISTORY_FILE = "repl_history"
 COMMANDS = ("/help", "/latest", "/sources", "/ingest", "/reset", "/k", "/json", "/quit", "/exit")
@@ -202,8 +201,7 @@ class Repl:
         if answer is None:
             self._say(EMPTY_INDEX)
             return
-        if not answer.refused:
-            self.history = [*self.history, turn_of(answer)][-MAX_TURNS:]
+        self.history = remember(self.history, answer)
         self.show(answer)
 
     def _busy(self, what: str) -> AbstractContextManager[object]:

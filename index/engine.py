@@ -221,6 +221,18 @@ class _LazyEmbedder:
         return self._engine.embedder.embed(texts, batch_size)
 
 
+MAX_TURNS = 8
+"""Turns a conversation keeps (a follow-up reads the last one; the rest are for /reset-free
+chats that wander back). One number for the REPL, Telegram, the eval and the chat engine."""
+
+
+def remember(history: Sequence[Turn], answer: Answer) -> list[Turn]:
+    """The conversation after ``answer``. A refusal is kept too: its question still names
+    what the chat is talking about ("Who mediated the talks?" → "What did Trump say about
+    it?"), and with no citations it boosts no article."""
+    return [*history, turn_of(answer)][-MAX_TURNS:]
+
+
 def turn_of(answer: Answer) -> Turn:
     """What a conversation keeps of an answer for the next follow-up."""
     return Turn(
@@ -228,4 +240,5 @@ def turn_of(answer: Answer) -> Turn:
         resolved=answer.resolved_question or answer.question,
         answer=answer.answer,
         article_ids=tuple(dict.fromkeys(c.article_id for c in answer.citations)),
+        titles=tuple(dict.fromkeys(c.title for c in answer.citations if c.title))[:3],
     )

@@ -241,6 +241,7 @@ class Turn:
     resolved: str
     answer: str
     article_ids: tuple[str, ...] = ()
+    titles: tuple[str, ...] = ()  # the cited articles' headlines: what the story is called
 
 
 @dataclass

@@ -15,10 +15,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.eval.metrics import FileResolver, metrics_of, metrics_table, score_row
-from index.engine import Engine, turn_of
+from index.engine import Engine, remember
 from index.types import Answer, Turn
-
-MAX_TURNS = 20  # as bot.repl: earlier turns a conversation keeps
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:
@@ -63,14 +61,12 @@ def retrieved_files_of(
 
 
 def ask_history(engine: Engine, earlier: Sequence[str], k: int | None) -> tuple[Turn, ...]:
-    """Ask a chat's earlier questions in order and keep the turns as the REPL does
-    (``bot.repl.Repl.ask``: ``turn_of`` of each answer that was not a refusal, at most
-    ``MAX_TURNS``), so the scored question is asked as a follow-up in that conversation."""
+    """Ask a chat's earlier questions in order and keep the turns as every front end does
+    (``index.engine.remember``), so the scored question is asked as a follow-up in that
+    conversation."""
     turns: list[Turn] = []
     for text in earlier:
-        answer = engine.answer(text, tuple(turns), k=k)
-        if not answer.refused:
-            turns = [*turns, turn_of(answer)][-MAX_TURNS:]
+        turns = remember(turns, engine.answer(text, tuple(turns), k=k))
     return tuple(turns)
 
 
@@ -97,7 +93,7 @@ def run_eval(
     """Answer every question, write one JSON line each to ``out_path``, print the metrics.
 
     A question with ``history`` is asked after its earlier questions, in one conversation;
-    its line records ``history``, ``history_turns`` (earlier answers kept, refusals are not)
+    its line records ``history``, ``history_turns`` (earlier turns kept)
     and ``resolved_question`` (the follow-up as the engine understood it, else null).
     """
     items = load_questions(questions)

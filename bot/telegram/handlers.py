@@ -40,7 +40,7 @@ from bot.telegram.base import (
 )
 from bot.telegram.render import clean, plain, render_answer, render_ingest, render_sources
 from index.datadir import DataDirError, ReadOnlyDataDir, translate
-from index.engine import turn_of
+from index.engine import remember
 from index.ingest.pipeline import IngestBusy
 from index.ingest.read import SUPPORTED_SUFFIXES
 from index.store import StoreUnavailable, make_private_dir
@@ -48,7 +48,6 @@ from index.store import StoreUnavailable, make_private_dir
 log = logging.getLogger(__name__)
 
 UPLOADS_DIR = "uploads"
-HISTORY_TURNS = 8
 MAX_QUESTION = 1000
 
 COMMANDS = [
@@ -105,8 +104,7 @@ class NewsBot(BotBase):
         assert state is not None
         async with self._typing(message):
             answer = await self._run(self.engine.answer, question, list(state.history))
-        state.history.append(turn_of(answer))
-        del state.history[:-HISTORY_TURNS]
+        state.history = remember(state.history, answer)
         # People's questions are private: INFO says how long, only DEBUG says what.
         log.info(
             "chat %s: question of %d characters -> refused=%s cited=%s %.0f ms",

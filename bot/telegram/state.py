@@ -124,7 +124,8 @@ def _build(cls: type[T], data: Any, **nested: Any) -> T:
 def _turn(data: Any) -> Turn:
     d = _dict(data, "turn")
     return _build(Turn, d, article_ids=tuple(str(a) for a in _list(d.get("article_ids", []),
-                                                                     "article_ids")))
+                                                                     "article_ids")),
+                  titles=tuple(str(a) for a in _list(d.get("titles", []), "titles")))
 
 
 def _answer(data: Any) -> Answer:

@@ -18,6 +18,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from index.answer.breadth import Parts, cover_named, question_parts, split_parts, widen
 from index.answer.briefing import brief, briefing_topic
 from index.answer.calibration import LEAD_P, LEAD_SPAN_P
@@ -78,8 +80,12 @@ class Answerer:
         missing = [o for o in outlets_named(q.text) if not named_outlets(o, indexed)]
         multipart = len(split_parts(q.resolved)) > 1
         qvec, parts = question_parts(self.embedder, q.resolved, outlets, multipart=multipart)
+        search, svec = q.resolved, qvec
+        if q.context:  # a reference left open: the previous question helps find, not read
+            search = f"{q.resolved} {q.context}"
+            svec = np.asarray(self.embedder.embed([search])[0], dtype=np.float32)
         cands = retrieve(
-            self.store, qvec, q.resolved, k, filters=filters, boost_articles=q.boost_articles
+            self.store, svec, search, k, filters=filters, boost_articles=q.boost_articles
         )
         cands = cover_named(self.store, q, qvec, cands, outlets, filters, parts)
         t1 = time.perf_counter()

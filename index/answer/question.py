@@ -1,4 +1,5 @@
-"""Reading a question: cleaning, answer type, keywords, key entities, follow-up resolution."""
+"""Reading a question: cleaning, answer type, keywords, key entities; follow-ups are resolved
+by ``index.answer.followup``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
+from index.answer.followup import resolve
 from index.text import normalize
 from index.types import Turn
 
@@ -59,6 +61,7 @@ class Question:
     dates: tuple[str, ...] = ()  # ISO days the question names ("published on 2023-10-02")
     boost_articles: tuple[str, ...] = ()
     truncated: bool = False
+    context: str = ""  # the previous question, for retrieval only (``followup.Resolution``)
 
 
 def clean(raw: str) -> tuple[str, bool]:
@@ -180,92 +183,20 @@ def target_of(text: str) -> str | None:
     return words[-1] if words else None
 
 
-_FOLLOW_LEAD = re.compile(
-    r"^(and|but|also|so|what about|how about|and what about|then)\b[\s,]*", re.IGNORECASE
-)
-_PRONOUN = re.compile(r"\b(that|it|this|they|them|there|those|these|he|she|his|her|its)\b", re.I)
-_WH = re.compile(
-    r"^(how many|how much|who|whom|whose|where|when|what|which|why|how)\b", re.IGNORECASE
-)
-
-
-_PERSONAL = re.compile(r"\b(he|she|him|her|they|them)\b(?!\s+(?:say|said|says)\b)",
-                       re.IGNORECASE)
-_LEAD = re.compile(r"^([^\n—]{2,60}?) — ")
-
-
-def _answered_name(turn: Turn) -> str | None:
-    """The name a who/which question was answered with (its lead), if it had one."""
-    if not re.match(r"^\W*(who|whom|which)\b", turn.resolved or turn.question, re.IGNORECASE):
-        return None
-    m = _LEAD.match(turn.answer)
-    return m.group(1).strip() if m and m.group(1)[:1].isupper() else None
-
-
-def resolve_followup(text: str, history: list[Turn] | tuple[Turn, ...]) -> tuple[str, bool]:
-    """Rewrite a short follow-up into a standalone question using the previous turn.
-
-    "and how many Russians?" after "How many Ukrainians returned home on Friday?" becomes
-    "how many Russians returned home on Friday?"; "where was that?" borrows the previous
-    question's content words. Returns (resolved, is_followup).
-    """
-    if not history:
-        return text, False
-    prev = history[-1].resolved or history[-1].question
-    named = _answered_name(history[-1])
-    if named and _PERSONAL.search(text):
-        # "Where did he die?" after "Who was the mastermind?" answered "Abaaoud — …"
-        return _PERSONAL.sub(named, text, count=1), True
-    lead = _FOLLOW_LEAD.match(text)
-    body = text[lead.end():] if lead else text
-    content = [w for w in stems(body) if w]
-    pronoun = bool(_PRONOUN.search(body))
-    short = len(content) <= 2
-    if not (lead or (short and pronoun) or len(content) == 0 or (short and len(body.split()) <= 4)):
-        return text, False
-    if not lead and not pronoun and re.search(r"\s[A-Z][\w’'-]+", body.strip()):
-        return text, False  # "Who is Natalia?" names its own subject: it stands alone
-    wh_new, wh_prev = _WH.match(body), _WH.match(prev)
-    prev_content = " ".join(
-        w for w in re.findall(r"[\w'’-]+", prev) if w.lower() not in STOPWORDS
-    )
-    if not content or (pronoun and len(content) <= 1 and not lead):
-        # "where was that?": the new wh-word over the previous question's content.
-        if wh_new and wh_prev and wh_new.group(1).lower() == wh_prev.group(1).lower():
-            return prev, True
-        head = wh_new.group(1) if wh_new else body.rstrip(" ?.!")
-        return normalize(f"{head} {prev_content}?"), True
-    if lead and not wh_new and wh_prev and lead.group(1).lower() in ("what about", "how about",
-                                                                      "and what about"):
-        # "what about Russians?" after "how many Ukrainians …": same shape, new slot.
-        prev_words = prev[wh_prev.end():].strip(" ?.!").split()
-        n_new = len(body.split())
-        tail = " ".join(prev_words[n_new:])
-        return normalize(f"{wh_prev.group(1)} {body.rstrip(' ?.!')} {tail}?"), True
-    if wh_new and wh_prev and wh_new.group(1).lower() == wh_prev.group(1).lower():
-        # Same question shape: swap the slot after the wh-phrase ("Ukrainians" → "Russians").
-        new_rest = body[wh_new.end():].strip(" ?.!")
-        prev_words = prev[wh_prev.end():].strip(" ?.!").split()
-        n_new = len(new_rest.split())
-        if new_rest and len(prev_words) > n_new:
-            return f"{wh_new.group(1)} {new_rest} {' '.join(prev_words[n_new:])}?", True
-    body = _PRONOUN.sub(" ", body) if pronoun else body
-    return normalize(f"{body.rstrip(' ?.!')} {prev_content}?"), True
-
-
 def parse(raw: str, history: list[Turn] | tuple[Turn, ...] = ()) -> Question:
     text, truncated = clean(raw)
-    resolved, followup = resolve_followup(text, history)
+    follow = resolve(text, history)
+    resolved = follow.text
     # a question that names nothing ("Who was man of the match?") asked in a conversation is
     # most likely about what the chat was discussing: its articles rank higher (no rewrite)
     unnamed = not re.search(r"\s[A-Z0-9]", text.strip())
-    boost = history[-1].article_ids if (followup or unnamed) and history else ()
+    boost = history[-1].article_ids if (follow.followup or unnamed) and history else ()
     low = resolved.lower()
     return Question(
         raw=raw,
         text=text,
         resolved=resolved,
-        qtype=qtype_of(text if not followup else resolved),
+        qtype=qtype_of(resolved),
         keywords=tuple(dict.fromkeys(stems(resolved))),
         entities=tuple(entities_of(resolved)),
         wants_latest=bool(re.search(r"\b(latest|most recent|newest|recently|now|currently|"
@@ -273,5 +204,6 @@ def parse(raw: str, history: list[Turn] | tuple[Turn, ...] = ()) -> Question:
         target=target_of(resolved),
         dates=tuple(dates_of(text)),
         boost_articles=tuple(boost),
+        context=follow.context,
         truncated=truncated,
     )

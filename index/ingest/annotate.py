@@ -119,6 +119,19 @@ def load_nlp() -> Any:
         return spacy.load(root, exclude=exclude)
 
 
+@lru_cache(maxsize=1)
+def load_parser() -> Any:
+    """The same checked pipeline with its tagger and parser (~1.5 s the first time): for
+    reading a follow-up question against the previous one (``index.answer.followup``), a few
+    words at a time; ingest never runs it."""
+    with _lock:
+        import spacy
+
+        root = model_path()
+        verify_model(root)
+        return spacy.load(root, exclude=["lemmatizer", "senter"])
+
+
 def number_value(text: str) -> float | None:
     """``"2.4bn"`` → 2.4e9, ``"1,200"`` → 1200, ``"three"`` → 3, ``"$9.3 billion"`` → 9.3e9;
     None when there is no number."""
