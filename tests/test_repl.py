@@ -59,7 +59,7 @@ def piped(engine: Engine, settings: Settings, *lines: str) -> str:
 def test_piped_answers_and_follow_ups(seeded_engine: Engine, settings: Settings) -> None:
     out = piped(seeded_engine, settings, Q1, "", Q_RUSSIANS, Q_TALKS)
     assert "390" in out
-    assert "(understood as: how many Russians" in out
+    assert "(understood as: How many Russians" in out
     assert "Istanbul" in out
     assert "\x1b" not in out and "›" not in out  # no ANSI, no prompt chrome
     assert "Traceback" not in out

@@ -56,6 +56,9 @@ def resolve(text: str, history: Sequence[Turn]) -> Resolution:
     open_refs = [t for t in doc if _leans_back(t, doc)]
     if not open_refs:
         return Resolution(text, continues, prev_text if continues else "")
+    own = [t for t in doc if t.pos_ in ("NOUN", "PROPN", "NUM", "ADJ")]
+    if not own and _wh(doc) and _wh(doc) == _wh(pdoc):  # "Where was that?" after "Where …?"
+        return Resolution(prev_text, True)
     value = _value_of(prev)
     out: list[str] = [t.text_with_ws for t in doc]
     used: set[str] = set()
@@ -68,6 +71,8 @@ def resolve(text: str, history: Sequence[Turn]) -> Resolution:
             phrase = value
         elif low in ("it", "this", "that") and t.dep_ == "pobj" and "it" not in used:
             phrase = _story(history, nlp)  # "What did Trump say about it?": the story
+        elif low in ("this", "that") and not own and "it" not in used:
+            phrase = _main_phrase(pdoc) or _story(history, nlp)  # "When was that?"
         elif low == "there":
             place = _place_in(pdoc) or (value if _wh(pdoc) == "where" else None)
             phrase = f"in {place}" if place else None
@@ -78,7 +83,7 @@ def resolve(text: str, history: Sequence[Turn]) -> Resolution:
         if t.tag_ == "PRP$" or low in ("hers", "theirs"):
             phrase = phrase + ("'" if phrase.endswith("s") else "'s")
         out[t.i] = phrase + t.whitespace_
-        used.add("he" if low in _PERSON else "it" if low in _OTHER else low)
+        used.add(_kind(low))
         if low in ("they", "them") and t.dep_ == "nsubj":
             for aux in t.head.children:
                 if aux.dep_ == "aux" and aux.lower_ in _AGREE:
@@ -92,7 +97,7 @@ def resolve(text: str, history: Sequence[Turn]) -> Resolution:
 
 
 def _kind(word: str) -> str:
-    return "he" if word in _PERSON else "it" if word in _OTHER else word
+    return "he" if word in _PERSON else "it" if word in _OTHER | {"this", "that"} else word
 
 
 def _leans_back(t: Any, doc: Any) -> bool:
@@ -156,6 +161,18 @@ def _story(history: Sequence[Turn], nlp: Any) -> str | None:
     return None
 
 
+def _main_phrase(doc: Any) -> str | None:
+    """The previous question's subject or object, when it is a thing ("the talks")."""
+    people = {t.i for e in doc.ents if e.label_ == "PERSON" for t in e}
+    for chunk in doc.noun_chunks:
+        if (chunk.root.dep_ in ("nsubj", "nsubjpass", "dobj", "attr")
+                and chunk.root.pos_ in ("NOUN", "PROPN") and chunk.root.i not in people
+                and not any(t.tag_ in _WH for t in chunk)):
+            text = str(chunk.text)
+            return text if chunk[0].pos_ == "DET" or chunk.root.pos_ == "PROPN" else f"the {text}"
+    return None
+
+
 def _is_person(phrase: str, nlp: Any) -> bool:
     return any(e.label_ == "PERSON" for e in nlp(phrase).ents)
 
@@ -192,14 +209,14 @@ def _fill(frag: Any, prev: Any) -> str | None:
     ptoks = [t.text_with_ws for t in prev]
     body = "".join(t.text_with_ws for t in words).strip()
     first = words[0]
-    if first.tag_ in _WH:  # "how many in total?": same wh-word, with a phrase of its own
+    if first.tag_ in _WH:  # "how many in total?", "how many Russians?": same wh-word
         if _wh(prev) != first.lower_:
             return None
-        rest = [t for t in words if t.pos_ == "ADP"]
-        if not rest:
+        words = [t for t in words[1:] if t.lower_ not in ("many", "much")]
+        if not words:
             return None
-        first = rest[0]
-        body = "".join(t.text_with_ws for t in words if t.i >= first.i).strip()
+        first = words[0]
+        body = "".join(t.text_with_ws for t in words).strip()
     if first.pos_ == "ADP":
         same = [t for t in prev if t.pos_ == "ADP" and t.lower_ == first.lower_]
         if same:
