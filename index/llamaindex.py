@@ -1,5 +1,6 @@
-"""LlamaIndex entry points over a newsqa index: ``NewsqaRetriever`` (a ``BaseRetriever``) and
-``NewsqaQueryEngine`` (a ``CustomQueryEngine``), for code that composes LlamaIndex objects.
+"""LlamaIndex entry points over a newsqa index: ``NewsqaRetriever`` (a ``BaseRetriever``),
+``NewsqaQueryEngine`` (a ``CustomQueryEngine``) and ``NewsqaChatEngine`` (a
+``BaseChatEngine``: follow-ups), for code that composes LlamaIndex objects.
 
 Neither is a second implementation. The retriever runs ``index.retrieve.retrieve`` — the hybrid
 (Chroma vectors + BM25, reciprocal-rank fused, diversified by article) retrieval the composer
@@ -22,16 +23,22 @@ from typing import Any
 
 import numpy as np
 from llama_index.core.base.base_retriever import BaseRetriever
+from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole
 from llama_index.core.base.response.schema import Response
 from llama_index.core.callbacks import CallbackManager
+from llama_index.core.chat_engine.types import (
+    AgentChatResponse,
+    BaseChatEngine,
+    StreamingAgentChatResponse,
+)
 from llama_index.core.query_engine import CustomQueryEngine
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from index.answer.question import clean
 from index.answer.retrieve import Candidate, Filters, retrieve
 from index.config import IndexConfig
-from index.engine import Engine
-from index.types import Answer, Citation
+from index.engine import Engine, remember
+from index.types import Answer, Citation, Turn
 
 ARTICLE_KEYS = ("article_id", "title", "source", "published", "url", "path")
 """Article fields every node carries (strings, "" when unknown)."""
@@ -178,3 +185,73 @@ class NewsqaQueryEngine(CustomQueryEngine):
 
     def custom_query(self, query_str: str) -> Response:
         return to_response(self.engine.answer(query_str, k=self.top_k, filters=self.filters))
+
+
+class NewsqaChatEngine(BaseChatEngine):
+    """newsqa's answers as a LlamaIndex chat engine: each ``chat(message)`` is answered by
+    ``Engine.answer`` after the conversation so far, exactly as the REPL and the bot answer a
+    follow-up (``index.answer.followup``; ``metadata["resolved_question"]`` says how it was
+    understood). A ``chat_history`` passed in replaces the conversation: its user messages,
+    each with the assistant message after it, become the turns. Streaming yields the whole
+    answer as one chunk: it is extracted, not generated.
+    """
+
+    def __init__(
+        self, engine: Engine, *, top_k: int | None = None, filters: Filters | None = None
+    ) -> None:
+        self.engine = engine
+        self.top_k = top_k
+        self.filters = filters
+        self._turns: list[Turn] = []
+        self._messages: list[ChatMessage] = []
+
+    def reset(self) -> None:
+        self._turns, self._messages = [], []
+
+    @property
+    def chat_history(self) -> list[ChatMessage]:
+        return list(self._messages)
+
+    def _answer(self, message: str, chat_history: list[ChatMessage] | None) -> Answer:
+        if chat_history is not None:
+            self._messages = list(chat_history)
+            self._turns = _turns_of(chat_history)
+        answer = self.engine.answer(message, self._turns, k=self.top_k, filters=self.filters)
+        self._turns = remember(self._turns, answer)
+        self._messages += [ChatMessage(role=MessageRole.USER, content=message),
+                           ChatMessage(role=MessageRole.ASSISTANT, content=answer.answer)]
+        return answer
+
+    def chat(self, message: str, chat_history: list[ChatMessage] | None = None
+             ) -> AgentChatResponse:
+        response = to_response(self._answer(message, chat_history))
+        return AgentChatResponse(response=str(response.response),
+                                 source_nodes=response.source_nodes, metadata=response.metadata)
+
+    def stream_chat(self, message: str, chat_history: list[ChatMessage] | None = None
+                    ) -> StreamingAgentChatResponse:
+        response = to_response(self._answer(message, chat_history))
+        text = str(response.response)
+        done = ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text),
+                            delta=text)
+        return StreamingAgentChatResponse(chat_stream=(r for r in [done]),
+                                          source_nodes=response.source_nodes,
+                                          is_writing_to_memory=False)
+
+    async def achat(self, message: str, chat_history: list[ChatMessage] | None = None
+                    ) -> AgentChatResponse:
+        return self.chat(message, chat_history)
+
+    async def astream_chat(self, message: str, chat_history: list[ChatMessage] | None = None
+                           ) -> StreamingAgentChatResponse:
+        return self.stream_chat(message, chat_history)
+
+
+def _turns_of(messages: list[ChatMessage]) -> list[Turn]:
+    turns: list[Turn] = []
+    for i, m in enumerate(messages):
+        if m.role == MessageRole.USER and m.content:
+            nxt = messages[i + 1] if i + 1 < len(messages) else None
+            reply = str(nxt.content or "") if nxt and nxt.role == MessageRole.ASSISTANT else ""
+            turns.append(Turn(str(m.content), str(m.content), reply))
+    return turns

@@ -156,3 +156,36 @@ async def test_async_entry_points_match_sync(seeded_engine: Engine) -> None:
     response = await NewsqaQueryEngine(seeded_engine).aquery(CONFLICT_Q)
     assert isinstance(response, Response)
     assert response.response == seeded_engine.answer(CONFLICT_Q).answer
+
+
+def test_chat_engine_answers_follow_ups_as_the_repl_does(seeded_engine: Engine) -> None:
+    """``NewsqaChatEngine`` keeps the conversation: a fragment is understood against the
+    previous turn (as ``Engine.answer`` with the REPL's history), a reset forgets it, a
+    ``chat_history`` passed in replaces it, and streaming gives the same text."""
+    from llama_index.core.base.llms.types import ChatMessage, MessageRole
+
+    from index.engine import remember
+    from index.llamaindex import NewsqaChatEngine
+
+    chat = NewsqaChatEngine(seeded_engine)
+    first = chat.chat("How many Ukrainians returned home on Friday?")
+    assert "390" in first.response and first.source_nodes
+    second = chat.chat("and how many Russians?")
+    assert second.metadata is not None
+    assert second.metadata["resolved_question"] == "How many Russians returned home on Friday?"
+    direct = seeded_engine.answer(
+        "and how many Russians?",
+        remember([], seeded_engine.answer("How many Ukrainians returned home on Friday?")))
+    assert second.response == direct.answer
+    assert [m.role for m in chat.chat_history] == [MessageRole.USER, MessageRole.ASSISTANT] * 2
+
+    chat.reset()
+    alone = chat.chat("and how many Russians?")
+    assert alone.metadata is not None and alone.metadata["resolved_question"] is None
+
+    given = [ChatMessage(role=MessageRole.USER, content="How many Ukrainians returned home?"),
+             ChatMessage(role=MessageRole.ASSISTANT, content="390 …")]
+    streamed = chat.stream_chat("and the Russians?", chat_history=given)
+    assert "".join(streamed.response_gen) == seeded_engine.answer(
+        "How many Russians returned home?").answer
+    assert len(chat.chat_history) == 4
