@@ -4,6 +4,7 @@ from a real index. Asserts on what the bot sent."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import shutil
@@ -151,6 +152,41 @@ async def test_private_question_reply_quote_and_full_sources(
         await api.wait_for(lambda: len(api.calls_to("answerCallbackQuery")) >= 2,
                            what="second answerCallbackQuery")
         assert "no longer available" in api.calls_to("answerCallbackQuery")[1].params["text"]
+
+
+async def test_group_members_keep_their_own_threads(
+    api: FakeBotAPI, seeded_engine: Engine, tmp_path: Path
+) -> None:
+    """Two members interleave questions in one group: a member's follow-up continues their
+    own thread, not the other's newer topic; a reply to the bot's answer continues that
+    answer's thread whoever replies; /reset forgets every thread; the threads persist."""
+    group = -600
+    ask = f"@{BOT_USERNAME} "
+    async with running(make_settings(api, tmp_path), seeded_engine) as app:
+        api.message(group, ask + Q, user_id=7, chat_type="supergroup")
+        await api.wait_sent(group, 1)
+        api.message(group, ask + "Where were the talks held?", user_id=8, chat_type="supergroup")
+        await api.wait_sent(group, 2)
+        api.message(group, ask + "and how many Russians?", user_id=7, chat_type="supergroup")
+        await api.wait_sent(group, 3)
+        state = app.chat_data[group]
+        await api.wait_for(lambda: len(state.threads["u7"]) == 2, what="u7's second turn")
+        assert state.threads["u7"][-1].resolved == "How many Russians returned home on Friday?"
+        assert [t.question for t in state.threads["u8"]] == ["Where were the talks held?"]
+
+        talks_answer = api.calls_to("sendMessage", group)[1].result
+        api.message(group, "Where was that?", user_id=9, chat_type="supergroup",
+                    reply_to=talks_answer)
+        sent = await api.wait_sent(group, 4)
+        assert "Istanbul" in sent[3]["text"]
+        await api.wait_for(lambda: len(state.threads["u8"]) == 2, what="u8's second turn")
+        assert state.threads["u8"][-1].question == "Where was that?"
+        assert "u9" not in state.threads
+        assert ChatState.from_data(json.loads(json.dumps(state.to_data()))) == state
+
+        api.message(group, "/reset", user_id=7, chat_type="supergroup")
+        await api.wait_sent(group, 5)
+        assert state.threads == {} and state.replied == {}  # (cleared before the reply)
 
 
 async def test_groups_answer_only_when_addressed(

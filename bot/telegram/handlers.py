@@ -39,6 +39,7 @@ from bot.telegram.base import (
     after_command,
 )
 from bot.telegram.render import clean, plain, render_answer, render_ingest, render_sources
+from bot.telegram.state import ChatState
 from index.datadir import DataDirError, ReadOnlyDataDir, translate
 from index.engine import remember
 from index.ingest.pipeline import IngestBusy
@@ -65,7 +66,8 @@ HELP = (
     "• In a private chat, just send your question.\n"
     "• In a group, mention me, reply to one of my messages, or use /ask &lt;question&gt;.\n"
     "• Follow-up questions work: I remember the last few questions of this chat "
-    "(/reset forgets them).\n"
+    "(/reset forgets them). In a group each member has their own conversation, and a reply "
+    "to one of my answers continues that answer's.\n"
     "• /latest &lt;topic&gt; gives the newest articles on a topic, one lead sentence each "
     "(/latest alone: the newest of all).\n"
     "• /sources lists the articles I know.\n\n"
@@ -102,9 +104,11 @@ class NewsBot(BotBase):
             return
         state = context.chat_data
         assert state is not None
+        thread = _thread_of(message, state)
+        history = state.thread(thread)
         async with self._typing(message):
-            answer = await self._run(self.engine.answer, question, list(state.history))
-        state.history = remember(state.history, answer)
+            answer = await self._run(self.engine.answer, question, list(history))
+        state.keep(thread, remember(history, answer))
         # People's questions are private: INFO says how long, only DEBUG says what.
         log.info(
             "chat %s: question of %d characters -> refused=%s cited=%s %.0f ms",
@@ -120,6 +124,7 @@ class NewsBot(BotBase):
                 [[InlineKeyboardButton("Show full sources", callback_data=f"src:{key}")]]
             )
         sent = await self._reply(message, render_answer(answer), markup)
+        state.link(thread, [m.message_id for m in sent])
         if key is not None and key in state.shown:
             state.shown[key].message_ids = [m.message_id for m in sent]
 
@@ -174,6 +179,8 @@ class NewsBot(BotBase):
         """/reset: forget this chat's conversation."""
         if context.chat_data is not None:
             context.chat_data.history.clear()
+            context.chat_data.threads.clear()
+            context.chat_data.replied.clear()
             context.chat_data.shown.clear()
         if update.effective_message is not None:
             await self._reply(update.effective_message,
@@ -349,3 +356,16 @@ def _safe_name(name: str) -> str:
 
 # ----------------------------------------------------------------------------------------------
 # Building and running
+
+
+def _thread_of(message: Message, state: ChatState) -> str | None:
+    """Which conversation a message continues. A private chat has one (None). In a group, a
+    reply to one of the bot's answers continues that answer's thread, whoever replies; any
+    other question continues its sender's own thread, never another member's topic."""
+    if message.chat.type == ChatType.PRIVATE:
+        return None
+    replied = message.reply_to_message
+    if replied is not None and replied.message_id in state.replied:
+        return state.replied[replied.message_id]
+    return f"u{message.from_user.id}" if message.from_user else "u?"
+

@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 STATE_FILE = "telegram_state.json"
 STATE_VERSION = 1
 ANSWERS_KEPT = 10
+THREADS_KEPT = 50  # a group's member threads kept (the least recently used goes first)
+REPLIES_KEPT = 500  # answer messages of a group that a reply can continue
 
 T = TypeVar("T")
 
@@ -67,6 +69,33 @@ class ChatState:
 
     history: list[Turn] = field(default_factory=list)
     shown: dict[str, Shown] = field(default_factory=dict)
+    threads: dict[str, list[Turn]] = field(default_factory=dict)
+    """A group's conversations: one per member ("u<id>"), continued by replies to its answers."""
+    replied: dict[int, str] = field(default_factory=dict)
+    """The bot's answer messages in a group → the thread they belong to."""
+
+    def thread(self, key: str | None) -> list[Turn]:
+        """The turns of a group thread (``key``), or the private chat's (None)."""
+        return self.history if key is None else self.threads.get(key, [])
+
+    def keep(self, key: str | None, turns: list[Turn]) -> None:
+        """Store a thread's turns (the private chat's when ``key`` is None)."""
+        if key is None:
+            self.history = turns
+            return
+        self.threads.pop(key, None)
+        self.threads[key] = turns
+        while len(self.threads) > THREADS_KEPT:
+            del self.threads[next(iter(self.threads))]
+
+    def link(self, key: str | None, message_ids: list[int]) -> None:
+        """The bot's answer ``message_ids`` continue group thread ``key`` when replied to."""
+        if key is None:
+            return
+        for mid in message_ids:
+            self.replied[mid] = key
+        while len(self.replied) > REPLIES_KEPT:
+            del self.replied[next(iter(self.replied))]
 
     def remember(self, answer: Answer) -> str:
         key = secrets.token_hex(4)
@@ -79,6 +108,8 @@ class ChatState:
         """JSON-ready: only dicts, lists, strings, numbers, booleans and None."""
         return {
             "history": [asdict(t) for t in self.history],
+            "threads": {k: [asdict(t) for t in v] for k, v in self.threads.items()},
+            "replied": {str(k): v for k, v in self.replied.items()},
             "shown": {
                 k: {"answer": asdict(s.answer), "message_ids": list(s.message_ids)}
                 for k, s in self.shown.items()
@@ -95,13 +126,23 @@ class ChatState:
                           [int(i) for i in _list(_dict(v, "shown").get("message_ids", []), "ids")])
             for k, v in _dict(d.get("shown", {}), "shown").items()
         }
-        return cls(history=history, shown=shown)
+        threads = {str(k): [_turn(t) for t in _list(v, "thread")]
+                   for k, v in _dict(d.get("threads", {}), "threads").items()}
+        replied = {_int(k): str(v) for k, v in _dict(d.get("replied", {}), "replied").items()}
+        return cls(history=history, shown=shown, threads=threads, replied=replied)
 
 
 def _dict(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise StateError(f"{what}: expected an object, got {type(value).__name__}")
     return value
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise StateError(f"expected a message id, got {str(value)[:20]!r}") from None
 
 
 def _list(value: Any, what: str) -> list[Any]:
