@@ -60,15 +60,17 @@ def resolve(text: str, history: Sequence[Turn]) -> Resolution:
     if not own and _wh(doc) and _wh(doc) == _wh(pdoc):  # "Where was that?" after "Where …?"
         return Resolution(prev_text, True)
     value = _value_of(prev)
+    described = None if value else _described(pdoc)  # "the firm that is leading the search"
     out: list[str] = [t.text_with_ws for t in doc]
     used: set[str] = set()
     for t in open_refs:
         low = t.lower_
         phrase = None
         if low in _PERSON:
-            phrase = value if value and _is_person(value, nlp) else _person_in(pdoc)
-        elif low in _OTHER and value and not ({"they", "it"} & used):
-            phrase = value
+            phrase = (value if value and _is_person(value, nlp)
+                      else described if described and _wh(pdoc) == "who" else _person_in(pdoc))
+        elif low in _OTHER and (value or described) and not ({"they", "it"} & used):
+            phrase = value or described
         elif low in ("it", "this", "that") and t.dep_ == "pobj" and "it" not in used:
             phrase = _story(history, nlp)  # "What did Trump say about it?": the story
         elif low in ("this", "that") and not own and "it" not in used:
@@ -170,6 +172,25 @@ def _main_phrase(doc: Any) -> str | None:
                 and not any(t.tag_ in _WH for t in chunk)):
             text = str(chunk.text)
             return text if chunk[0].pos_ == "DET" or chunk.root.pos_ == "PROPN" else f"the {text}"
+    return None
+
+
+def _described(doc: Any) -> str | None:
+    """A who/which question as a description of its answer, for when the answer itself is not
+    known: "Who was the suspected mastermind of …?" → "the suspected mastermind of …";
+    "Which firm is leading the search?" → "the firm that is leading the search"; "Who won
+    the auction?" → "the one who won the auction". None for other shapes."""
+    if len(doc) < 3 or doc[0].tag_ not in ("WP", "WDT"):
+        return None
+    end = len(doc) - (1 if doc[-1].is_punct else 0)
+    wh = doc[0]
+    if wh.lower_ == "who" and doc[1].lower_ in ("is", "was", "are", "were") and \
+            doc[2].pos_ in ("DET", "PROPN", "ADJ", "NOUN"):
+        return str(doc[2:end].text)
+    if wh.lower_ == "who" and wh.dep_ in ("nsubj", "nsubjpass"):
+        return f"the one who {doc[1:end].text}"
+    if wh.dep_ == "det" and wh.head.i == 1 and wh.head.dep_ in ("nsubj", "nsubjpass"):
+        return f"the {doc[1].text} that {doc[2:end].text}"
     return None
 
 
