@@ -1,8 +1,10 @@
 """Conversations that keep their meaning (issue 22): scripted multi-turn chats over five
 stories (the seeds and four of our own), through the real ingest and answer path.
 
-Each turn says how it must be understood — ``None``: it stands alone and is answered exactly
-as if asked fresh (same citations) — and which sentence must be quoted. Resolution itself is
+Each turn says how it must be understood — ``None``: as typed; then, if it names its own
+subject, it stands alone and is answered exactly as if asked fresh (same citations), while a
+question that names nothing leans on the chat's last turn for retrieval — and which sentence
+must be quoted. Resolution itself is
 also checked turn by turn on hand-made ``Turn``s (``test_resolution``), where the previous
 answer's lead is fixed rather than the reader's, so each rule of ``index.answer.followup``
 is pinned down.
@@ -106,8 +108,8 @@ def test_scripted_conversation(engine: Engine, name: str) -> None:
         assert answer.resolved_question == understood, (question, answer.resolved_question)
         if understood:  # a rewrite keeps every word of the user's own (pronouns aside)
             assert _own_words(question) - {"and"} <= _own_words(understood), understood
-        else:  # standing alone, it is answered exactly as if asked fresh
-            fresh = engine.answer(question)
+        elif re.search(r"\s[A-Z0-9]", question):  # naming its subject, it stands alone:
+            fresh = engine.answer(question)  # answered exactly as if asked fresh
             assert [c.quote for c in answer.citations] == [c.quote for c in fresh.citations], \
                 question
         if not quoted:

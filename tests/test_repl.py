@@ -95,9 +95,9 @@ def test_repl_state(seeded_engine: Engine) -> None:
     assert repl.k == 3
     repl.handle(Q1)
     assert len(repl.history) == 1 and repl.history[0].question == Q1
-    repl.handle("What is the capital of Peru?")  # refused: not kept for follow-ups
-    assert len(repl.history) == 1
-    assert "1 earlier turn" in repl.toolbar()
+    repl.handle("What is the capital of Peru?")  # refused, but kept: it names the topic
+    assert len(repl.history) == 2 and repl.history[1].article_ids == ()
+    assert "2 earlier turns" in repl.toolbar()
     repl.handle("/reset")
     assert repl.history == []
     assert repl.handle("/exit") is False

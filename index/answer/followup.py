@@ -69,7 +69,8 @@ def resolve(text: str, history: Sequence[Turn]) -> Resolution:
         if low in _PERSON:
             phrase = (value if value and _is_person(value, nlp)
                       else described if described and _wh(pdoc) == "who" else _person_in(pdoc))
-        elif low in _OTHER and (value or described) and not ({"they", "it"} & used):
+        elif low in _OTHER and (value or described) and not ({"they", "it"} & used) and \
+                not (low in ("it", "its") and _wh(pdoc) == "who"):  # "it" is not a "who"
             phrase = value or described
         elif low in ("it", "this", "that") and t.dep_ == "pobj" and "it" not in used:
             phrase = _story(history, nlp)  # "What did Trump say about it?": the story

@@ -188,7 +188,8 @@ def parse(raw: str, history: list[Turn] | tuple[Turn, ...] = ()) -> Question:
     follow = resolve(text, history)
     resolved = follow.text
     # a question that names nothing ("Who was man of the match?") asked in a conversation is
-    # most likely about what the chat was discussing: its articles rank higher (no rewrite)
+    # most likely about what the chat was discussing: its articles rank higher and the last
+    # question helps retrieval (no rewrite)
     unnamed = not re.search(r"\s[A-Z0-9]", text.strip())
     boost = history[-1].article_ids if (follow.followup or unnamed) and history else ()
     low = resolved.lower()
@@ -204,6 +205,7 @@ def parse(raw: str, history: list[Turn] | tuple[Turn, ...] = ()) -> Question:
         target=target_of(resolved),
         dates=tuple(dates_of(text)),
         boost_articles=tuple(boost),
-        context=follow.context,
+        context=follow.context or (
+            (history[-1].resolved or history[-1].question) if unnamed and history else ""),
         truncated=truncated,
     )
