@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
+from bot.escape import escape_name
 from bot.settings import Settings, load_settings
 from index.datadir import DataDirError
 from index.engine import Engine
@@ -41,11 +43,19 @@ def friendly_errors() -> Iterator[None]:
     try:
         yield
     except _user_errors() as exc:  # (evaluated only when something is raised)
-        err.print(f"[red]error:[/] {exc}", markup=True)
+        print_error(exc)
         raise typer.Exit(1) from None
     except ValueError as exc:  # bad settings values, unknown model names
-        err.print(f"[red]error:[/] {exc}", markup=True)
+        print_error(exc)
         raise typer.Exit(2) from None
+
+
+def print_error(exc: BaseException) -> None:
+    """``error: <message>`` on one line: a message may quote a URL, a feed's reason or a
+    file name, so it is never read as markup and its control characters are made visible."""
+    line = Text("error:", style="red")
+    line.append(f" {escape_name(str(exc))}")
+    err.print(line)
 
 
 @contextmanager
