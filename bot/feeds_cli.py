@@ -54,6 +54,7 @@ def run_refresh(engine: Engine, settings: Settings, console: Console, *,
             subs, engine.store, engine.embedder, data_dir=engine.cfg.data_dir, feed_ids=ids,
             respect_backoff=respect_backoff, max_age_days=settings.max_age_days,
             max_tokens=engine.cfg.max_chunk_tokens, progress=progress, client=client,
+            max_entries=engine.cfg.feed_max_entries,
         )
     for result in report.feeds:
         style = "red" if result.error else "yellow" if result.failed else None

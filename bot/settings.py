@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     # Feeds and retention
     feed_refresh: str = Field("30m", alias="NEWSQA_FEED_REFRESH")
     max_age_days: float | None = Field(None, ge=0, le=MAX_DAYS, alias="NEWSQA_MAX_AGE_DAYS")
+    feed_max_entries: int = Field(100, ge=1, le=100_000, alias="NEWSQA_FEED_MAX_ENTRIES")
 
     @field_validator("feed_refresh")
     @classmethod
@@ -108,6 +109,7 @@ class Settings(BaseSettings):
             top_k=self.top_k,
             fetch_timeout_s=self.fetch_timeout_s,
             allow_private_urls=self.allow_private_urls,
+            feed_max_entries=self.feed_max_entries,
             llm=LLMConfig(
                 provider=self.llm,
                 base_url=self.llm_base_url,
