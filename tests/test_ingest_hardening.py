@@ -17,6 +17,7 @@ from index.engine import Engine
 from index.feeds.parse import parse_feed
 from index.ingest.skipped import Skipped
 from index.retention import prune_older_than
+from index.text import display
 
 FUTURE_NOTE = "publication date 9999-12-31 is in the future: treated as undated"
 
@@ -82,3 +83,28 @@ def test_utf8_page_declaring_windows_1252_is_read_as_utf8_and_trafilatura_stays_
     listed = subprocess.run([sys.executable, "-m", "bot", "ask", "Who chairs the Māori council?"],
                             env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert "Ýr Jónsdóttir" in listed.stdout, listed.stdout + listed.stderr
+
+
+def test_a_zero_width_space_inside_a_number_is_read_and_the_quote_matches_the_file(
+    tmp_path: Path, make_engine: Callable[..., Engine]
+) -> None:
+    """Item 17: "3\\u200b90 containers" is read, searched and annotated as 390; the quote is
+    still ``display`` of the file's own bytes at the recorded offsets (which hold the ZWSP)."""
+    path = tmp_path / "port.txt"
+    path.write_text(
+        "Port traffic rises\nSource: Harbour Wire | Published: 3 March 2025\n\n"
+        "The port of Elms handled 3\u200b90 containers on Friday, officials said.\n\n"
+        "Dock workers unloaded the last ships overnight before the storm arrived.\n",
+        encoding="utf-8")
+    engine = make_engine()
+    assert engine.ingest([str(path)]).added == [str(path)]
+    assert engine.store.bm25().search("390", 3), "search finds the number"
+
+    answer = engine.answer("How many containers did the port of Elms handle on Friday?")
+    assert not answer.refused, answer.answer
+    assert "390" in answer.answer
+    [quote] = [c for c in answer.citations if "containers" in c.quote]
+    text = path.read_text(encoding="utf-8")
+    assert "\u200b" in text[quote.start : quote.end]
+    assert quote.quote == display(text[quote.start : quote.end])
+    assert "handled 390 containers" in quote.quote
