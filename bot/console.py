@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
+from bot.escape import escape_name
 from bot.settings import Settings, load_settings
 from index.datadir import DataDirError
 from index.engine import Engine
@@ -41,11 +43,19 @@ def friendly_errors() -> Iterator[None]:
     try:
         yield
     except _user_errors() as exc:  # (evaluated only when something is raised)
-        err.print(f"[red]error:[/] {exc}", markup=True)
+        print_error(exc)
         raise typer.Exit(1) from None
     except ValueError as exc:  # bad settings values, unknown model names
-        err.print(f"[red]error:[/] {exc}", markup=True)
+        print_error(exc)
         raise typer.Exit(2) from None
+
+
+def print_error(exc: BaseException) -> None:
+    """``error: <message>`` on one line: a message may quote a URL, a feed's reason or a
+    file name, so it is never read as markup and its control characters are made visible."""
+    line = Text("error:", style="red")
+    line.append(f" {escape_name(str(exc))}")
+    err.print(line)
 
 
 @contextmanager
@@ -75,6 +85,12 @@ def _user_errors() -> tuple[type[Exception], ...]:
     return tuple(types)
 
 
+QUIET_LOGGERS = ("trafilatura", "htmldate", "courlan", "justext")
+"""The HTML extractor and its helpers log ERROR/WARNING lines ("parsed tree length: 0, wrong
+data type or not valid HTML", "discarding data: None") for pages that the ingest already
+reports as one ``skipped`` line with its reason: noise at the default level."""
+
+
 def command_settings() -> Settings:
     """The settings of one command, logging configured; invalid settings exit 2 with one line."""
     try:
@@ -82,10 +98,11 @@ def command_settings() -> Settings:
     except Exception as exc:  # pydantic's ValidationError: name the variable, not a traceback
         err.print(f"[red]error:[/] invalid settings: {exc}", markup=True)
         raise typer.Exit(2) from None
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level.upper(), logging.WARNING),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = getattr(logging, settings.log_level.upper(), logging.WARNING)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if level > logging.INFO:  # shown again at INFO and DEBUG, for whoever digs into a page
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     return settings
 
 

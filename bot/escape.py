@@ -27,3 +27,17 @@ def escape_name(text: str) -> str:
         return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
     return re.sub(f"{_UNSAFE.pattern}|\\\\", sub, text)
+
+
+TITLE_MAX = 200
+"""A title, outlet or feed name longer than this is hostile or broken: shown shortened."""
+
+
+def shorten(text: str, limit: int = TITLE_MAX) -> str:
+    """``text`` on one line of at most ``limit`` characters (plus `` …``), cut at a space when
+    one is near: a 100,000-character title must not flood an answer or a listing."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit].rstrip() + " …"

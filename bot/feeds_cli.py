@@ -22,8 +22,10 @@ from bot.console import (
     friendly_errors,
     make_engine,
     out,
+    print_error,
     progress_bar,
 )
+from bot.escape import escape_name, shorten
 from bot.settings import Settings, parse_duration
 
 if TYPE_CHECKING:
@@ -52,10 +54,12 @@ def run_refresh(engine: Engine, settings: Settings, console: Console, *,
             subs, engine.store, engine.embedder, data_dir=engine.cfg.data_dir, feed_ids=ids,
             respect_backoff=respect_backoff, max_age_days=settings.max_age_days,
             max_tokens=engine.cfg.max_chunk_tokens, progress=progress, client=client,
+            max_entries=engine.cfg.feed_max_entries,
         )
     for result in report.feeds:
         style = "red" if result.error else "yellow" if result.failed else None
-        console.print(Text(result.line(), style=style or ""))
+        # Names, titles and reasons come from the network: one line, escapes made visible.
+        console.print(Text(escape_name(result.line()), style=style or ""))
     console.print(Text(report.summary()))
     if settings.max_age_days:
         pruned = run_prune(engine, settings.max_age_days)
@@ -70,6 +74,11 @@ def run_prune(engine: Engine, days: float, *, dry_run: bool = False) -> PruneRep
 
     return prune_older_than(engine.store, data_dir=engine.cfg.data_dir, days=days,
                             dry_run=dry_run)
+
+
+def _name(text: str) -> str:
+    """A feed's name or URL as printed: shortened, escapes visible (it may come from the feed)."""
+    return escape_name(shorten(text))
 
 
 def _entries(n: int) -> str:
@@ -102,7 +111,7 @@ def add(
         except FeedError as exc:
             raise UserError(str(exc)) from None
     out.print(Text(
-        f"added feed {sub.id}: {sub.label} ({_entries(len(feed.entries))}). "
+        f"added feed {sub.id}: {_name(sub.label)} ({_entries(len(feed.entries))}). "
         "`newsqa feeds refresh` ingests them now; `newsqa watch` keeps them current."))
 
 
@@ -125,11 +134,13 @@ def list_feeds(
         return
     table = Table("#", "name", "url", "entries", "last ok", "status", box=None)
     for r in rows:
-        status = "ok" if not r["failures"] else f"{r['failures']} failures: {r['last_error']}"
+        status = ("ok" if not r["failures"]
+                  else f"{r['failures']} failures: {escape_name(str(r['last_error']))}")
         if r["backing_off_until"]:
             status += f" (backing off until {r['backing_off_until']})"
-        table.add_row(str(r["id"]), Text(r["name"]), Text(r["url"]), str(r["entries"]),
-                      r["last_ok"] or "never", Text(status, style="red" if r["failures"] else ""))
+        table.add_row(str(r["id"]), Text(_name(r["name"])), Text(_name(r["url"])),
+                      str(r["entries"]), r["last_ok"] or "never",
+                      Text(status, style="red" if r["failures"] else ""))
     out.print(table)
 
 
@@ -144,10 +155,10 @@ def remove(
     try:
         sub = Subscriptions(settings.data_dir).remove(ref)
     except FeedError as exc:
-        err.print(f"[red]error:[/] {exc}", markup=True)
+        print_error(exc)
         raise typer.Exit(1) from None
-    out.print(Text(f"removed feed {sub.id}: {sub.label} ({sub.url}); its articles stay "
-                       "in the index"))
+    out.print(Text(f"removed feed {sub.id}: {_name(sub.label)} ({_name(sub.url)}); its "
+                   "articles stay in the index"))
 
 
 @feeds_app.command("refresh")
@@ -244,7 +255,7 @@ def prune(
         report = run_prune(make_engine(settings), days, dry_run=dry_run)
     for e in report.removed:
         verb = "would remove" if dry_run else "removed"
-        out.print(Text(f"{verb} {e.day.isoformat()} {e.title} ({e.chunks} chunks)"))
+        out.print(Text(f"{verb} {e.day.isoformat()} {_name(e.title)} ({e.chunks} chunks)"))
     summary = report.summary()
     out.print(Text(f"dry run: {summary.replace('removed', 'would remove', 1)}"
                        if dry_run else summary))

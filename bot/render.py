@@ -17,7 +17,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from bot.escape import escape_name
+from bot.escape import escape_name, shorten
 from index.types import Answer, ArticleInfo, Citation, Conflict, IngestReport
 
 # C0 controls except tab/newline, DEL, C1 controls, and bidi overrides that can reorder a line.
@@ -29,6 +29,11 @@ QUOTE_BAR = "│ "
 def safe(text: str | None) -> str:
     """Article-supplied text with terminal control characters made visible-harmless."""
     return _CONTROL.sub("\ufffd", text or "")
+
+
+def meta(text: str | None) -> str:
+    """A title or outlet as shown: control characters replaced, shortened to one line."""
+    return shorten(safe(text))
 
 
 def _date(published: str | None) -> str:
@@ -107,7 +112,7 @@ def _cited_articles(citations: Iterable[Citation]) -> list[tuple[list[int], Cita
 
 
 def _article_cell(title: str | None, url: str | None, path: str | None) -> Text:
-    cell = Text(safe(title) or "(untitled)")
+    cell = Text(meta(title) or "(untitled)")
     link = _link(url, path)
     if link:
         cell.append("\n")
@@ -125,7 +130,7 @@ def citations_table(citations: list[Citation]) -> Table:
     for numbers, c in _cited_articles(citations):
         table.add_row(
             Text(",".join(map(str, numbers))),
-            Text(safe(c.source) or "—"),
+            Text(meta(c.source) or "—"),
             Text(_date(c.published) or "—"),
             _article_cell(c.title, c.url, c.path),
         )
@@ -139,7 +144,7 @@ def closest_table(articles: list[ArticleInfo]) -> Table:
     table.add_column("date", no_wrap=True)
     table.add_column("article", overflow="fold")
     for a in articles:
-        table.add_row(Text(safe(a.source) or "—"), Text(_date(a.published) or "—"),
+        table.add_row(Text(meta(a.source) or "—"), Text(_date(a.published) or "—"),
                       _article_cell(a.title, a.url, a.path))
     return table
 
@@ -202,9 +207,9 @@ def plain_answer(answer: Answer) -> str:
     if answer.notice:
         lines.append(f"note: {safe(answer.notice)}")
     for c in answer.citations:
-        meta = ", ".join(x for x in (safe(c.source), _date(c.published), safe(c.title)) if x)
+        about = ", ".join(x for x in (meta(c.source), _date(c.published), meta(c.title)) if x)
         link = safe(c.url or c.path)
-        lines.append(f"[{c.n}] “{safe(c.quote)}” — {meta}" + (f" <{link}>" if link else ""))
+        lines.append(f"[{c.n}] “{safe(c.quote)}” — {about}" + (f" <{link}>" if link else ""))
     return "\n".join(lines)
 
 
@@ -216,7 +221,7 @@ def sources_table(articles: list[ArticleInfo]) -> RenderableType:
     table.add_column("published", no_wrap=True)
     table.add_column("chunks", justify="right")
     for a in articles:
-        table.add_row(Text(safe(a.article_id)), Text(safe(a.title)), Text(safe(a.source)),
+        table.add_row(Text(safe(a.article_id)), Text(meta(a.title)), Text(meta(a.source)),
                       Text(_date(a.published)), Text(str(a.chunks)))
     return Reflow(table)
 
@@ -224,7 +229,7 @@ def sources_table(articles: list[ArticleInfo]) -> RenderableType:
 def plain_sources(articles: list[ArticleInfo]) -> str:
     """Tab-separated ``id title outlet published chunks``, one article a line."""
     return "\n".join(
-        "\t".join((safe(a.article_id), safe(a.title), safe(a.source), _date(a.published),
+        "\t".join((safe(a.article_id), meta(a.title), meta(a.source), _date(a.published),
                    str(a.chunks)))
         for a in articles
     )

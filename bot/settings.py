@@ -14,6 +14,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.config import IndexConfig, LLMConfig
 
+MAX_DAYS = 36500
+"""The longest duration accepted (100 years): ``timedelta`` and ``time.sleep`` overflow on
+``99999999999d``, and no retention or refresh pace is longer."""
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -60,7 +64,8 @@ class Settings(BaseSettings):
 
     # Feeds and retention
     feed_refresh: str = Field("30m", alias="NEWSQA_FEED_REFRESH")
-    max_age_days: float | None = Field(None, ge=0, alias="NEWSQA_MAX_AGE_DAYS")
+    max_age_days: float | None = Field(None, ge=0, le=MAX_DAYS, alias="NEWSQA_MAX_AGE_DAYS")
+    feed_max_entries: int = Field(100, ge=1, le=100_000, alias="NEWSQA_FEED_MAX_ENTRIES")
 
     @field_validator("feed_refresh")
     @classmethod
@@ -104,6 +109,7 @@ class Settings(BaseSettings):
             top_k=self.top_k,
             fetch_timeout_s=self.fetch_timeout_s,
             allow_private_urls=self.allow_private_urls,
+            feed_max_entries=self.feed_max_entries,
             llm=LLMConfig(
                 provider=self.llm,
                 base_url=self.llm_base_url,
@@ -128,7 +134,10 @@ def parse_duration(text: str, *, default_unit: str, what: str = "duration") -> f
     if not match:
         raise ValueError(f"{what}: {text!r} is not a duration (expected e.g. 30s, 15m, 2h, 30d)")
     unit = (match.group(2) or default_unit).lower()
-    return float(match.group(1)) * _UNIT_S[unit]
+    seconds = float(match.group(1)) * _UNIT_S[unit]
+    if seconds > MAX_DAYS * 86400:  # dates and sleeps overflow long before float does
+        raise ValueError(f"{what}: {text!r} is too long (at most {MAX_DAYS} days)")
+    return seconds
 
 
 def load_settings() -> Settings:

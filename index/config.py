@@ -39,6 +39,9 @@ class IndexConfig:
     allow_private_urls: bool = False
     """Let URL ingest reach loopback, private and link-local addresses (off: internal pages
     must not become quotable by every user)."""
+    feed_max_entries: int = 100
+    """Entries of one feed read per refresh (or per ``ingest`` of a feed URL), newest first;
+    the rest wait for the next refresh."""
     llm: LLMConfig = field(default_factory=LLMConfig)
 
     @property

@@ -161,6 +161,7 @@ class Engine:
                     max_bytes=max_bytes or MAX_BYTES,
                     progress=progress,
                     client=client,
+                    max_entries=self.cfg.feed_max_entries,
                 )
         finally:
             if client is not None:

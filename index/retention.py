@@ -14,6 +14,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+from index.ingest.dates import in_future
 from index.ingest.pipeline import ingest_lock
 from index.store import ChunkStore
 
@@ -67,8 +68,12 @@ def parse_day(value: Any) -> date | None:
 
 
 def article_day(meta: dict[str, Any]) -> date | None:
-    """Publication day, else first-ingest day, else None."""
-    return parse_day(meta.get("published")) or parse_day(meta.get("ingested"))
+    """Publication day, else first-ingest day, else None. A publication day after tomorrow
+    (an index written before such dates were dropped at ingest) counts as none."""
+    published = parse_day(meta.get("published"))
+    if published is not None and in_future(published.isoformat()):
+        published = None
+    return published or parse_day(meta.get("ingested"))
 
 
 def prune_older_than(

@@ -13,7 +13,7 @@ _QUOTES = str.maketrans(
         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
         "\u00ab": '"', "\u00bb": '"',
         "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-",
-        "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u200b": "",
+        "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u200b": "", "\u2060": "", "\ufeff": "",
     }
 )
 _WS = re.compile(r"\s+")
@@ -66,6 +66,22 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 # ``display(text[start:end])``, a pure function of the original, so it is checked against the
 # original file by recomputing it.
 
+ZERO_WIDTH = (
+    "[\u200b\u2060\ufeff\u180e]"
+    "|(?<=[\x21-\x7e])[\u200c\u200d]|[\u200c\u200d](?=[\x21-\x7e])"
+)
+"""Invisible characters that only hide words and numbers from a reader ("3\u200b90"): zero-width
+space, word joiner, zero-width no-break space, Mongolian vowel separator; and zero-width
+(non-)joiners beside ASCII (in Persian, Indic scripts and emoji sequences they do shape text,
+and are kept)."""
+_ZERO_WIDTH = re.compile(ZERO_WIDTH)
+
+
+def drop_zero_width(text: str) -> str:
+    """``text`` without :data:`ZERO_WIDTH` characters (what search indexes of a stored slice)."""
+    return _ZERO_WIDTH.sub("", text)
+
+
 _MARKUP = re.compile(
     r"(?P<entity>&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});)"
     r"|(?P<image>!\[(?P<alt>[^\]\n]*)\]\([^)\n]*\))"
@@ -73,6 +89,7 @@ _MARKUP = re.compile(
     r"|(?P<strong>\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|`)"
     r"|(?P<heading>^[ \t]*#{1,6}[ \t]+)"
     r"|(?P<bidi>[\u200e\u200f\u202a-\u202e\u2066-\u2069])"
+    rf"|(?P<zw>{ZERO_WIDTH})"
     r"|(?P<space>\s+)",
     re.MULTILINE,
 )
@@ -80,8 +97,10 @@ _MARKUP = re.compile(
 
 def display_map(raw: str) -> tuple[str, list[int]]:
     """``(display, offsets)``: ``raw`` with HTML entities decoded, Markdown inline markup
-    (``**``, ``_``/``*`` emphasis markers, backticks, ``[text](url)``, ``#`` heading marks)
-    and bidi controls removed, and whitespace runs collapsed to one space.
+    (``**``, ``_``/``*`` emphasis markers, backticks, ``[text](url)``, ``#`` heading marks),
+    bidi controls and zero-width characters (:data:`ZERO_WIDTH`) removed, and whitespace runs
+    collapsed to one space. Both kinds of invisible characters only change what a reader,
+    search or the entity tagger would make of the words, never what is seen.
 
     ``offsets[i]`` is the index in ``raw`` of display character ``i``; ``offsets[len(display)]``
     is ``len(raw)``, so a display span ``[a, b)`` comes from ``raw[offsets[a]:offsets[b]]``
@@ -138,4 +157,7 @@ def display(raw: str) -> str:
     return display_map(raw)[0]
 
 
-_NEEDS_DISPLAY = re.compile(r"[&*_`\[#\u200e\u200f\u202a-\u202e\u2066-\u2069]|\s{2,}|[\n\t\r\f\v]")
+_NEEDS_DISPLAY = re.compile(
+    r"[&*_`\[#\u200e\u200f\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff\u180e]"
+    r"|\s{2,}|[\n\t\r\f\v]"
+)

@@ -35,6 +35,7 @@ class Route:
     trickle_s: float = 0.0  # seconds between single bytes (0 = send at once)
     conditional: bool = True
     modified: datetime = field(default_factory=lambda: datetime.now(UTC))
+    reason: str | None = None  # the status line's reason phrase (default: the standard one)
 
 
 @dataclass
@@ -184,7 +185,7 @@ class FeedServer:
             hit.status = route.status
             headers = {"ETag": etag, "Last-Modified": modified} if route.conditional else {}
             return self._send(req, route.status, route.body, route.ctype, headers,
-                              trickle_s=route.trickle_s)
+                              trickle_s=route.trickle_s, reason=route.reason)
         except (BrokenPipeError, ConnectionResetError):
             return None
         finally:
@@ -193,8 +194,9 @@ class FeedServer:
 
     @staticmethod
     def _send(req: BaseHTTPRequestHandler, status: int, data: bytes, ctype: str,
-              headers: dict[str, str] | None = None, *, trickle_s: float = 0.0) -> None:
-        req.send_response(status)
+              headers: dict[str, str] | None = None, *, trickle_s: float = 0.0,
+              reason: str | None = None) -> None:
+        req.send_response(status, reason)
         req.send_header("Content-Type", ctype)
         req.send_header("Content-Length", str(len(data)))
         for k, v in (headers or {}).items():

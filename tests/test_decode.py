@@ -138,8 +138,11 @@ def test_cyrillic_legacy_text_is_guessed(tmp_path: Path) -> None:
 def test_declared_charset_is_strict_and_never_guessed(tmp_path: Path) -> None:
     got = _decoded(tmp_path, "Zürich\n".encode("iso-8859-1"), charset="ISO-8859-1")
     assert got == Decoded("Zürich\n", "iso8859-1", False)
-    assert _skipped(tmp_path, "Zürich".encode(), charset="ascii") == (
-        "not valid ascii text (byte 0xc3 at offset 1)"
+    # Declared ASCII but valid UTF-8 (issue 23, item 16): read as UTF-8, and said so.
+    assert _decoded(tmp_path, "Zürich".encode(), charset="ascii") == Decoded(
+        "Zürich", "utf-8", False, declared="ascii")
+    assert _skipped(tmp_path, "Zürich".encode("iso-8859-1") + b"\x81", charset="ascii") == (
+        "not valid ascii text (byte 0xfc at offset 1)"
     )
     # Declared UTF-8 that is not UTF-8: the declaration is trusted, no guess.
     assert _skipped(tmp_path, CP1252_NEWS.encode("cp1252"), charset="utf-8").startswith(

@@ -20,8 +20,14 @@ from index.types import Answer, Turn
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:
+    """The question set; a file that cannot be read or parsed is one ValueError line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ValueError(f"{path}: cannot read the questions ({reason})") from None
     questions = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:

@@ -65,7 +65,7 @@ class FeedsBot:
                 Subscriptions(self.data_dir), self.engine.store, self.engine.embedder,
                 data_dir=self.data_dir, feed_ids=feed_ids, respect_backoff=feed_ids is None,
                 max_age_days=settings.max_age_days, max_tokens=self.engine.cfg.max_chunk_tokens,
-                client=client,
+                client=client, max_entries=self.engine.cfg.feed_max_entries,
             )
         for result in report.feeds:
             log.info("feed refresh: %s", result.line())

@@ -9,6 +9,7 @@ chat's recent turns as history; what the chat keeps lives in its ``ChatState``.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import math
 import os
@@ -250,7 +251,7 @@ class NewsBot(BotBase):
             await self._reply(message, [plain(NOT_ADMIN)])
             return
         doc = message.document
-        name = _safe_name(doc.file_name or "upload.txt")
+        name = stored_name(doc.file_name, doc.file_unique_id)
         if PurePath(name).suffix.lower() not in SUPPORTED_SUFFIXES:
             await self._reply(message, [plain(
                 f"I can only add {', '.join(SUPPORTED_SUFFIXES)} files.")])
@@ -352,6 +353,22 @@ def _safe_name(name: str) -> str:
     if not dot:
         stem, suffix = base, "txt"
     return f"{(stem or 'upload')[:80]}.{suffix[:10]}"
+
+
+def stored_name(original: str | None, unique_id: str) -> str:
+    """The uploads folder's file for an upload: its sanitised name, plus a short hash of the
+    original when sanitising changed it. Two names that sanitise alike ("report 1.txt",
+    "report_1.txt") are two files (two articles: the article id comes from the path), while
+    the same name sent again is the same file, updated in place. A nameless document is
+    named after Telegram's unique id of the file."""
+    if not original:
+        return _safe_name(f"upload-{unique_id}.txt")
+    safe = _safe_name(original)
+    if safe == original:
+        return safe
+    stem, _, suffix = safe.rpartition(".")
+    digest = hashlib.sha256(original.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return f"{stem}-{digest}.{suffix}"
 
 
 # ----------------------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from urllib.parse import urlsplit
 
-from bot.escape import BIDI_CONTROLS, escape_name
+from bot.escape import BIDI_CONTROLS, TITLE_MAX, escape_name
+from bot.escape import shorten as shorten_line
 from index.types import Answer, ArticleInfo, Citation, IngestReport
 
 MAX_MESSAGE = 4096
@@ -28,7 +29,7 @@ MAX_ANSWER_MESSAGES = 3
 """An answer takes at most this many messages; further quotes wait behind the button."""
 MAX_FULL_MESSAGES = 5
 """The "Show full sources" view takes at most this many, then says "…and N more"."""
-_META_MAX = 200  # a title or outlet longer than this is hostile or broken: shorten it
+_META_MAX = TITLE_MAX  # a title or outlet longer than this is hostile or broken: shorten it
 
 # C0 controls (but \t and \n), DEL, and lone surrogates: Telegram (or UTF-8 encoding) rejects
 # them. Bidi controls from articles could reorder what the reader sees (a right-to-left
@@ -54,11 +55,8 @@ def u16len(text: str) -> int:
 
 
 def shorten(text: str, limit: int) -> str:
-    text = " ".join(clean(text).split())
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(" ", 0, limit)
-    return text[: cut if cut > limit // 2 else limit].rstrip() + " …"
+    """Clean, on one line, at most ``limit`` characters (``bot.escape.shorten``)."""
+    return shorten_line(clean(text), limit)
 
 
 def shorten_raw(text: str, limit: int) -> str:

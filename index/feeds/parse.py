@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from index.ingest.dates import in_future
 from index.ingest.skipped import Skipped, short
 
 FEED_MIMES = frozenset({
@@ -93,13 +94,14 @@ def parse_feed(data: bytes, *, url: str, mime: str = "", charset: str | None = N
 
 
 def _iso(struct: time.struct_time | None) -> str | None:
-    """feedparser's parsed dates are UTC ``struct_time``s."""
+    """feedparser's parsed dates are UTC ``struct_time``s; one after tomorrow is no date."""
     if not struct:
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(struct), UTC).isoformat()
+        iso = datetime.fromtimestamp(calendar.timegm(struct), UTC).isoformat()
     except (OverflowError, ValueError, OSError):
         return None
+    return None if in_future(iso) else iso
 
 
 def _entry(raw: Any) -> FeedEntry | None:

@@ -4,9 +4,13 @@
    a 304 costs one request and nothing else; so does a body identical to the last one
    (for servers without validators).
 2. Entries already in the index are skipped by key (link) and content hash, without any
-   request; the rest have their pages fetched, at most ``PER_HOST`` at a time per host.
-3. All new articles are ingested in one run under the ingest lock (unchanged text is never
-   re-embedded), and only then are the entries and the feed's validators remembered.
+   request; of the rest, at most ``max_entries`` per feed (newest first) have their pages
+   fetched, at most ``PER_HOST`` at a time per host; the others wait for the next refresh.
+3. Pages are read and ingested ``BATCH`` entries at a time, under the ingest lock for the
+   write only (unchanged text is never re-embedded), and each batch's entries are remembered
+   as soon as they are in the index: an interrupted refresh keeps what it wrote, and the next
+   one fetches only the rest. A feed's validators are remembered last, and only when every
+   entry it lists is in.
 
 A feed that fails (unreachable, not a feed, invalid XML) gets a one-line reason; from its
 3rd failure in a row it backs off (15 min, doubling, at most a day).
@@ -39,6 +43,11 @@ FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/rdf+xml;q
                "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5")
 WORKERS = 8
 TIMEOUT_S = 15.0
+MAX_ENTRIES = 100
+"""Entries of one feed read per refresh by default (``NEWSQA_FEED_MAX_ENTRIES``): a feed
+listing 30,000 must not hold a refresh for hours; the rest come with the next refreshes."""
+BATCH = 32
+"""Entries read, ingested and remembered together: an interruption loses at most one batch."""
 
 # progress(event, n): ("total", n units so far), ("input", 1 unit done), ("embedded", n chunks)
 Progress = Callable[[str, int], None]
@@ -54,6 +63,8 @@ class FeedResult:
     unchanged: int = 0
     from_summary: int = 0
     too_old: int = 0
+    deferred: int = 0
+    """New entries over ``max_entries``, left for the next refresh."""
     failed: list[tuple[str, str]] = field(default_factory=list)
     """``(entry link, reason)``."""
     error: str | None = None
@@ -78,6 +89,8 @@ class FeedResult:
         parts.append(f"{self.unchanged} unchanged")
         if self.too_old:
             parts.append(f"{self.too_old} too old to keep")
+        if self.deferred:
+            parts.append(f"{self.deferred} left for the next refresh")
         if self.failed:
             reasons = list(dict.fromkeys(_brief(r) for _, r in self.failed))
             parts.append(f"{len(self.failed)} failed ({short('; '.join(reasons), 80)})")
@@ -101,6 +114,26 @@ class RefreshReport:
 
 def _brief(reason: str) -> str:
     return reason.removeprefix("could not fetch: ")
+
+
+def merge_reports(into: IngestReport, other: IngestReport) -> None:
+    """Add ``other``'s outcomes to ``into`` (one report for several ingest runs)."""
+    into.added += other.added
+    into.updated += other.updated
+    into.unchanged += other.unchanged
+    into.removed += other.removed
+    into.skipped += other.skipped
+    into.notes += other.notes
+    into.chunks_embedded += other.chunks_embedded
+    for stage, seconds in other.timings_s.items():
+        into.timings_s[stage] = into.timings_s.get(stage, 0.0) + seconds
+
+
+def newest_first(entries: Sequence[FeedEntry]) -> list[FeedEntry]:
+    """Dated entries newest first, then the undated ones in feed order."""
+    dated = sorted((e for e in entries if e.published), key=lambda e: e.published or "",
+                   reverse=True)
+    return dated + [e for e in entries if not e.published]
 
 
 class Totals:
@@ -197,6 +230,7 @@ def refresh_feeds(
     progress: Progress | None = None,
     client: httpx.Client | None = None,
     slots: HostSlots | None = None,
+    max_entries: int = MAX_ENTRIES,
 ) -> RefreshReport:
     """Refresh the subscribed feeds (``feed_ids``: only those); see the module docstring.
 
@@ -230,7 +264,7 @@ def refresh_feeds(
             return out
 
         fetched = list(pool.map(get_feed, due))
-        plan = _plan(subs, fetched, results, _cutoff(max_age_days))
+        plan = _plan(subs, fetched, results, _cutoff(max_age_days), max_entries)
         totals.add(len(plan))
 
         def get_entry(item: tuple[_Fetch, FeedEntry]) -> Article | Skipped:
@@ -241,22 +275,30 @@ def refresh_feeds(
             totals("input", 1)
             return out
 
-        read = list(pool.map(get_entry, plan))
+        partial: set[int] = set()  # feeds with an entry failed or only summarised
+        for i in range(0, len(plan), BATCH):  # written as we go: see the module docstring
+            batch = plan[i : i + BATCH]
+            read = list(pool.map(get_entry, batch))
+            articles = [a for a in read if isinstance(a, Article)]
+            ingested = IngestReport()
+            if articles:
+                ingested = ingest_articles(store, embedder, articles, data_dir=data_dir,
+                                           max_tokens=max_tokens, progress=totals)
+                merge_reports(report.ingest, ingested)
+            _record(subs, batch, read, ingested, results, partial)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
         if own:
             http.close()
-    articles = [a for a in read if isinstance(a, Article)]
-    if articles:
-        report.ingest = ingest_articles(store, embedder, articles, data_dir=data_dir,
-                                        max_tokens=max_tokens, progress=totals)
-    _record(subs, fetched, plan, read, report, results)
+    _finish(subs, fetched, results, partial)
     return report
 
 
 def _plan(subs: Subscriptions, fetched: list[_Fetch], results: dict[int, FeedResult],
-          cutoff: str | None) -> list[tuple[_Fetch, FeedEntry]]:
-    """The entries whose pages must be read; counts the rest as unchanged (or too old)."""
+          cutoff: str | None, max_entries: int = MAX_ENTRIES
+          ) -> list[tuple[_Fetch, FeedEntry]]:
+    """The entries whose pages must be read, at most ``max_entries`` per feed, newest first;
+    counts the rest as unchanged, too old or deferred."""
     hashes = subs.known_hashes()
     planned: set[str] = set()
     plan: list[tuple[_Fetch, FeedEntry]] = []
@@ -273,7 +315,8 @@ def _plan(subs: Subscriptions, fetched: list[_Fetch], results: dict[int, FeedRes
         if f.feed.title and not f.sub.title:  # first fetch: name it in the summary line
             r.feed = replace(f.sub, title=f.feed.title)
         known = subs.known(f.sub.id)
-        for entry in f.feed.entries:
+        taken = 0
+        for entry in newest_first(f.feed.entries):
             k = known.get(entry.key)
             retry = k is not None and k.summary_only and k.tries < SUMMARY_RETRIES
             same = k.hash == entry.hash and not retry if k is not None else False
@@ -284,22 +327,24 @@ def _plan(subs: Subscriptions, fetched: list[_Fetch], results: dict[int, FeedRes
                 r.too_old += 1
             elif entry.key in planned:  # listed by two feeds in this run: read once
                 r.unchanged += 1
+            elif taken >= max_entries:
+                r.deferred += 1
             else:
+                taken += 1
                 planned.add(entry.key)
                 plan.append((f, entry))
     return plan
 
 
-def _record(subs: Subscriptions, fetched: list[_Fetch], plan: list[tuple[_Fetch, FeedEntry]],
-            read: list[Article | Skipped], report: RefreshReport,
-            results: dict[int, FeedResult]) -> None:
-    """Count outcomes per feed, remember the entries now indexed, store the validators."""
-    ing = report.ingest
+def _record(subs: Subscriptions, batch: list[tuple[_Fetch, FeedEntry]],
+            read: list[Article | Skipped], ing: IngestReport, results: dict[int, FeedResult],
+            partial: set[int]) -> None:
+    """Count one batch's outcomes per feed and remember its entries now indexed; feeds with
+    an entry failed or only summarised go into ``partial``."""
     added, updated = set(ing.added), set(ing.updated)
     skipped = dict(ing.skipped)
     rows: dict[int, list[tuple[str, str, str, bool]]] = {}
-    partial: set[int] = set()  # feeds with an entry failed or only summarised: no validators
-    for (f, entry), got in zip(plan, read, strict=True):
+    for (f, entry), got in zip(batch, read, strict=True):
         r = results[f.sub.id]
         if isinstance(got, Skipped) or got.from_feed_summary:
             partial.add(f.sub.id)
@@ -319,13 +364,21 @@ def _record(subs: Subscriptions, fetched: list[_Fetch], plan: list[tuple[_Fetch,
             r.unchanged += 1
         rows.setdefault(f.sub.id, []).append(
             (entry.key, entry.hash, got.article_id, got.from_feed_summary))
+    for feed_id, feed_rows in rows.items():
+        subs.remember(feed_id, feed_rows)
+
+
+def _finish(subs: Subscriptions, fetched: list[_Fetch], results: dict[int, FeedResult],
+            partial: set[int]) -> None:
+    """Mark the feeds read; store their validators only when every entry is in the index
+    (none failed, only summarised or left for the next refresh)."""
     for f in fetched:
         if f.feed is None:
             continue
-        subs.remember(f.sub.id, rows.get(f.sub.id, []))
+        r = results[f.sub.id]
+        complete = f.sub.id not in partial and not r.failed and not r.deferred
         subs.mark_ok(f.sub.id, title=f.feed.title, etag=f.etag, last_modified=f.last_modified,
-                     body_hash=f.body_hash,
-                     keep_validators=f.sub.id not in partial and not results[f.sub.id].failed)
+                     body_hash=f.body_hash, keep_validators=complete)
 
 
 def describe(sub: Subscription, entries: int, now: float | None = None) -> dict[str, Any]:

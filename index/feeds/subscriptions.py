@@ -128,7 +128,9 @@ class Subscriptions:
 
     def add(self, url: str, *, name: str | None = None, title: str | None = None
             ) -> Subscription:
-        """Subscribe. Raises FeedError if ``url`` is already subscribed."""
+        """Subscribe. Raises FeedError if ``url`` is already subscribed. A name is one line
+        (whitespace runs, newlines included, become one space)."""
+        name = " ".join(name.split()) if name else None
         with self._db() as db:
             old = db.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()
             if old is not None:

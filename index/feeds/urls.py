@@ -13,7 +13,15 @@ import httpx
 
 from index.feeds.entries import HostSlots, polite_fetch, read_entry
 from index.feeds.parse import FeedEntry, looks_like_feed, parse_feed
-from index.feeds.refresh import TIMEOUT_S, WORKERS, Progress, Totals
+from index.feeds.refresh import (
+    MAX_ENTRIES,
+    TIMEOUT_S,
+    WORKERS,
+    Progress,
+    Totals,
+    merge_reports,
+    newest_first,
+)
 from index.ingest.fetch import new_client
 from index.ingest.pipeline import Embedder, ingest, ingest_articles
 from index.ingest.read import MAX_BYTES, is_url, read_fetched
@@ -34,8 +42,10 @@ def ingest_inputs(
     progress: Progress | None = None,
     timeout: float = TIMEOUT_S,
     client: httpx.Client | None = None,
+    max_entries: int = MAX_ENTRIES,
 ) -> IngestReport:
-    """Like :func:`index.ingest.pipeline.ingest`, except that a URL may be an RSS/Atom feed.
+    """Like :func:`index.ingest.pipeline.ingest`, except that a URL may be an RSS/Atom feed
+    (its newest ``max_entries`` entries are read; a note says when there were more).
 
     Pages are fetched outside the ingest lock (a slow site never holds it); without URLs
     this is exactly ``ingest``.
@@ -49,7 +59,7 @@ def ingest_inputs(
     try:
         return _ingest_urls(store, embedder, inputs, urls, http, data_dir=data_dir, prune=prune,
                             max_tokens=max_tokens, max_bytes=max_bytes, progress=progress,
-                            timeout=timeout)
+                            timeout=timeout, max_entries=max_entries)
     finally:
         if own:
             http.close()
@@ -68,6 +78,7 @@ def _ingest_urls(
     max_bytes: int,
     progress: Progress | None,
     timeout: float,
+    max_entries: int,
 ) -> IngestReport:
     totals = Totals(progress)
     report = IngestReport()
@@ -96,7 +107,11 @@ def _ingest_urls(
             if isinstance(feed, Skipped):
                 report.skipped.append((feed.input, feed.reason))
                 continue
-            totals.add(len(feed.entries))
+            entries = newest_first(feed.entries)[:max_entries]
+            if len(feed.entries) > max_entries:
+                report.notes.append((url, f"the feed lists {len(feed.entries)} entries: read the "
+                                          f"newest {max_entries} (NEWSQA_FEED_MAX_ENTRIES)"))
+            totals.add(len(entries))
 
             def one(entry: FeedEntry, outlet: str = feed.title) -> Article | Skipped:
                 out = read_entry(entry, outlet or None, slots, client=client,
@@ -104,25 +119,17 @@ def _ingest_urls(
                 totals("input", 1)
                 return out
 
-            for item in pool.map(one, feed.entries):
+            for item in pool.map(one, entries):
                 if isinstance(item, Skipped):
                     report.skipped.append((item.input, item.reason))
                 else:
                     articles.append(item)
     others = [i for i in inputs if not is_url(i)]
     if others or prune:
-        _merge(report, ingest(store, embedder, others, data_dir=data_dir, prune=prune,
-                              max_tokens=max_tokens, max_bytes=max_bytes, progress=totals))
+        merge_reports(report, ingest(store, embedder, others, data_dir=data_dir, prune=prune,
+                                     max_tokens=max_tokens, max_bytes=max_bytes,
+                                     progress=totals))
     if articles:
-        _merge(report, ingest_articles(store, embedder, articles, data_dir=data_dir,
-                                       max_tokens=max_tokens, progress=totals))
+        merge_reports(report, ingest_articles(store, embedder, articles, data_dir=data_dir,
+                                              max_tokens=max_tokens, progress=totals))
     return report
-
-
-def _merge(into: IngestReport, other: IngestReport) -> None:
-    into.added += other.added
-    into.updated += other.updated
-    into.unchanged += other.unchanged
-    into.removed += other.removed
-    into.skipped += other.skipped
-    into.chunks_embedded += other.chunks_embedded

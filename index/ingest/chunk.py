@@ -19,8 +19,9 @@ TokenCounter = Callable[[str], int]
 
 # Bump when reading/segmenting/annotating changes what is stored: every article's chunk ids
 # change, so the next ingest re-reads and re-chunks everything (vectors of unchanged sentence
-# texts are reused).
-SCHEMA_VERSION = 2
+# texts are reused). 3: zero-width characters are left out of the display text that is
+# embedded, annotated and read (issue 23, item 17), so annotation offsets moved.
+SCHEMA_VERSION = 3
 
 
 def chunk_id_for(article_id: str, text: str, version: str = "") -> str:

@@ -10,7 +10,7 @@ ambiguous all-numeric dates, and the weekday/year conventions in :func:`resolve_
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache, lru_cache
 from typing import Any
 
@@ -107,6 +107,17 @@ def parse_date(text: str) -> str | None:
     if found is None:
         return None
     return date(found.year, found.month, found.day).isoformat()
+
+
+def in_future(day: str, today: date | None = None) -> bool:
+    """Whether ISO ``day`` (``YYYY-MM-DD…``) is after tomorrow (UTC; tomorrow itself is a time
+    zone ahead). No article is published then: 9999-12-31 would lead every "What's new?"
+    and never age out, so such a date is treated as no date."""
+    try:
+        parsed = date.fromisoformat(day[:10])
+    except ValueError:
+        return False
+    return parsed > (today or datetime.now(UTC).date()) + timedelta(days=1)
 
 
 def _anchor_date(anchor: str | None) -> date | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.ingest.skipped import Skipped
 
@@ -70,13 +70,19 @@ class Decoded:
     text: str
     encoding: str
     guessed: bool
+    declared: str | None = None
+    """A declared charset the bytes are not valid in, when they are valid UTF-8 and were read
+    as such (a page saying windows-1252 while serving UTF-8 is common)."""
 
 
-def encoding_note(encoding: str, guessed: bool) -> str | None:
-    """One-line remark for the ingest report when the encoding was guessed, else None.
+def encoding_note(encoding: str, guessed: bool, declared: str | None = None) -> str | None:
+    """One-line remark for the ingest report when the encoding was guessed or the declared
+    one was wrong, else None.
 
     ``encoding_note("cp1252", True)`` → ``"encoding guessed: cp1252"``.
     """
+    if declared:
+        return f"not valid {declared} text as declared: read as UTF-8"
     return f"encoding guessed: {encoding}" if guessed else None
 
 
@@ -109,14 +115,18 @@ def decode(item: str, data: bytes, *, charset: str | None) -> str | Skipped:
     return got if isinstance(got, Skipped) else got.text
 
 
-def decode_detail(item: str, data: bytes, *, charset: str | None) -> Decoded | Skipped:
+def decode_detail(
+    item: str, data: bytes, *, charset: str | None, utf8_fallback: bool = True
+) -> Decoded | Skipped:
     """Decode a file or response body strictly; never raises.
 
     ``charset`` is a declared charset (HTTP header, ``<meta charset>``) or None. A BOM
-    overrides it. Skipped reasons: "empty file", "binary file (not text)",
-    "not valid UTF-8 text (byte 0x.. at offset N)" (also for undeclared legacy text whose
-    encoding cannot be guessed unambiguously), "not valid <charset> text (…)" for a declared
-    charset the bytes do not match, and "not valid UTF-16 text (…)" for a broken BOM file.
+    overrides it. Bytes not valid in the declared charset but valid UTF-8 are read as UTF-8
+    (``Decoded.declared`` says so), unless ``utf8_fallback`` is off. Skipped reasons: "empty
+    file", "binary file (not text)", "not valid UTF-8 text (byte 0x.. at offset N)" (also for
+    undeclared legacy text whose encoding cannot be guessed unambiguously), "not valid
+    <charset> text (…)" for a declared charset the bytes match neither it nor UTF-8, and
+    "not valid UTF-16 text (…)" for a broken BOM file.
     """
     if not data:
         return Skipped(item, "empty file")
@@ -129,7 +139,13 @@ def decode_detail(item: str, data: bytes, *, charset: str | None) -> Decoded | S
     if not wide and looks_binary(data):
         return Skipped(item, "binary file (not text)")
     if codec is not None and codec != "utf-8":
-        return _finish(item, _strict(item, data, codec, charset or codec), guessed=False)
+        got = _strict(item, data, codec, charset or codec)
+        if isinstance(got, Skipped) and utf8_fallback and not wide:
+            utf8_text = _strict(item, data, "utf-8", "UTF-8")
+            if not isinstance(utf8_text, Skipped):
+                done = _finish(item, utf8_text, guessed=False)
+                return done if isinstance(done, Skipped) else replace(done, declared=charset)
+        return _finish(item, got, guessed=False)
     utf8 = _strict(item, data, "utf-8", "UTF-8")
     if isinstance(utf8, Skipped) and codec is None:
         guess = guess_encoding(data)

@@ -67,6 +67,8 @@ class HtmlPage:
     url: str | None = None
     encoding: str = "utf-8"
     encoding_guessed: bool = False
+    encoding_declared: str | None = None
+    """A declared charset the page was not valid in (read as UTF-8 instead)."""
 
 
 def _html_charset(data: bytes) -> str | None:
@@ -79,9 +81,11 @@ def decode_html(item: str, data: bytes, *, charset: str | None) -> Decoded | Ski
     charset-normalizer guess (see :func:`index.ingest.decode.decode_detail`)."""
     meta = _html_charset(data)
     declared = charset if codec_name(charset) else None
-    got = decode_detail(item, data, charset=declared or (meta if codec_name(meta) else None))
     fallback = codec_name(meta)
-    if isinstance(got, Skipped) and declared and fallback not in (None, codec_name(declared)):
+    retry = bool(declared) and fallback not in (None, codec_name(declared))
+    got = decode_detail(item, data, charset=declared or (meta if fallback else None),
+                        utf8_fallback=not retry)  # the page's own charset before UTF-8
+    if isinstance(got, Skipped) and retry:
         got = decode_detail(item, data, charset=meta)  # a wrong header, an honest page
     return got
 
@@ -96,7 +100,8 @@ def page_from_bytes(
     page = extract_html(decoded.text, url=url, item=item)
     if isinstance(page, Skipped):
         return page
-    return replace(page, encoding=decoded.encoding, encoding_guessed=decoded.guessed)
+    return replace(page, encoding=decoded.encoding, encoding_guessed=decoded.guessed,
+                   encoding_declared=decoded.declared)
 
 
 def from_html_bytes(
@@ -128,7 +133,7 @@ def _article(page: HtmlPage, *, path: str | None, url: str | None) -> Article | 
         source_hint=page.source,
         published_hint=page.published,
     )
-    note = encoding_note(page.encoding, page.encoding_guessed)
+    note = encoding_note(page.encoding, page.encoding_guessed, page.encoding_declared)
     if note is None or isinstance(article, Skipped):
         return article
     return replace(article, notes=(*article.notes, note))

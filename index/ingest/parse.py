@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from index.ingest.blocks import Para, classify, meta_date_line
-from index.ingest.dates import parse_date
+from index.ingest.dates import in_future, parse_date
 from index.ingest.decode import normalise_newlines
 from index.ingest.language import detect_language
 from index.ingest.skipped import Skipped
@@ -256,6 +256,9 @@ def parse_text(
     published = parse_date(published_raw) if published_raw else None
     if published_raw and published is None:
         notes.append(f"publication date not understood: {published_raw[:40]!r}")
+    elif published is not None and in_future(published):
+        notes.append(f"publication date {published} is in the future: treated as undated")
+        published = None
     identity = path or url or f"text:{hashlib.sha256(text.encode('utf-8')).hexdigest()}"
     return Article(
         article_id=article_id_for(identity),

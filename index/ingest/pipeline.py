@@ -351,6 +351,7 @@ def ingest_articles(
             if article.article_id in seen:
                 continue
             seen.add(article.article_id)
+            report.notes.extend((label, note) for note in article.notes)
             chunks = chunk_article(article, embedder.count_tokens, max_tokens)
             if not chunks:
                 report.skipped.append((label, "no indexable text after cleaning"))

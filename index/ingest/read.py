@@ -202,12 +202,13 @@ def _text_article(
     item: str, data: bytes, *, charset: str | None, path: str | None = None,
     url: str | None = None,
 ) -> Article | Skipped:
-    """Decode and parse a plain-text/Markdown body; a guessed encoding becomes a note."""
+    """Decode and parse a plain-text/Markdown body; a guessed or wrongly declared encoding
+    becomes a note."""
     got = decode_detail(item, data, charset=charset)
     if isinstance(got, Skipped):
         return got
     article = parse_text(got.text, path=path, url=url)
-    note = encoding_note(got.encoding, got.guessed)
+    note = encoding_note(got.encoding, got.guessed, got.declared)
     if note is None or isinstance(article, Skipped):
         return article
     return replace(article, notes=(*article.notes, note))

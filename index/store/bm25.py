@@ -23,6 +23,7 @@ import numpy as np
 
 from index.store.meta import StoredChunk
 from index.store.paths import make_private_dir, mtime
+from index.text import drop_zero_width
 from index.types import ArticleInfo
 
 _TMP_MAX_AGE_S = 600.0  # a BM25 temp dir older than this was left by a killed process
@@ -71,8 +72,8 @@ class Bm25Index:
         retriever = None
         if chunks:
             corpus = [  # the subheading a chunk sits under is search context for it
-                f"{c.meta.get('title', '')}\n{c.meta.get('source', '')}\n"
-                f"{c.meta.get('heading', '')}\n{c.text}"
+                drop_zero_width(f"{c.meta.get('title', '')}\n{c.meta.get('source', '')}\n"
+                                f"{c.meta.get('heading', '')}\n{c.text}")  # "3\u200b90" is 390
                 for c in chunks
             ]
             retriever = bm25s.BM25()
