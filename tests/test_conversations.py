@@ -128,7 +128,7 @@ def test_the_russians_follow_up_quotes_the_russians(engine: Engine) -> None:
     assert "Russian" in second.citations[0].quote
 
 
-def T(question: str, answer: str = "", titles: tuple[str, ...] = ()) -> Turn:  # noqa: N802
+def T(question: str, answer: str = "", titles: tuple[str, ...] = ()) -> Turn:
     return Turn(question, question, answer, titles=titles)
 
 
