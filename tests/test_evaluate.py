@@ -412,7 +412,7 @@ def _followup_run(make_engine: Callable[..., Engine], tmp_path: Path) -> tuple[P
         [
             {"id": "fu", "question": FOLLOWUP, "answer": ["120 Russians", "270 Russian"],
              "answerable": True, "type": "followup", "evidence": evidence,
-             "history": [EARLIER]},
+             "history": [EARLIER], "asked_fully": "How many Russians returned home on Friday?"},
             {"id": "cold", "question": FOLLOWUP, "answer": ["120 Russians", "270 Russian"],
              "answerable": True, "type": "followup", "evidence": evidence},
             {"id": "un", "question": "How many of the exchanged soldiers were French citizens?",
@@ -448,6 +448,10 @@ def test_run_eval_asks_history_first(make_engine: Callable[..., Engine], tmp_pat
     assert rows["un"]["answerable"] is False and rows["un"]["gold"] == "Insufficient information."
     for name in ("followup", "unanswerable", "overall"):
         assert f"{name} " in text
+    # the follow-up metric: as asked in its conversation vs its referent written out
+    assert fu["hit_first_asked_fully"] == fu["hit_first"]
+    assert "follow-ups: 1 answerable, 1 rewritten; first statement" in text
+    assert "of the 1 with `asked_fully`" in text
     assert "results written to" in text
 
 

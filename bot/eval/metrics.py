@@ -132,7 +132,43 @@ def metrics_of(rows: Sequence[dict[str, Any]], k: int) -> dict[str, Any]:
         "k": k,
         "overall": summarize(rows),
         "by_type": {t: summarize([r for r in rows if r["type"] == t]) for t in types},
+        "followups": followups_of(rows),
     }
+
+
+def followups_of(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Answerable questions asked after a ``history``: first statement as asked, and — for
+    those whose line gives the question ``asked_fully`` (its referents written out) — the
+    same asked fresh. Equal rates mean the conversation costs nothing."""
+    asked = [r for r in rows if r.get("history") and r["answerable"]]
+    full = [r for r in asked if r.get("hit_first_asked_fully") is not None]
+    return {
+        "n": len(asked),
+        "rewritten": sum(1 for r in asked if r.get("resolved_question")),
+        "hit_first": _mean(r.get("hit_first") for r in asked),
+        "n_asked_fully": len(full),
+        "hit_first_same_rows": _mean(r.get("hit_first") for r in full),
+        "hit_first_asked_fully": _mean(r["hit_first_asked_fully"] for r in full),
+    }
+
+
+def followups_line(f: dict[str, Any]) -> str | None:
+    if not f.get("n"):
+        return None
+    line = (f"follow-ups: {f['n']} answerable, {f['rewritten']} rewritten; first statement "
+            f"{_pct(f['hit_first'])}")
+    if f["n_asked_fully"]:
+        line += (f"; of the {f['n_asked_fully']} with `asked_fully`: "
+                 f"{_pct(f['hit_first_same_rows'])} as asked vs "
+                 f"{_pct(f['hit_first_asked_fully'])} asked fully")
+    return line
+
+
+def first_hit(question: dict[str, Any], text: str, refused: bool) -> bool:
+    """Does the first statement of ``text`` hold a gold answer of ``question``?"""
+    return bool(answer_hit(str(question.get("type") or "unknown"), first_statement(text),
+                           golds_of(question), refused,
+                           answerable=not is_unanswerable(question)))
 
 
 def score_row(

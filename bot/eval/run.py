@@ -14,7 +14,14 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot.eval.metrics import FileResolver, metrics_of, metrics_table, score_row
+from bot.eval.metrics import (
+    FileResolver,
+    first_hit,
+    followups_line,
+    metrics_of,
+    metrics_table,
+    score_row,
+)
 from index.engine import Engine, remember
 from index.types import Answer, Turn
 
@@ -140,6 +147,9 @@ def run_eval(
                 signals={k: round(v, 4) for k, v in answer.signals.items()},
             )
             row = score_row(q, answer_json, retrieved, resolver, read_source)
+            if q.get("history") and isinstance(q.get("asked_fully"), str):
+                fresh = engine.answer(q["asked_fully"], k=k)  # the referent written out
+                row["hit_first_asked_fully"] = first_hit(q, fresh.answer, fresh.refused)
             rows.append(row)
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             bar.advance(task)
@@ -154,4 +164,6 @@ def run_eval(
     # twelve columns, so a non-terminal gets its own wider console on the same file.
     wide = console if console.is_terminal else Console(file=console.file, width=130)
     wide.print(metrics_table(metrics))
+    if line := followups_line(metrics["followups"]):
+        console.print(line, markup=False)
     console.print(f"{len(rows)} results written to {out_path}")
