@@ -190,3 +190,64 @@ def test_resolution(prev: Turn, question: str, expected: str | None, leans: bool
 
 def test_no_history_no_rewrite() -> None:
     assert resolve("Where did he die?", []).text == "Where did he die?"
+
+
+def test_repl_on_a_pseudo_terminal_resolves_a_follow_up(tmp_path: Path, embedder: Any) -> None:
+    """``newsqa repl`` on a real pseudo-terminal (prompt_toolkit's own terminal code, first run
+    over the seeds): a fragment is shown "(understood as: …)" and answered; a question that
+    names its subject after it is not rewritten."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    from fakes import share_graphs  # tests/ is on sys.path
+
+    data = tmp_path / "data"
+    share_graphs(data / "models", embedder)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSQA_", "TELEGRAM_"))}
+    env.update(NEWSQA_DATA_DIR=str(data), NEWSQA_SEEDS_DIR=str(SEEDS), TERM="xterm",
+               PYTHONPATH=str(SEEDS.parent), COLUMNS="120", LINES="40")
+    main, sub = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "repl"], stdin=sub, stdout=sub,
+                            stderr=sub, env=env, cwd=tmp_path, close_fds=True)
+    os.close(sub)
+    seen = b""
+
+    def text() -> bytes:  # what a reader sees: no escape sequences, no carriage returns
+        return re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r", b"", seen)
+
+    def until(needle: bytes, timeout: float = 120.0) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while needle not in text():
+            assert time.monotonic() < deadline, f"no {needle!r} in {text()[-2000:]!r}"
+            ready, _, _ = select.select([main], [], [], 0.5)
+            if ready:
+                try:
+                    seen += os.read(main, 65536)
+                except OSError:  # the child closed the terminal
+                    break
+            if proc.poll() is not None and not ready:
+                break
+        assert needle in text(), text()[-2000:]
+
+    try:
+        until(b"/help for commands")  # the banner: the prompt is up
+        os.write(main, b"How many Ukrainians returned home on Friday?\r")
+        until(b"390")
+        os.write(main, b"and the Russians?\r")
+        until(b"understood as: How many Russians returned home on Friday?")
+        mark = len(text())
+        os.write(main, b"What did Trump say about the exchange?\r")
+        until(b"post-facto")  # a word of the CNN sentence on Trump (not of the question)
+        assert b"understood as" not in text()[mark:]
+        os.write(main, b"/quit\r")
+        until(b"bye")
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(main)

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from index.answer.words import stems
 from index.text import normalize
 from index.types import Turn
 
@@ -134,8 +135,6 @@ def _story(history: Sequence[Turn], nlp: Any) -> str | None:
     """What the story is called: the noun phrase of the last answer's headlines that shares
     most words with that turn's question ("How many prisoners were exchanged?" over "Massive
     Prisoner Exchange: …" → "the prisoner exchange": its nouns). None without such a phrase."""
-    from index.answer.question import stems
-
     for turn in reversed(history):
         if not turn.titles:
             continue

@@ -7,30 +7,17 @@ import html
 import re
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
-from typing import Any
 
 from index.answer.followup import resolve
+from index.answer.words import STOPWORDS, stems
 from index.text import normalize
 from index.types import Turn
 
 MAX_QUESTION_CHARS = 1000
 
 _TAG = re.compile(r"<[^>]{0,200}>")
-_WORD = re.compile(r"(?u)\b\w\w+\b")
 _ENTITY = re.compile(r"\b(?:[A-Z][\w'’&.-]*|\d[\d,.]*\d|\d)\b")
 
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it
-    its itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself yourselves
-    many much whose said says say according report reported reports article articles news tell
-    me please also did does do done get got one ones like""".split()
-)
 _QUESTION_CAPS = frozenset(
     "Who What When Where Which Why How Is Are Was Were Do Does Did Has Have Had Can Could Will "
     "Would Should And But Or According Based Tell Please The A An In On Of For".split()
@@ -70,19 +57,6 @@ def clean(raw: str) -> tuple[str, bool]:
     text = "".join(ch for ch in text if ch.isprintable())
     truncated = len(text) > MAX_QUESTION_CHARS
     return text[:MAX_QUESTION_CHARS], truncated
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def stems(text: str) -> list[str]:
-    """Lower-cased, stop-word-free, stemmed word tokens (same shape as the BM25 side)."""
-    words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
-    return list(_stemmer().stemWords(words)) if words else []
 
 
 _COMPARED = r"(?:\w+er|more|less|fewer|before|after|up|down|better|worse|faster|slower)"
