@@ -139,6 +139,21 @@ def test_request_asks_for_constrained_json(seeded_engine: Engine, fake: FakeLLMS
     assert shape["properties"]["sentences"]["items"]["enum"] == list(numbered)
 
 
+def test_server_without_json_schema_is_asked_again_without(
+    seeded_engine: Engine, fake: FakeLLMServer
+) -> None:
+    fake.enqueue("response_format json_schema is not supported", status=400)
+    fake.enqueue(choice(SENTENCE_120, lead="120 civilians"))
+    fake.enqueue(choice(SENTENCE_120))
+    chooser = LLMChooser(openai_cfg(fake))
+    answerer = Answerer(seeded_engine.store, seeded_engine.embedder, seeded_engine.reader,
+                        chooser)
+    first, second = answerer.answer(Q_RUSSIANS), answerer.answer(Q_RUSSIANS)
+    assert first.notice is None and first.answer.startswith("120 civilians — According to CNN")
+    assert second.notice is None
+    assert ["response_format" in r.body for r in fake.requests] == [True, False, False]
+
+
 def test_ollama_provider(seeded_engine: Engine, fake: FakeLLMServer) -> None:
     pick = choice(SENTENCE_120, lead="120 civilians")
     fake.enqueue(lambda b: "<think>the CNN sentence</think>" + pick(b))

@@ -60,6 +60,7 @@ class LLMChooser:
         self._client = client
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(MAX_IN_FLIGHT)
+        self._structured = True  # off once the server refuses a JSON schema
 
     def client(self) -> Any:
         """The LlamaIndex LLM, built on first use (importing ``openai`` costs ~0.5 s)."""
@@ -128,13 +129,30 @@ class LLMChooser:
             ChatMessage(role=MessageRole.USER, content=prompt.user),
         ]
         shape = schema(len(prompt.shown))
+        kwargs: dict[str, Any] = {}
         if self.cfg.provider == "ollama":
-            kwargs: dict[str, Any] = {"format": shape}
-        else:
+            kwargs = {"format": shape}
+        elif self._structured:
             kwargs = {"response_format": {"type": "json_schema", "json_schema": {
                 "name": "newsqa_choice", "strict": True, "schema": shape}}}
-        response = self.client().chat(messages, **kwargs)
+        try:
+            response = self.client().chat(messages, **kwargs)
+        except Exception as exc:
+            # A server without structured output says so with a 400: ask again (same deadline)
+            # relying on the prompt alone; the strict parser judges the reply either way.
+            if "response_format" not in kwargs or not _refuses_schema(exc):
+                raise
+            log.warning("the LLM server refused a JSON schema; asking without one")
+            self._structured = False
+            response = self.client().chat(messages)
         return str(response.message.content or "")
+
+
+def _refuses_schema(exc: Exception) -> bool:
+    """An HTTP 400 whose message is about the requested response format."""
+    text = str(exc).casefold()
+    return getattr(exc, "status_code", None) == 400 and any(
+        w in text for w in ("response_format", "json_schema", "schema"))
 
 
 def _build_client(cfg: LLMConfig) -> Any:
