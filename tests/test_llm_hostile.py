@@ -31,8 +31,16 @@ from index.answer.question import parse
 from index.config import IndexConfig, LLMConfig
 from index.embed import OnnxEmbedder
 from index.engine import Engine
-from index.llm import REJECTED, UNAVAILABLE, build_prompt, clean, is_injection
-from index.types import Answer, Citation
+from index.llm import (
+    REJECTED,
+    UNAVAILABLE,
+    WITHHELD,
+    LLMChooser,
+    build_prompt,
+    clean,
+    is_injection,
+)
+from index.types import Answer, Choice, Citation
 
 SENTENCE_RUSSIANS = "120 civilians were repatriated"
 SENTENCE_BELARUS = "at a designated border point near Belarus"
@@ -189,6 +197,7 @@ def test_disguised_orders_are_injections(name: str) -> None:
     "The report is available at who.int.",
     "Officials say that 12 people died in the floods.",
     "“Go home,” police told residents.",
+    "“Tell them the truth,” she said at the rally.",
     "The company, Amazon.com, reported higher sales.",
     "Former U.S. President Donald Trump announced the exchange on social media.",
 ])
@@ -237,3 +246,12 @@ def test_ask_json_carries_the_notice(
     fake.enqueue("Zelensky resigned [1].")
     rejected = json.loads(runner.invoke(cli_app, ["ask", Q_FRIDAY, "--json"]).stdout)
     assert rejected["notice"] == REJECTED and "resigned" not in rejected["answer"]
+
+
+def test_only_orders_to_choose_from_means_no_call(fake: FakeLLMServer) -> None:
+    """When every candidate gives orders, the model is not asked at all."""
+    chooser = LLMChooser(openai_cfg(fake))
+    numbered = [Citation(n, text, "a", "a:0", "T", "CNN", None, None, None)
+                for n, text in enumerate(PLANTED.values(), start=1)]
+    assert chooser.choose(parse(Q_FRIDAY), numbered) == Choice(notice=WITHHELD)
+    assert fake.requests == []

@@ -8,12 +8,13 @@ from index.llm.chooser import (
     REJECTED,
     TIMED_OUT,
     UNAVAILABLE,
+    WITHHELD,
     LLMChooser,
 )
 from index.llm.contract import build_prompt, parse_choice, schema
 from index.llm.guard import clean, is_injection
 
 __all__ = [
-    "NO_ANSWER", "REJECTED", "TIMED_OUT", "UNAVAILABLE", "LLMChooser", "build_prompt", "clean",
-    "is_injection", "parse_choice", "schema",
+    "NO_ANSWER", "REJECTED", "TIMED_OUT", "UNAVAILABLE", "WITHHELD", "LLMChooser",
+    "build_prompt", "clean", "is_injection", "parse_choice", "schema",
 ]

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODELS = {"openai": "gpt-4o-mini", "ollama": "llama3.2"}
 DEFAULT_OLLAMA_URL = "http://localhost:11434"
-MAX_OUTPUT_TOKENS = 200  # a choice is a few numbers and a short phrase
+MAX_OUTPUT_TOKENS = 512  # a choice is short; room for a reasoning model's <think> block
 MAX_IN_FLIGHT = 8
 
 UNAVAILABLE = "The language model was unavailable, so this is the offline answer."
@@ -40,6 +40,10 @@ TIMED_OUT = "The language model did not answer in time, so this is the offline a
 REJECTED = (
     "The language model's reply did not keep to its format (numbered sentences and a lead "
     "copied from them), so this is the offline answer."
+)
+WITHHELD = (
+    "Every candidate sentence gives orders to its reader, so none was shown to the language "
+    "model; this is the offline answer."
 )
 NO_ANSWER = (
     "The language model chose none of the sentences, but they answer the question, so this "
@@ -78,7 +82,7 @@ class LLMChooser:
         """
         prompt = build_prompt(q, numbered)
         if not prompt.shown:
-            return Choice(notice=UNAVAILABLE)
+            return Choice(notice=WITHHELD)
         try:
             raw = self._within_deadline(prompt)
         except _Deadline:

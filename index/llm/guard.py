@@ -93,6 +93,7 @@ def is_injection(text: str) -> bool:
     """True for a sentence that addresses the model or orders the reader about: it matches
     an injection pattern, opens with an imperative, or pairs a link with a verb of acting."""
     folded = fold(text)
-    if _INJECTION.search(folded) or _IMPERATIVE_START.match(folded.lstrip("\"'“‘([ ")):
+    # (A sentence opening with a quotation mark is speech: "“Go home,” police said.")
+    if _INJECTION.search(folded) or _IMPERATIVE_START.match(folded.lstrip("([ ")):
         return True
     return bool(_LINK.search(folded)) and bool(_ACTION.search(folded))
