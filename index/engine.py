@@ -108,10 +108,9 @@ class Engine:
     @property
     def llm(self) -> Any:
         if self._llm is None and self.cfg.llm.provider != "none":
-            from index.llm import LLMWriter
+            from index.llm import LLMChooser
 
-            # The embedder (lazy) lets it check each statement's meaning against its sources.
-            self._llm = LLMWriter(self.cfg.llm, embedder=_LazyEmbedder(self))
+            self._llm = LLMChooser(self.cfg.llm)
         return self._llm
 
     def ingest(
@@ -210,16 +209,6 @@ class Engine:
         answerer = Answerer(self.store, self.embedder, self.reader, self.llm)
         with self._data_dir_errors("answering"):
             return answerer.answer(question, history, k=k or self.cfg.top_k, filters=filters)
-
-
-class _LazyEmbedder:
-    """The engine's embedder, fetched on first use (building it costs ~0.3 s)."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    def embed(self, texts: Sequence[str], batch_size: int = 32) -> Any:
-        return self._engine.embedder.embed(texts, batch_size)
 
 
 MAX_TURNS = 8

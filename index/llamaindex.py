@@ -169,7 +169,7 @@ class NewsqaRetriever(BaseRetriever):
 class NewsqaQueryEngine(CustomQueryEngine):
     """newsqa's answers as a LlamaIndex query engine: ``query(question)`` returns
     ``to_response(engine.answer(question, k=top_k, filters=filters))`` — the same extractive,
-    cited answer (or refusal) the REPL and the bot give, LLM rewriting included when the
+    cited answer (or refusal) the REPL and the bot give, the LLM's choice included when the
     engine's config enables it. Each query stands alone (no follow-up history).
 
     Raises (from ``query``): ``StoreUnavailable``, ``DataDirError`` as ``Engine.answer`` does.

@@ -202,6 +202,18 @@ class Conflict:
         }
 
 
+@dataclass(frozen=True)
+class Choice:
+    """What an optional LLM decided (``index.llm``): the citation numbers of the sentences
+    that answer, best first, and a lead copied verbatim from the first of them. It writes no
+    text of its own: the answer is rendered from this. With ``notice`` set there is no usable
+    choice, and the offline answer stands with that notice."""
+
+    sentences: tuple[int, ...] = ()
+    lead: str | None = None
+    notice: str | None = None
+
+
 @dataclass
 class Answer:
     """What both front ends render. ``to_json`` is the ``newsqa ask --json`` contract."""

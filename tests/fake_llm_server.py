@@ -2,7 +2,9 @@
 
 It fakes the external service, not our code: the real LlamaIndex integrations (and the
 ``openai`` / ``ollama`` clients under them) talk HTTP to it. Each request takes the next
-scripted reply: text (or a function of the request body), an optional delay, a status code.
+scripted reply: text (or a function of the request body), an optional delay, a status code,
+and optionally a trickle: the response body sent one byte every ``trickle`` seconds, as a
+slow or hostile server would (``Content-Length`` up front, so the client keeps reading).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class Reply:
     text: ReplyText = ""
     delay: float = 0.0
     status: int = 200
+    trickle: float = 0.0
 
 
 @dataclass
@@ -65,9 +68,12 @@ class FakeLLMServer:
     def ollama_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def enqueue(self, text: ReplyText = "", *, delay: float = 0.0, status: int = 200) -> None:
+    def enqueue(
+        self, text: ReplyText = "", *, delay: float = 0.0, status: int = 200,
+        trickle: float = 0.0,
+    ) -> None:
         with self._lock:
-            self.replies.append(Reply(text, delay, status))
+            self.replies.append(Reply(text, delay, status, trickle))
 
     def start(self) -> FakeLLMServer:
         self._thread.start()
@@ -110,18 +116,19 @@ class FakeLLMServer:
                     body = {"_raw": raw.decode("utf-8", "replace")}
                 path = self.path.split("?", 1)[0]
                 if path not in ("/v1/chat/completions", "/api/chat"):
-                    self._send(404, {"error": f"unknown path {path}"})
+                    self._send(404, 0.0, {"error": f"unknown path {path}"})
                     return
                 reply = server._next(Recorded(path, body, dict(self.headers.items())))
                 if reply.delay and server._stop.wait(reply.delay):
                     return
                 if reply.status != 200:
-                    self._send(reply.status, {"error": {"message": str(reply.text) or "error"}})
+                    message = str(reply.text) or "error"
+                    self._send(reply.status, 0.0, {"error": {"message": message}})
                     return
                 text = reply.text(body) if callable(reply.text) else reply.text
                 model = str(body.get("model", "fake"))
                 if path == "/api/chat":
-                    self._send(200, {
+                    self._send(200, reply.trickle, {
                         "model": model,
                         "created_at": "2025-05-23T12:00:00Z",
                         "message": {"role": "assistant", "content": text},
@@ -129,7 +136,7 @@ class FakeLLMServer:
                         "done_reason": "stop",
                     })
                 else:
-                    self._send(200, {
+                    self._send(200, reply.trickle, {
                         "id": "chatcmpl-fake",
                         "object": "chat.completion",
                         "created": int(time.time()),
@@ -142,14 +149,22 @@ class FakeLLMServer:
                         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
                     })
 
-            def _send(self, status: int, payload: dict[str, Any]) -> None:
+            def _send(self, status: int, trickle: float, payload: dict[str, Any]) -> None:
                 data = json.dumps(payload).encode()
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
-                    self.wfile.write(data)
+                    if not trickle:
+                        self.wfile.write(data)
+                        return
+                    self.wfile.flush()
+                    for i in range(len(data)):  # each byte well within any read timeout
+                        if server._stop.wait(trickle):
+                            return
+                        self.wfile.write(data[i : i + 1])
+                        self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout tests)
 

@@ -17,7 +17,7 @@ Every import counts: top-level ones, lazy ones inside functions and ``if TYPE_CH
      1. ingest / embed / read / store (peers): ``ingest/``, ``feeds/``, ``retention``,
         ``embed/`` (today ``embedder``, ``onnx_graph``, ``li_embedding``), ``read/`` (the
         trained reader), ``store`` (or ``store/``)
-     2. answer (peers): ``answer/``, ``retrieve``, ``llm``, ``llm_verify``, ``support``
+     2. answer (peers): ``answer/``, ``retrieve``, ``llm/``
      3. ``engine`` — the facade both front ends use
      4. ``llamaindex`` — LlamaIndex entry points over the engine
    ``bot`` (the front ends), above all of ``index``:
@@ -56,8 +56,7 @@ LAYERS = (
     Layer("index ingest/embed/read/store", ("index.ingest", "index.feeds", "index.retention",
                                             "index.embed", "index.read", "index.store"),
           peers=True),
-    Layer("index answer", ("index.answer", "index.llm", "index.llm_verify",
-                           "index.support"), peers=True),
+    Layer("index answer", ("index.answer", "index.llm"), peers=True),
     Layer("index engine", ("index.engine",)),
     Layer("index llamaindex", ("index.llamaindex",)),
     Layer("bot shared", ("bot", "bot.settings", "bot.escape", "bot.render", "bot.console"),

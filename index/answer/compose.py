@@ -6,7 +6,8 @@ eval and the LlamaIndex entry points. Stages, each a plain function over typed d
     → read (``evidence.score_sentences`` caps the candidates, ``read.read`` runs the reader)
     → decide (``refuse``: answer or say the articles do not)
     → compare (``compare``: the articles' answers agree, disagree or update)
-    → compose (here: lead, quotes, citations).
+    → compose (here: lead, quotes, citations)
+    → choose (optional: an LLM picks the quotes and a verbatim lead; rendered here too).
 
 Every quote is sliced from the stored chunk text by its recorded offsets, so it is by
 construction a substring of the original article; ``cite.verify`` re-checks it.
@@ -16,7 +17,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import replace
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -33,7 +35,7 @@ from index.answer.refuse import missing_reason, names_covered, should_refuse, si
 from index.answer.retrieve import Candidate, Filters, retrieve
 from index.store import ChunkStore
 from index.text import normalize
-from index.types import Answer, Claim, Conflict, Turn
+from index.types import Answer, Choice, Citation, Claim, Conflict, Turn
 
 MAX_QUOTES = 3
 MAX_GROUPS = 4  # values shown for one compared slot
@@ -42,10 +44,18 @@ ALSO_WITHIN = 2.0  # another article's witness is quoted too when its fused scor
 LLM_CONTEXT = 12  # numbered sentences offered to an optional LLM
 
 
+class Chooser(Protocol):
+    """An optional LLM (``index.llm.LLMChooser``): it only chooses among numbered sentences."""
+
+    def choose(self, q: Question, numbered: Sequence[Citation]) -> Choice: ...
+
+
 class Answerer:
     """understand → retrieve → read → decide → compare → compose."""
 
-    def __init__(self, store: ChunkStore, embedder: Any, reader: Any, llm: Any = None) -> None:
+    def __init__(
+        self, store: ChunkStore, embedder: Any, reader: Any, llm: Chooser | None = None
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.reader = reader
@@ -90,6 +100,7 @@ class Answerer:
         cands = cover_named(self.store, q, qvec, cands, outlets, filters, parts)
         t1 = time.perf_counter()
         sents = score_sentences(self.store, q, qvec, cands, outlets) if cands else []
+        comparison: Comparison | None = None
         if missing and cands:
             # What an outlet we hold no article from reported cannot be checked: say so.
             names = " or ".join(missing)
@@ -100,11 +111,11 @@ class Answerer:
                 "outlets listed by /sources."
             ))
         else:
-            result = self._compose(q, cands, sents, outlets, parts, filters)
-        if self.llm is not None and not result.refused:
-            # The LLM may only cite these numbered, verbatim sentences.
+            result, comparison = self._compose(q, cands, sents, outlets, parts, filters)
+        if self.llm is not None and comparison is not None:
+            # The LLM may only choose among these numbered, verbatim sentences.
             numbered = [citation_of(n, x) for n, x in enumerate(sents[:LLM_CONTEXT], start=1)]
-            result = self.llm.rewrite(q, result, numbered)
+            result = _chosen(q, result, comparison, sents, self.llm.choose(q, numbered))
         t2 = time.perf_counter()
         result.question = question
         result.timings_ms = {
@@ -127,12 +138,14 @@ class Answerer:
         outlets: Sequence[str],
         parts: Parts,
         filters: Filters | None,
-    ) -> Answer:
+    ) -> tuple[Answer, Comparison | None]:
+        """The offline answer, and the comparison it rests on (None for a refusal)."""
         if not cands and filters is not None and filters.active():
             return refusal(q, [], "No indexed article matches the outlet or dates asked for: "
-                                  "see /sources (or `newsqa sources`) for what is indexed.")
+                                  "see /sources (or `newsqa sources`) for what is indexed."), None
         if not cands:
-            return refusal(q, [], "The index is empty: add articles with `newsqa ingest PATH`.")
+            empty = "The index is empty: add articles with `newsqa ingest PATH`."
+            return refusal(q, [], empty), None
         closest = closest_articles(cands)
         witnesses = read(self.reader, q, sents)
         sig = signals(q, witnesses)
@@ -144,7 +157,7 @@ class Answerer:
         if refuse:
             result = refusal(q, closest, missing_reason(q, witnesses))
             result.signals = sig
-            return result
+            return result, None
         comparison = compare(q, witnesses)
         best, lead = _lead(q, witnesses, comparison)
         chosen = _quotes(best, witnesses, comparison)
@@ -162,7 +175,37 @@ class Answerer:
             conflicts=conflicts,
             closest=closest,
             signals=sig,
-        )
+        ), comparison
+
+
+def _chosen(
+    q: Question, offline: Answer, c: Comparison, sents: list[Sentence], choice: Choice
+) -> Answer:
+    """The answer rendered from an LLM's choice exactly as the offline one is (its quotes
+    verbatim, the lead a verbatim span of the first), the sources' conflicts still computed
+    here; without a usable choice, the offline answer with the choice's notice."""
+    picked: list[Sentence] = []
+    for n in choice.sentences:
+        if 1 <= n <= min(len(sents), LLM_CONTEXT) and not any(
+                _same(sents[n - 1], x) for x in picked):
+            picked.append(sents[n - 1])
+    if choice.notice or not picked:
+        note = choice.notice or "The language model's choice was empty."
+        return replace(offline, notice=f"{offline.notice} {note}" if offline.notice else note)
+    chosen = list(picked)
+    if c.kind in ("disagreement", "update"):  # each side of a conflict stays quoted
+        chosen += [v.witness.sentence for group in c.groups[:MAX_GROUPS]
+                   for v in group[:MAX_PER_GROUP]]
+    chosen = [s for i, s in enumerate(chosen) if not any(_same(s, x) for x in chosen[:i])]
+    number_of = {id(s): n for n, s in enumerate(chosen, start=1)}
+    conflicts = _conflicts(q, c, chosen, number_of)
+    lead = choice.lead if choice.lead and choice.lead in picked[0].text else None
+    return replace(
+        offline,
+        answer=_answer_text(q, chosen, number_of, conflicts, lead),
+        citations=[citation_of(n, s) for n, s in enumerate(chosen, start=1)],
+        conflicts=conflicts,
+    )
 
 
 def _lead(q: Question, ws: list[Witness], c: Comparison) -> tuple[Witness, str | None]:
