@@ -9,6 +9,8 @@ record, wherever it is handled (``log``).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib.util
 import logging
 import sys
@@ -16,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from telegram import Update
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -109,12 +111,13 @@ def run_telegram(settings: Settings, engine: Engine) -> None:
     """Run until Ctrl-C / SIGTERM: long polling, or a webhook when its URL is set."""
     app = build_application(settings, engine)
     try:
+        if settings.telegram_webhook_url and importlib.util.find_spec("tornado") is None:
+            raise ValueError(
+                "webhook mode needs tornado: pip install 'python-telegram-bot[webhooks]==22.8'"
+                " (or unset NEWSQA_TELEGRAM_WEBHOOK_URL to use long polling)"
+            )
+        check_bot_api(app)
         if settings.telegram_webhook_url:
-            if importlib.util.find_spec("tornado") is None:
-                raise ValueError(
-                    "webhook mode needs tornado: pip install 'python-telegram-bot[webhooks]==22.8'"
-                    " (or unset NEWSQA_TELEGRAM_WEBHOOK_URL to use long polling)"
-                )
             secret = settings.telegram_webhook_secret
             print(f"newsqa telegram: webhook on {settings.telegram_webhook_listen}:"
                   f"{settings.telegram_webhook_port}; Ctrl-C to stop", file=sys.stderr)
@@ -137,3 +140,31 @@ def run_telegram(settings: Settings, engine: Engine) -> None:
         raise ValueError(
             f"cannot reach the Telegram Bot API: {REDACTOR.redact(str(exc))}"
         ) from None
+    except TelegramError as exc:
+        raise ValueError(
+            f"the Telegram Bot API gave an answer that is not a Bot API reply "
+            f"({REDACTOR.redact(str(exc))}): check TELEGRAM_BASE_URL"
+        ) from None
+
+
+def check_bot_api(app: App) -> None:
+    """Ask the Bot API who we are (``getMe``) before PTB starts, on the event loop PTB then
+    runs on. Why: PTB logs a failed start with a 35-100-line traceback before raising (and a
+    reply without ``result`` raises ``KeyError``); the caller says it in one line instead."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # run_polling/run_webhook use the current loop
+    ptb = logging.getLogger("telegram")
+    level = ptb.level
+    ptb.setLevel(logging.CRITICAL)  # the failure is reported by the caller, once
+    try:
+        loop.run_until_complete(app.bot.initialize())
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(app.bot.shutdown())
+        loop.close()
+        asyncio.set_event_loop(None)
+        if isinstance(exc, (KeyError, TypeError, ValueError, AttributeError)):
+            raise TelegramError(f"getMe: no usable result ({type(exc).__name__})") from None
+        raise
+    finally:
+        ptb.setLevel(level)
