@@ -37,11 +37,14 @@ from bot.telegram.feeds import register_feeds
 from bot.telegram.handlers import NewsBot
 from bot.telegram.log import REDACTOR, protect_secrets
 from bot.telegram.migrate import warn_legacy_pickle
-from bot.telegram.state import STATE_FILE, ChatState, JsonPersistence
+from bot.telegram.state import STATE_FILE, ChatState, JsonPersistence, expire_idle_chats
 from index.engine import Engine
 from index.store import make_private_dir
 
 log = logging.getLogger(__name__)
+
+EXPIRE_EVERY_S = 3600.0
+"""How often idle chats are looked for (more often when the TTL is shorter)."""
 
 
 def build_application(
@@ -69,7 +72,8 @@ def build_application(
         )
     make_private_dir(settings.data_dir)
     warn_legacy_pickle(settings.data_dir)
-    persistence = JsonPersistence(persistence_path or settings.data_dir / STATE_FILE)
+    persistence = JsonPersistence(persistence_path or settings.data_dir / STATE_FILE,
+                                  idle_s=settings.telegram_chat_ttl_s)
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -104,6 +108,10 @@ def build_application(
     app.add_handler(CallbackQueryHandler(bot.full_sources, pattern=r"^src:"))
     app.add_error_handler(bot.on_error)
     register_feeds(app, bot)  # /feeds and the JobQueue feed refresh
+    if persistence.idle_s and app.job_queue is not None:  # idle chats: at start, then hourly
+        every = min(persistence.idle_s, EXPIRE_EVERY_S)
+        app.job_queue.run_repeating(expire_idle_chats, interval=every, first=every,
+                                    name="chat-expiry")
     return app
 
 
