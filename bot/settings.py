@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = Field(None, alias="NEWSQA_TELEGRAM_WEBHOOK_SECRET")
     telegram_rate_limit: int = Field(10, ge=0, alias="NEWSQA_TELEGRAM_RATE_LIMIT")
     telegram_max_upload_mb: float = Field(5.0, gt=0, alias="NEWSQA_TELEGRAM_MAX_UPLOAD_MB")
+    telegram_chat_ttl: str = Field("7d", alias="NEWSQA_TELEGRAM_CHAT_TTL")
 
     # Feeds and retention
     feed_refresh: str = Field("30m", alias="NEWSQA_FEED_REFRESH")
@@ -71,6 +72,12 @@ class Settings(BaseSettings):
     @classmethod
     def _check_refresh(cls, v: str) -> str:
         parse_duration(v, default_unit="m", what="NEWSQA_FEED_REFRESH")
+        return v
+
+    @field_validator("telegram_chat_ttl")
+    @classmethod
+    def _check_chat_ttl(cls, v: str) -> str:
+        parse_duration(v, default_unit="d", what="NEWSQA_TELEGRAM_CHAT_TTL")
         return v
 
     @field_validator("max_age_days", mode="before")
@@ -84,6 +91,12 @@ class Settings(BaseSettings):
     def feed_refresh_s(self) -> float:
         """Seconds between the bot's feed refreshes; 0 = off."""
         return parse_duration(self.feed_refresh, default_unit="m", what="NEWSQA_FEED_REFRESH")
+
+    @property
+    def telegram_chat_ttl_s(self) -> float:
+        """Seconds a Telegram chat may stay idle before its history is forgotten; 0 = never."""
+        return parse_duration(self.telegram_chat_ttl, default_unit="d",
+                              what="NEWSQA_TELEGRAM_CHAT_TTL")
 
     @field_validator("chroma_host", "llm_base_url", "llm_model", "telegram_base_url",
                      "telegram_webhook_url", mode="before")

@@ -120,6 +120,8 @@ class FakeBotAPI:
         self.errors: dict[str, str] = {}
         """``method -> description`` to answer with a 400; ``{path}`` becomes the request path
         (the real API sometimes echoes it, token included)."""
+        self.raw: dict[str, tuple[int, bytes, str]] = {}
+        """``method -> (status, body, content type)`` to answer with as is (a broken API)."""
         self._updates: list[dict[str, Any]] = []
         self._cond = threading.Condition()
         self._update_ids = itertools.count(1)
@@ -193,6 +195,9 @@ class FakeBotAPI:
         call = Call(method, params, unquote(token), time.monotonic())
         with self._cond:
             self.calls.append(call)
+        if method in self.raw:
+            self._send(req, *self.raw[method])
+            return
         try:
             if method in self.errors:
                 raise LookupError(self.errors[method].format(path=path))

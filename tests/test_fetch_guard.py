@@ -5,9 +5,12 @@ URLs that point at private, loopback or link-local addresses. Real HTTP servers 
 from __future__ import annotations
 
 import shutil
+import socket
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from local_http import LocalHTTP, redirect, text, trickle_body, trickle_headers
@@ -72,6 +75,38 @@ def test_trickling_url_does_not_hold_the_ingest(
     assert elapsed < 45, elapsed  # a cold subprocess embeds the seeds; the URL costs 1.5 s
     with ingest_lock(data):  # released: nothing is still running
         pass
+
+
+@pytest.fixture
+def mute_dns(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A host name whose resolution never answers (``socket.getaddrinfo`` blocks for it until
+    the test ends); other names resolve as usual."""
+    real = socket.getaddrinfo
+    release = threading.Event()
+    host = "dns-never-answers.example"
+
+    def getaddrinfo(name: Any, *args: Any, **kwargs: Any) -> Any:
+        if name == host:
+            release.wait(120)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield host
+    release.set()
+
+
+@pytest.mark.parametrize("allow_private", [False, True], ids=["checked", "allowed"])
+def test_dns_that_never_answers_is_cut_at_the_deadline(mute_dns: str, allow_private: bool) -> None:
+    """Resolution (for the private-address check and again to connect) is inside the deadline:
+    before, each lookup waited as long as the system resolver did (60 s and more)."""
+    t0 = time.monotonic()
+    got = fetch(f"http://{mute_dns}/news", max_bytes=10**6, timeout=5.0, client=None,
+                deadline_s=1.0, allow_private=allow_private)
+    elapsed = time.monotonic() - t0
+    assert isinstance(got, Skipped), got
+    assert got.reason == "could not fetch: no complete response within 1 s"
+    assert elapsed < 3.0, elapsed
 
 
 # -- item 10: private, loopback and link-local targets ----------------------------------------

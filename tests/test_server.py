@@ -7,12 +7,14 @@ so two engines with different data dirs answer the same from one server.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -174,6 +176,74 @@ def test_a_server_that_never_answers_times_out_within_the_setting(
         with pytest.raises(StoreUnavailable, match="no answer within 1 s"):
             Engine(cfg, embedder=embedder).sources()
         assert time.monotonic() - t0 < 3.0
+
+
+HEARTBEAT = b'{"nanosecond heartbeat": 1}'
+IDENTITY = b'{"user_id": "", "tenant": "default_tenant", "databases": ["default_database"]}'
+
+
+class AnswersThenFreezes:
+    """Answers its first requests with ``bodies`` in turn, then accepts connections but never
+    replies: a Chroma server that froze partway through opening the client."""
+
+    def __init__(self, bodies: list[bytes]) -> None:
+        self.bodies = bodies
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = int(self.sock.getsockname()[1])
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            for body in self.bodies:
+                conn, _ = self.sock.accept()
+                with conn:
+                    conn.recv(65536)
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 b"Connection: close\r\nContent-Length: %d\r\n\r\n%s"
+                                 % (len(body), body))
+            while True:
+                self.held.append(self.sock.accept()[0])  # frozen: never answers
+
+    def close(self) -> None:
+        for conn in self.held:
+            conn.close()
+        self.sock.close()
+
+
+@pytest.mark.parametrize(
+    "answered", [[HEARTBEAT], [HEARTBEAT, IDENTITY]], ids=["at-identity", "at-tenant"]
+)
+def test_a_server_frozen_after_the_heartbeat_times_out_within_the_setting(
+    answered: list[bytes], tmp_path: Path, embedder: OnnxEmbedder
+) -> None:
+    """chromadb's client makes requests in its constructor (who are we, which tenant and
+    database): each is bounded by NEWSQA_CHROMA_TIMEOUT too."""
+    frozen = AnswersThenFreezes(answered)
+    cfg = IndexConfig(data_dir=tmp_path / "d", chroma_host="127.0.0.1", chroma_port=frozen.port,
+                      chroma_timeout_s=1.0)
+    errors: list[BaseException] = []
+
+    def open_and_list() -> None:
+        try:
+            Engine(cfg, embedder=embedder).sources()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    worker = threading.Thread(target=open_and_list, daemon=True)
+    try:
+        worker.start()
+        worker.join(timeout=10.0)  # chromadb's import (~2 s) and one 1 s wait, generously
+        hung = worker.is_alive()
+    finally:
+        frozen.close()  # releases a hung client on the old code
+        worker.join(timeout=10.0)
+    assert not hung, "the client waited past NEWSQA_CHROMA_TIMEOUT"
+    (err,) = errors
+    assert isinstance(err, StoreUnavailable), repr(err)
+    assert "no answer within 1 s" in str(err) and "\n" not in str(err)
 
 
 # -- against the real server ----------------------------------------------------------------

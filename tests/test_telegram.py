@@ -23,6 +23,7 @@ import pytest
 from fake_bot_api import BOT_USERNAME, FakeBotAPI, parse_telegram_html  # tests/ is on sys.path
 
 from bot.settings import Settings
+from bot.telegram import state as state_module
 from bot.telegram.access import RateLimiter, UserSet, check_token
 from bot.telegram.app import build_application
 from bot.telegram.base import APOLOGY, DENIED, NOT_ADMIN, UNAVAILABLE, App
@@ -405,28 +406,32 @@ async def test_conversation_survives_restart(
         await api.wait_for(lambda: api.calls_to("editMessageText", 105), what="edit")
 
 
-async def test_persistence_writes_once_per_round_atomically(tmp_path: Path) -> None:
+async def test_persistence_writes_once_per_round_atomically(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / STATE_FILE
     persistence = JsonPersistence(path)
     await persistence.get_chat_data()
     writes: list[int] = []
-    real = persistence._write
+    real = state_module.write_chats
 
-    def counted() -> None:
+    def counted(*args: Any) -> Any:
         writes.append(1)
-        real()
+        return real(*args)
 
-    persistence._write = counted  # type: ignore[method-assign]
+    monkeypatch.setattr(state_module, "write_chats", counted)
     for chat in (1, 2, 3):
         await persistence.update_chat_data(chat, ChatState(history=[Turn("q", "q", "a")]))
     await asyncio.sleep(0.01)
+    await persistence.saved()
     assert len(writes) == 1
     await persistence.update_chat_data(2, ChatState(history=[]))
     await asyncio.sleep(0.01)
+    await persistence.saved()
     assert len(writes) == 2
     reloaded = JsonPersistence(path)
     saved = await reloaded.get_chat_data()
-    assert saved[1].history == [Turn("q", "q", "a")] and saved[2].history == []
+    assert saved[1].history == [Turn("q", "q", "a")] and 2 not in saved  # empty: no entry
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert [p.name for p in tmp_path.iterdir()] == [STATE_FILE]
 

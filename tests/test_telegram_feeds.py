@@ -92,7 +92,8 @@ async def test_feeds_command_is_for_admins(
                                 feed_refresh="0")
 
     async with tg.running(settings, engine) as app:
-        assert app.job_queue is not None and not app.job_queue.jobs()  # 0 = off
+        assert app.job_queue is not None
+        assert not app.job_queue.get_jobs_by_name("feed-refresh")  # 0 = off
         api.message(201, "/feeds")
         [denied] = await api.wait_sent(201)
         assert denied["text"] == NOT_ADMIN

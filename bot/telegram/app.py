@@ -9,6 +9,8 @@ record, wherever it is handled (``log``).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib.util
 import logging
 import sys
@@ -16,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from telegram import Update
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -35,11 +37,14 @@ from bot.telegram.feeds import register_feeds
 from bot.telegram.handlers import NewsBot
 from bot.telegram.log import REDACTOR, protect_secrets
 from bot.telegram.migrate import warn_legacy_pickle
-from bot.telegram.state import STATE_FILE, ChatState, JsonPersistence
+from bot.telegram.state import STATE_FILE, ChatState, JsonPersistence, expire_idle_chats
 from index.engine import Engine
 from index.store import make_private_dir
 
 log = logging.getLogger(__name__)
+
+EXPIRE_EVERY_S = 3600.0
+"""How often idle chats are looked for (more often when the TTL is shorter)."""
 
 
 def build_application(
@@ -67,7 +72,8 @@ def build_application(
         )
     make_private_dir(settings.data_dir)
     warn_legacy_pickle(settings.data_dir)
-    persistence = JsonPersistence(persistence_path or settings.data_dir / STATE_FILE)
+    persistence = JsonPersistence(persistence_path or settings.data_dir / STATE_FILE,
+                                  idle_s=settings.telegram_chat_ttl_s)
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -102,6 +108,10 @@ def build_application(
     app.add_handler(CallbackQueryHandler(bot.full_sources, pattern=r"^src:"))
     app.add_error_handler(bot.on_error)
     register_feeds(app, bot)  # /feeds and the JobQueue feed refresh
+    if persistence.idle_s and app.job_queue is not None:  # idle chats: at start, then hourly
+        every = min(persistence.idle_s, EXPIRE_EVERY_S)
+        app.job_queue.run_repeating(expire_idle_chats, interval=every, first=every,
+                                    name="chat-expiry")
     return app
 
 
@@ -109,12 +119,13 @@ def run_telegram(settings: Settings, engine: Engine) -> None:
     """Run until Ctrl-C / SIGTERM: long polling, or a webhook when its URL is set."""
     app = build_application(settings, engine)
     try:
+        if settings.telegram_webhook_url and importlib.util.find_spec("tornado") is None:
+            raise ValueError(
+                "webhook mode needs tornado: pip install 'python-telegram-bot[webhooks]==22.8'"
+                " (or unset NEWSQA_TELEGRAM_WEBHOOK_URL to use long polling)"
+            )
+        check_bot_api(app)
         if settings.telegram_webhook_url:
-            if importlib.util.find_spec("tornado") is None:
-                raise ValueError(
-                    "webhook mode needs tornado: pip install 'python-telegram-bot[webhooks]==22.8'"
-                    " (or unset NEWSQA_TELEGRAM_WEBHOOK_URL to use long polling)"
-                )
             secret = settings.telegram_webhook_secret
             print(f"newsqa telegram: webhook on {settings.telegram_webhook_listen}:"
                   f"{settings.telegram_webhook_port}; Ctrl-C to stop", file=sys.stderr)
@@ -137,3 +148,31 @@ def run_telegram(settings: Settings, engine: Engine) -> None:
         raise ValueError(
             f"cannot reach the Telegram Bot API: {REDACTOR.redact(str(exc))}"
         ) from None
+    except TelegramError as exc:
+        raise ValueError(
+            f"the Telegram Bot API gave an answer that is not a Bot API reply "
+            f"({REDACTOR.redact(str(exc))}): check TELEGRAM_BASE_URL"
+        ) from None
+
+
+def check_bot_api(app: App) -> None:
+    """Ask the Bot API who we are (``getMe``) before PTB starts, on the event loop PTB then
+    runs on. Why: PTB logs a failed start with a 35-100-line traceback before raising (and a
+    reply without ``result`` raises ``KeyError``); the caller says it in one line instead."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # run_polling/run_webhook use the current loop
+    ptb = logging.getLogger("telegram")
+    level = ptb.level
+    ptb.setLevel(logging.CRITICAL)  # the failure is reported by the caller, once
+    try:
+        loop.run_until_complete(app.bot.initialize())
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(app.bot.shutdown())
+        loop.close()
+        asyncio.set_event_loop(None)
+        if isinstance(exc, (KeyError, TypeError, ValueError, AttributeError)):
+            raise TelegramError(f"getMe: no usable result ({type(exc).__name__})") from None
+        raise
+    finally:
+        ptb.setLevel(level)

@@ -382,7 +382,7 @@ def _thread_of(message: Message, state: ChatState) -> str | None:
     if message.chat.type == ChatType.PRIVATE:
         return None
     replied = message.reply_to_message
-    if replied is not None and replied.message_id in state.replied:
-        return state.replied[replied.message_id]
+    if replied is not None and str(replied.message_id) in state.replied:
+        return state.replied[str(replied.message_id)]
     return f"u{message.from_user.id}" if message.from_user else "u?"
 

@@ -3,16 +3,22 @@
 Why not ``PicklePersistence``: unpickling a file runs whatever code the file names, so
 anyone who can write the state file owns the bot. Here the state is a JSON document
 (``{"version": 1, "chat_data": {"<chat id>": {...}}}``) read back into our own dataclasses
-field by field. It holds each chat's recent questions (``history``) and the answers behind
-its "full sources" buttons (``shown``); nothing else is persisted (rate-limit windows live in
-memory: a restart forgives).
+field by field, each value checked against the field's type with bounds (64-bit integers,
+strings and lists of bounded size; nesting deeper than our types is refused). It holds each
+chat's recent questions (``history``), the answers behind its "full sources" buttons
+(``shown``) and when it was last active (``seen``); nothing else is persisted (rate-limit
+windows live in memory: a restart forgives). A chat idle for longer than
+``NEWSQA_TELEGRAM_CHAT_TTL`` is forgotten, so the file does not grow with every chat ever seen.
 
 Crash safety: written to a temp file (mode 0600: it holds people's questions), flushed and
 fsynced, renamed over the old file, then the directory is fsynced. A state file that is
-empty, truncated or not ours is moved aside with a warning and the bot starts with empty
-state: a bad file must never keep the bot from starting (under ``restart:
+empty, truncated, not ours or hostile is moved aside with a warning and the bot starts with
+empty state: a bad file must never keep the bot from starting (under ``restart:
 unless-stopped`` it would crash-loop). A write that fails (disk full, read-only data dir)
 is logged and retried on the next change; answering goes on.
+
+Cost at scale: a save re-serializes only the chats that changed since the last one (the
+others' JSON is kept), and serializing and writing run in a thread, off the event loop.
 
 An old ``telegram_state.pickle`` is never loaded by the bot: ``bot.telegram.migrate``
 converts it once, on the operator's explicit command (``newsqa migrate-telegram-state``).
@@ -22,20 +28,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import json
 import logging
 import os
+import re
 import secrets
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
-from index.types import Answer, ArticleInfo, Citation, Claim, Conflict, Turn
+from bot.telegram.state_check import INT_LIMIT, StateError, build
+from index.types import Answer, Turn
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +53,6 @@ STATE_VERSION = 1
 ANSWERS_KEPT = 10
 THREADS_KEPT = 50  # a group's member threads kept (the least recently used goes first)
 REPLIES_KEPT = 500  # answer messages of a group that a reply can continue
-
-T = TypeVar("T")
-
-
-class StateError(ValueError):
-    """A state file that cannot be read as our state (one line: which file, what is wrong)."""
 
 
 # -- the data ----------------------------------------------------------------------------------
@@ -65,14 +68,16 @@ class Shown:
 
 @dataclass
 class ChatState:
-    """Typed ``chat_data``: what a chat remembers across restarts."""
+    """Typed ``chat_data``: what a chat remembers across restarts. ``seen`` (epoch seconds of
+    the chat's last update, 0 = unknown) is kept by the persistence, not compared."""
 
     history: list[Turn] = field(default_factory=list)
     shown: dict[str, Shown] = field(default_factory=dict)
+    seen: float = field(default=0.0, compare=False)
     threads: dict[str, list[Turn]] = field(default_factory=dict)
     """A group's conversations: one per member ("u<id>"), continued by replies to its answers."""
-    replied: dict[int, str] = field(default_factory=dict)
-    """The bot's answer messages in a group → the thread they belong to."""
+    replied: dict[str, str] = field(default_factory=dict)
+    """The bot's answer messages in a group (ids as text) → the thread they belong to."""
 
     def thread(self, key: str | None) -> list[Turn]:
         """The turns of a group thread (``key``), or the private chat's (None)."""
@@ -93,7 +98,7 @@ class ChatState:
         if key is None:
             return
         for mid in message_ids:
-            self.replied[mid] = key
+            self.replied[str(mid)] = key
         while len(self.replied) > REPLIES_KEPT:
             del self.replied[next(iter(self.replied))]
 
@@ -109,88 +114,18 @@ class ChatState:
         return {
             "history": [asdict(t) for t in self.history],
             "threads": {k: [asdict(t) for t in v] for k, v in self.threads.items()},
-            "replied": {str(k): v for k, v in self.replied.items()},
+            "replied": dict(self.replied),
             "shown": {
                 k: {"answer": asdict(s.answer), "message_ids": list(s.message_ids)}
                 for k, s in self.shown.items()
             },
+            "seen": self.seen,
         }
 
     @classmethod
     def from_data(cls, data: Any) -> ChatState:
         """Rebuild from ``to_data`` output. Raises ``StateError`` on anything else."""
-        d = _dict(data, "chat")
-        history = [_turn(t) for t in _list(d.get("history", []), "history")]
-        shown = {
-            str(k): Shown(_answer(_dict(v, "shown").get("answer")),
-                          [int(i) for i in _list(_dict(v, "shown").get("message_ids", []), "ids")])
-            for k, v in _dict(d.get("shown", {}), "shown").items()
-        }
-        threads = {str(k): [_turn(t) for t in _list(v, "thread")]
-                   for k, v in _dict(d.get("threads", {}), "threads").items()}
-        replied = {_int(k): str(v) for k, v in _dict(d.get("replied", {}), "replied").items()}
-        return cls(history=history, shown=shown, threads=threads, replied=replied)
-
-
-def _dict(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise StateError(f"{what}: expected an object, got {type(value).__name__}")
-    return value
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise StateError(f"expected a message id, got {str(value)[:20]!r}") from None
-
-
-def _list(value: Any, what: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise StateError(f"{what}: expected a list, got {type(value).__name__}")
-    return value
-
-
-def _build(cls: type[T], data: Any, **nested: Any) -> T:
-    """``cls(**data)`` keeping only ``cls``'s fields (a file from an older or newer version
-    still loads); ``nested`` overrides fields that need their own conversion."""
-    d = _dict(data, cls.__name__)
-    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-    try:
-        return cls(**{k: v for k, v in d.items() if k in names} | nested)
-    except TypeError as exc:  # a required field is missing
-        raise StateError(f"{cls.__name__}: {exc}") from None
-
-
-def _turn(data: Any) -> Turn:
-    d = _dict(data, "turn")
-    return _build(Turn, d, article_ids=tuple(str(a) for a in _list(d.get("article_ids", []),
-                                                                     "article_ids")),
-                  titles=tuple(str(a) for a in _list(d.get("titles", []), "titles")))
-
-
-def _answer(data: Any) -> Answer:
-    d = _dict(data, "answer")
-    conflicts = [
-        Conflict(
-            str(_dict(c, "conflict").get("topic", "")),
-            tuple(
-                Claim(str(_dict(cl, "claim").get("value", "")),
-                      tuple(int(n) for n in _list(cl.get("citations", []), "citations")),
-                      str(cl["published"]) if cl.get("published") else None)
-                for cl in _list(c.get("claims", []), "claims")
-            ),
-            str(c.get("kind") or "disagreement"),
-        )
-        for c in _list(d.get("conflicts", []), "conflicts")
-    ]
-    return _build(
-        Answer, d,
-        citations=[_build(Citation, c) for c in _list(d.get("citations", []), "citations")],
-        conflicts=conflicts,
-        closest=[_build(ArticleInfo, a) for a in _list(d.get("closest", []), "closest")],
-        timings_ms={str(k): float(v) for k, v in _dict(d.get("timings_ms", {}), "t").items()},
-    )
+        return build(cls, data)
 
 
 def dump_state(chat_data: dict[int, ChatState]) -> dict[str, Any]:
@@ -204,18 +139,26 @@ def parse_state(raw: bytes) -> dict[int, ChatState]:
     """The chats in a state file's bytes. Raises ``StateError`` for anything but our state."""
     try:
         doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise StateError(f"not JSON ({exc})") from None
-    doc = _dict(doc, "state")
+    except ValueError as exc:  # not UTF-8, not JSON, a number of over 4,300 digits
+        raise StateError(f"not JSON ({str(exc)[:100]})") from None
+    except RecursionError:
+        raise StateError("nested too deeply to be our state") from None
+    if not isinstance(doc, dict):
+        raise StateError(f"state: expected an object, got {type(doc).__name__}")
     if doc.get("version") != STATE_VERSION:
-        raise StateError(f"unknown state version {doc.get('version')!r}")
+        raise StateError(f"unknown state version {str(doc.get('version'))[:40]!r}")
+    chats = doc.get("chat_data", {})
+    if not isinstance(chats, dict):
+        raise StateError(f"chat_data: expected an object, got {type(chats).__name__}")
+    out: dict[int, ChatState] = {}
     try:
-        return {
-            int(cid): ChatState.from_data(state)
-            for cid, state in _dict(doc.get("chat_data", {}), "chat_data").items()
-        }
-    except (ValueError, TypeError, AttributeError) as exc:  # int("x"), float(None), …
-        raise StateError(f"bad chat data ({exc})") from None
+        for key, state in chats.items():
+            if not (re.fullmatch(r"-?[0-9]{1,19}", key) and -INT_LIMIT <= int(key) < INT_LIMIT):
+                raise StateError(f"chat id {key[:40]!r} is not a 64-bit integer")
+            out[int(key)] = ChatState.from_data(state)
+    except (TypeError, AttributeError, RecursionError) as exc:  # what the checks missed
+        raise StateError(f"bad chat data ({type(exc).__name__})") from None
+    return out
 
 
 # -- the file ----------------------------------------------------------------------------------
@@ -224,7 +167,15 @@ def parse_state(raw: bytes) -> dict[int, ChatState]:
 def write_json_atomically(path: Path, doc: Any) -> None:
     """Temp file (0600) + flush + fsync + rename + directory fsync: after a crash or power
     loss the file is the old state or the new one, never half of one."""
-    data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    write_bytes_atomically(path, _json_bytes(doc))
+
+
+def _json_bytes(doc: Any) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def write_bytes_atomically(path: Path, data: bytes) -> None:
+    """``data`` to ``path`` as :func:`write_json_atomically` describes."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -240,6 +191,24 @@ def write_json_atomically(path: Path, doc: Any) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+Saved = dict[int, tuple[ChatState, bytes]]
+"""Each chat's JSON as last written, with the state object it was made from."""
+
+
+def write_chats(path: Path, chats: list[tuple[int, ChatState]], saved: Saved) -> Saved:
+    """Write ``chats`` as the state file, re-serializing only those whose state object is not
+    the one in ``saved`` (changed since); returns what was written, for the next time."""
+    out: Saved = {}
+    for cid, state in chats:
+        entry = saved.get(cid)
+        if entry is None or entry[0] is not state:
+            entry = (state, b'"%d":' % cid + _json_bytes(state.to_data()))
+        out[cid] = entry
+    head = b'{"version":%d,"chat_data":{' % STATE_VERSION
+    write_bytes_atomically(path, head + b",".join(e[1] for e in out.values()) + b"}}")
+    return out
 
 
 def load_state(path: Path) -> dict[int, ChatState]:
@@ -273,25 +242,47 @@ class JsonPersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, Any]]
     """PTB persistence of ``chat_data`` in one JSON file (see the module docstring).
 
     Writes happen once per persistence round in which something changed (all chats of the
-    round in one write), and at shutdown.
+    round in one write, one write at a time, in a thread), and at shutdown. Chats idle for
+    ``idle_s`` seconds (0: never) are left out at load and listed by :meth:`idle_chats`.
     """
 
-    def __init__(self, path: Path, *, update_interval: float = 10) -> None:
+    def __init__(
+        self, path: Path, *, update_interval: float = 10, idle_s: float = 0.0
+    ) -> None:
         super().__init__(
             store_data=PersistenceInput(bot_data=False, user_data=False, callback_data=False),
             update_interval=update_interval,
         )
         self.path = path
+        self.idle_s = idle_s
         self.chat_data: dict[int, ChatState] | None = None
+        self._active: dict[int, float] = {}  # every chat's last update, kept or empty
+        self._saved: Saved = {}
         self._dirty = False
-        self._write_scheduled = False
+        self._writer: asyncio.Task[None] | None = None
+
+    def idle_chats(self, now: float | None = None) -> list[int]:
+        """Chats whose last update is older than ``idle_s`` (none when expiry is off)."""
+        if not self.idle_s:
+            return []
+        cutoff = (time.time() if now is None else now) - self.idle_s
+        return [cid for cid, seen in self._active.items() if seen < cutoff]
 
     # -- what PTB reads ---------------------------------------------------------------------
 
     async def get_chat_data(self) -> dict[int, ChatState]:
         if self.chat_data is None:
             self.chat_data = load_state(self.path)
-        return dict(self.chat_data)
+            now = time.time()
+            for cid, state in self.chat_data.items():
+                state.seen = min(state.seen, now) or now  # unknown or future: from now on
+                self._active[cid] = state.seen
+            if idle := self.idle_chats(now):
+                for cid in idle:
+                    del self.chat_data[cid], self._active[cid]
+                log.info("forgot %d Telegram chats idle for over %g s", len(idle), self.idle_s)
+                self._changed()
+        return copy.deepcopy(self.chat_data)  # PTB's own objects: changes must show here
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         return {}
@@ -308,36 +299,55 @@ class JsonPersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, Any]]
     # -- what PTB writes --------------------------------------------------------------------
 
     async def update_chat_data(self, chat_id: int, data: ChatState) -> None:
+        """Called for every chat that had an update this round (``data`` a deep copy)."""
         if self.chat_data is None:
             self.chat_data = {}
-        if self.chat_data.get(chat_id) == data:
-            return
-        self.chat_data[chat_id] = data  # PTB hands over a deep copy
-        self._changed()
+        self._active[chat_id] = data.seen = time.time()
+        old = self.chat_data.get(chat_id)
+        if not data.history and not data.shown and not data.threads:  # nothing to remember: no entry at all
+            if self.chat_data.pop(chat_id, None) is not None:
+                self._changed()
+        elif old == data:
+            old.seen = data.seen  # written with its next change
+        else:
+            self.chat_data[chat_id] = data
+            self._changed()
 
     async def drop_chat_data(self, chat_id: int) -> None:
+        self._active.pop(chat_id, None)
         if self.chat_data is not None and self.chat_data.pop(chat_id, None) is not None:
             self._changed()
 
     async def flush(self) -> None:
+        """At shutdown: the write in flight, then the last changes."""
+        await self.saved()
         if self._dirty:
-            self._write()
+            self._changed()
+            await self.saved()
+
+    async def saved(self) -> None:
+        """Until the write in flight (if any) is done."""
+        if self._writer is not None:
+            await self._writer
 
     def _changed(self) -> None:
         self._dirty = True
-        if not self._write_scheduled:  # coalesce every chat of this round into one write
-            self._write_scheduled = True
-            asyncio.get_running_loop().call_soon(self._write)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._save())
 
-    def _write(self) -> None:
-        self._write_scheduled = False
-        try:
-            write_json_atomically(self.path, dump_state(self.chat_data or {}))
-        except OSError as exc:  # disk full, read-only: keep answering, retry on next change
-            log.error("could not save the Telegram state to %s (%s); conversations since "
-                      "the last save are kept in memory only", self.path, exc.strerror or exc)
-            return
-        self._dirty = False
+    async def _save(self) -> None:
+        await asyncio.sleep(0)  # every chat of this round into one write
+        while self._dirty:
+            self._dirty = False
+            chats = list((self.chat_data or {}).items())
+            try:
+                self._saved = await asyncio.to_thread(write_chats, self.path, chats, self._saved)
+            except OSError as exc:  # disk full, read-only: keep answering, retry on next change
+                log.error("could not save the Telegram state to %s (%s); conversations since "
+                          "the last save are kept in memory only", self.path,
+                          exc.strerror or exc)
+                self._dirty = True
+                return
 
     # -- unused kinds of data ---------------------------------------------------------------
 
@@ -366,3 +376,12 @@ class JsonPersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, Any]]
 
     async def refresh_bot_data(self, bot_data: dict[Any, Any]) -> None:
         return None
+
+
+async def expire_idle_chats(context: Any) -> None:
+    """JobQueue callback: forget the chats idle for longer than the persistence's ``idle_s``,
+    in the application too (its copy would be saved again otherwise)."""
+    app = context.application
+    if isinstance(app.persistence, JsonPersistence):
+        for chat_id in app.persistence.idle_chats():
+            app.drop_chat_data(chat_id)

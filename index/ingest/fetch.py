@@ -7,8 +7,8 @@ Two guards sit at the socket level, where no server can slip past them:
 
 - **A total deadline** (``FetchPolicy.deadline_s``) over the whole download, redirects
   included. A per-read timeout alone lets a server that sends one byte a second hold an
-  ingest (and its lock) forever; here every connect, read and write gets at most the time
-  left.
+  ingest (and its lock) forever; here every DNS lookup, connect, read and write gets at
+  most the time left.
 - **No private targets**: loopback, private, link-local (cloud metadata at 169.254.169.254)
   and other non-global addresses are refused after DNS resolution, on the first request and
   on every redirect, unless ``allow_private`` is set. The check runs on the addresses the
@@ -21,6 +21,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
@@ -107,7 +108,33 @@ def is_public(address: str) -> bool:
 
 
 def _resolve(host: str, port: int) -> list[str]:
-    """Every address ``host`` resolves to, in the resolver's order, without duplicates."""
+    """Every address ``host`` resolves to, in the resolver's order, without duplicates.
+
+    ``getaddrinfo`` has no timeout of its own (a resolver that never answers held a fetch for
+    60 s and more), so under a fetch's deadline it runs in a daemon thread that is waited for
+    only until the deadline; past it, ``TimeoutError``."""
+    active = _ACTIVE.get()
+    if active is None:
+        return _lookup(host, port)
+    outcome: list[list[str] | BaseException] = []
+
+    def work() -> None:
+        try:
+            outcome.append(_lookup(host, port))
+        except BaseException as exc:  # handed to the waiting thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=work, name="newsqa-resolve", daemon=True)
+    worker.start()
+    worker.join(max(0.0, active.deadline - time.monotonic()))
+    if not outcome:  # the thread is left to finish on its own; nobody waits for it
+        raise TimeoutError(f"no address for {host} before the download deadline")
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+def _lookup(host: str, port: int) -> list[str]:
     infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
@@ -185,6 +212,8 @@ class _GuardedBackend(httpcore.NetworkBackend):
         _left(httpcore.ConnectTimeout, timeout)
         try:
             addresses = _resolve(host, port)
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(str(exc)) from exc
         except (OSError, UnicodeError) as exc:
             raise httpcore.ConnectError(str(exc)) from exc
         if not allow:

@@ -4,6 +4,7 @@ failures become one ``StoreUnavailable`` line naming host:port and what to check
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Iterable
@@ -47,22 +48,48 @@ def open_client(cfg: IndexConfig) -> Any:
             )
     # chromadb's HttpClient has no timeout option (its httpx session waits forever), so a
     # plain heartbeat with our timeout goes first (before chromadb's ~2 s import), then the
-    # session gets the same timeout.
+    # client is built on a session that already has the same timeout.
     _preflight(cfg)
-    import chromadb
-
     try:
-        client = chromadb.HttpClient(
-            host=cfg.chroma_host or "localhost",
-            port=cfg.chroma_port,
-            ssl=cfg.chroma_ssl,
-            headers=dict(cfg.chroma_headers) or None,
-            settings=_chroma_settings(),
-        )
+        return _http_client(cfg)
     except Exception as exc:
         raise StoreUnavailable(server_hint(cfg, exc)) from exc
-    _set_timeout(client, cfg.chroma_timeout_s)
-    return client
+
+
+def _http_client(cfg: IndexConfig) -> Any:
+    """What ``chromadb.HttpClient`` does, with our timeout set on each httpx session before
+    its first request: the constructor asks who we are and checks tenant and database (the
+    latter through an admin client with a session of its own), and a server that froze after
+    our heartbeat would hang it for good. chromadb 1.5 internals, pinned."""
+    settings = _chroma_settings()
+    settings.chroma_api_impl = "chromadb.api.fastapi.FastAPI"
+    settings.chroma_server_host = cfg.chroma_host or "localhost"
+    settings.chroma_server_http_port = cfg.chroma_port
+    settings.chroma_server_ssl_enabled = cfg.chroma_ssl
+    settings.chroma_server_headers = dict(cfg.chroma_headers) or None
+    return _timed_client_class()(cfg.chroma_timeout_s, settings)
+
+
+@functools.cache
+def _timed_client_class() -> Any:
+    from chromadb.api.client import Client
+
+    class TimedClient(Client):
+        """``Client`` whose constructor's requests wait at most ``timeout_s`` each."""
+
+        def __init__(self, timeout_s: float, settings: Any) -> None:
+            self._timeout_s = timeout_s
+            super().__init__(settings=settings)
+
+        def get_user_identity(self) -> Any:
+            _set_timeout(self._server, self._timeout_s)  # the first request from __init__
+            return super().get_user_identity()
+
+        def _validate_tenant_database(self, tenant: str, database: str) -> None:
+            _set_timeout(getattr(self._admin_client, "_server", None), self._timeout_s)
+            super()._validate_tenant_database(tenant=tenant, database=database)
+
+    return TimedClient
 
 
 def _local_path(cfg: IndexConfig) -> Path:
@@ -108,11 +135,11 @@ def _preflight(cfg: IndexConfig) -> None:
         raise StoreUnavailable(server_hint(cfg, RuntimeError(f"HTTP {resp.status_code}")))
 
 
-def _set_timeout(client: Any, seconds: float) -> None:
+def _set_timeout(server: Any, seconds: float) -> None:
     """Give chromadb's httpx session (``timeout=None`` upstream) our timeout."""
     import httpx
 
-    session = getattr(getattr(client, "_server", None), "_session", None)
+    session = getattr(server, "_session", None)
     if isinstance(session, httpx.Client):
         session.timeout = httpx.Timeout(seconds)
 
