@@ -304,7 +304,7 @@ class JsonPersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, Any]]
             self.chat_data = {}
         self._active[chat_id] = data.seen = time.time()
         old = self.chat_data.get(chat_id)
-        if not data.history and not data.shown and not data.threads:  # nothing to remember: no entry at all
+        if not (data.history or data.shown or data.threads):  # nothing to remember: no entry
             if self.chat_data.pop(chat_id, None) is not None:
                 self._changed()
         elif old == data:
