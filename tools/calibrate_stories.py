@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
             f1 = 2 * prec * rec / max(prec + rec, 1e-9)
             print(f"  {name:10} t={t:.3f} precision {prec:.3f} recall {rec:.3f} F1 {f1:.3f}")
             if prec >= 0.95 and (best is None or f1 > best[0]):
-                best = (f1, round(float(t), 3), float(prec), float(rec))
+                best = (round(float(f1), 3), round(float(t), 3), float(prec), float(rec))
         print(f"{name}: best cut (precision ≥ 0.95) {best}")
         if best is not None:  # what the briefing does with it: single-link groups
             groups = group_stories(list(vecs), best[1])
