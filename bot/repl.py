@@ -46,7 +46,7 @@ EMPTY_INDEX = (
 def help_text(k: int, as_json: bool) -> str:
     return "\n".join((
         "Type a question about the indexed articles; follow-ups use the conversation.",
-        "  /latest [TOPIC]   the newest articles (on TOPIC), one lead sentence each",
+        "  /latest [TOPIC]   newest articles on TOPIC, one lede each (alone: the top stories)",
         "  /sources          list the indexed articles",
         "  /ingest PATH|URL  add a file, a folder or a web page",
         "  /reset            forget the conversation (next question starts fresh)",

@@ -70,7 +70,7 @@ HELP = (
     "(/reset forgets them). In a group each member has their own conversation, and a reply "
     "to one of my answers continues that answer's.\n"
     "• /latest &lt;topic&gt; gives the newest articles on a topic, one lead sentence each "
-    "(/latest alone: the newest of all).\n"
+    "(/latest alone: the top stories). \"What's the news today?\" works too.\n"
     "• /sources lists the articles I know.\n\n"
     "Admins can add articles with /add &lt;url&gt; or by sending a .txt, .md or .html file, "
     "and follow RSS/Atom feeds with /feeds."

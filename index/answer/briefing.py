@@ -1,5 +1,7 @@
-"""Briefings: "What's the latest on X?", "What happened with X?", "Summarize the news about X",
-"What's new?" — the newest articles on a topic, one lead sentence each, newest first.
+"""Briefings on a topic: "What's the latest on X?", "What happened with X?", "Summarize the news
+about X" — the newest articles on the topic, one lead sentence each, newest first. A request
+with no topic ("What's new?", and whatever ``intent`` finds asks for the news in general) gets
+the top stories instead (``headlines``).
 
 A briefing is no search for one fact, so it never refuses a topic the articles cover: it lists
 up to ``BRIEF_ARTICLES`` articles that mention the topic (each name in it, and its other
@@ -35,7 +37,7 @@ _BRIEFING = re.compile(
     r"^\W*(?:"
     r"what(?:'s|’s| is| are)\s+(?:the\s+)?(?:latest|newest|new|recent news|news)"
     r"(?:\s+(?:on|about|with|in|regarding|for|from)\s+(?P<t1>.+?))?"
-    r"|what(?:'s|’s|\s+is|\s+has)?\s+happen(?:ed|ing)\s+(?:with|to)\s+(?P<t2>.+?)"
+    r"|what(?:'s|’s|\s+is|\s+has)?\s+happen(?:ed|ing)\s+with\s+(?P<t2>.+?)"
     r"|(?:summari[sz]e|brief me on|catch me up on|update me on|give me (?:a|the) "
     r"(?:summary|briefing|rundown) (?:of|on|about))\s+(?:the\s+)?"
     r"(?:(?:latest\s+)?(?:news|articles?|coverage|reports?)\s+(?:on|about|of)\s+)?(?P<t3>.+?)"
@@ -47,8 +49,9 @@ _BRIEFING = re.compile(
 
 def briefing_topic(text: str) -> str | None:
     """The topic of a briefing request ("" for "What's new?"), or None for any other question.
-    "What's the latest death toll …" asks for one value and "What happened in Istanbul?" for
-    the events in a place, not for a briefing."""
+    "What's the latest death toll …" asks for one value, "What happened in Istanbul?" for
+    the events in a place and "What happened to the hostages?" for their fate, not for a
+    briefing."""
     m = _BRIEFING.match(text.strip())
     if not m:
         return None
@@ -63,28 +66,25 @@ def brief(
     topic: str,
     filters: Filters | None = None,
 ) -> Answer:
-    """The briefing ``Answer`` for ``topic`` ("" for the newest articles of all)."""
+    """The briefing ``Answer`` for ``topic`` (not empty: see ``headlines.top_stories``)."""
     if not store.count():
         return refusal(q, [], "The index is empty: add articles with `newsqa ingest PATH`.")
     infos = {a.article_id: a for a in store.articles()}
-    if topic:
-        ranked = _on_topic(store, embedder, topic, filters, infos)
-        if not ranked:
-            return refusal(q, [], (
-                f"None of the indexed articles is about “{topic}”. Try other words, or add "
-                "articles that cover it."
-            ))
-    else:
-        ranked = [a for a in infos.values() if _passes(a, filters)]
+    ranked = _on_topic(store, embedder, topic, filters, infos)
+    if not ranked:
+        return refusal(q, [], (
+            f"None of the indexed articles is about “{topic}”. Try other words, or add "
+            "articles that cover it."
+        ))
     dated = sorted((a for a in ranked if a.published), key=lambda a: a.published or "",
                    reverse=True)
     chosen = (dated + [a for a in ranked if not a.published])[:BRIEF_ARTICLES]
-    ledes = [s for a in chosen if (s := _lede(store, a.article_id)) is not None]
+    ledes = [s for a in chosen if (s := lede(store, a.article_id)) is not None]
     # undated reports: the one that tells a finished or present state ("is now illegal",
     # "has sold") before one that looks ahead ("is set to", "in final negotiations")
     undated = [s for s in ledes if not s.chunk.meta.get("published")]
     ledes = [s for s in ledes if s.chunk.meta.get("published")] + sorted(
-        undated, key=lambda s: -_stage(s.text))
+        undated, key=lambda s: -stage(s.text))
     if not ledes:
         return refusal(q, [], "The articles on that topic have no quotable sentences.")
     citations = [citation_of(n, s) for n, s in enumerate(ledes, start=1)]
@@ -102,10 +102,7 @@ def brief(
     days = [str(s.chunk.meta.get("published") or "")[:10] for s in ledes]
     for n, (s, day) in enumerate(zip(ledes, days, strict=True), start=1):
         if n == 1:  # the newest report leads ("latest" only when it is dated); the rest follow
-            if day:
-                head = f"Latest on {topic}" if topic else "Latest"
-            else:
-                head = f"On {topic}" if topic else "Indexed articles"
+            head = f"Latest on {topic}" if day else f"On {topic}"
             lines.insert(0, f"{head} ({day or 'undated'}, {outlet_of(s)}): {s.text} [1]")
             if len(ledes) > 1:
                 lines.append("Earlier reports:" if all(days) else
@@ -124,13 +121,13 @@ _AHEAD = re.compile(r"\b(?:set to|is to|are to|will|would|expected to|plans? to|
                     re.IGNORECASE)
 
 
-def _stage(text: str) -> int:
+def stage(text: str) -> int:
     """How far along a lede's story is: +2 for a state said to hold now ("is now illegal"),
     +1 for a finished act ("has sold"), -1 for one that looks ahead ("is set to")."""
     return 2 * bool(_NOW.search(text)) + bool(_DONE.search(text)) - bool(_AHEAD.search(text))
 
 
-def _passes(a: ArticleInfo, filters: Filters | None) -> bool:
+def passes(a: ArticleInfo, filters: Filters | None) -> bool:
     if filters is None:
         return True
     day = (a.published or "")[:10]
@@ -164,7 +161,7 @@ def _on_topic(
     return out
 
 
-def _lede(store: ChunkStore, article_id: str) -> Sentence | None:
+def lede(store: ChunkStore, article_id: str) -> Sentence | None:
     """The article's first quotable sentence (its first chunk's first sentence)."""
     first: Sentence | None = None
     for chunk in store.article(article_id)[:3]:

@@ -28,7 +28,10 @@ from index.answer.calibration import LEAD_P, LEAD_SPAN_P
 from index.answer.cite import citation_of, closest_articles, outlet_of, refusal
 from index.answer.compare import Comparison, compare, topic_of, value_of
 from index.answer.evidence import Sentence, score_sentences
+from index.answer.headlines import top_stories
+from index.answer.intent import asks_for_news
 from index.answer.outlets import named_outlets, outlets_named
+from index.answer.period import period_of
 from index.answer.question import QType, Question, parse
 from index.answer.read import Witness, fits, read
 from index.answer.refuse import missing_reason, names_covered, should_refuse, signals
@@ -78,13 +81,12 @@ class Answerer:
                 refused=True,
                 timings_ms={"retrieve": 0.0, "compose": 0.0, "total": 0.0},
             )
-        topic = briefing_topic(q.text)  # (a briefing borrows nothing from earlier turns)
-        if topic is not None:  # "what's the latest on X": the newest articles, one lede each
-            result = brief(self.store, self.embedder, q, topic, filters)
+        briefing = self._briefing(q, filters)
+        if briefing is not None:
             total = (time.perf_counter() - t0) * 1000
-            result.question = question
-            result.timings_ms = {"retrieve": total, "compose": 0.0, "total": total}
-            return result
+            briefing.question = question
+            briefing.timings_ms = {"retrieve": total, "compose": 0.0, "total": total}
+            return briefing
         indexed = sorted({a.source for a in self.store.articles() if a.source})
         outlets = named_outlets(q.text, indexed)
         missing = [o for o in outlets_named(q.text) if not named_outlets(o, indexed)]
@@ -129,6 +131,18 @@ class Answerer:
             note = "Your question was very long; only its first 1000 characters were used."
             result.notice = f"{result.notice} {note}".strip() if result.notice else note
         return result
+
+    def _briefing(self, q: Question, filters: Filters | None) -> Answer | None:
+        """A briefing, when the question asks for one (it borrows nothing from earlier turns):
+        the top stories for a request for the news in general ("Any news today?": the
+        classifier's call, ``intent``; or "What's new?"), the newest articles on X for "what's
+        the latest on X"; None for any other question."""
+        topic = briefing_topic(q.text)
+        if topic == "" or asks_for_news(q.text, self.embedder):
+            return top_stories(self.store, q, filters, period_of(q.text))
+        if topic is not None:
+            return brief(self.store, self.embedder, q, topic, filters)
+        return None
 
     def _compose(
         self,

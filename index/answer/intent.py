@@ -1,0 +1,73 @@
+"""Does a question ask for the news in general ("Any news today?", "Give me the headlines")
+rather than for a fact ("What did the news agency report about the fire?")?
+
+A logistic regression over the question's MiniLM vector (the engine's own embedder, so no new
+model and ~5 ms per question), trained on examples, not on a list of phrasings: a list misses
+the phrasing nobody wrote down, and the words it keys on ("news", "today", "headlines") are in
+plenty of specific questions too. Weights, threshold and how they were chosen are in
+``model/news_intent.json`` (card: ``model/NEWS_INTENT.md``), written by
+``python -m tools.train_news_intent``; the file's sha256 is checked on load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MODEL_PATH = Path(__file__).with_name("model") / "news_intent.json"
+MODEL_SHA256 = "d8d0c7e8bf5a6ec7ad87fee5d792b883fbeadbd7e298bf01e9c350e683158989"
+"""Of ``MODEL_PATH`` as ``tools/train_news_intent.py`` wrote it (it prints the digest)."""
+
+
+class IntentModelError(RuntimeError):
+    """The committed weights are missing or not the ones this code was released with."""
+
+
+@dataclass(frozen=True)
+class IntentModel:
+    weights: np.ndarray  # (dim,) over the unit-length question vector
+    bias: float
+    threshold: float  # on P(general news), chosen by cross-validation on the training examples
+
+    def probability(self, vector: np.ndarray) -> float:
+        """P(the question asks for the news in general) for its sentence vector."""
+        v = np.asarray(vector, dtype=np.float64).ravel()
+        if v.shape != self.weights.shape:
+            return 0.0  # another embedder: no evidence for a general request
+        return float(1.0 / (1.0 + np.exp(-(v @ self.weights + self.bias))))
+
+
+@cache
+def load_model(path: Path = MODEL_PATH, sha256: str | None = MODEL_SHA256) -> IntentModel:
+    """The committed model; ``IntentModelError`` if its digest differs from the pinned one."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise IntentModelError(f"news-intent weights missing: {path} ({e})") from e
+    digest = hashlib.sha256(raw).hexdigest()
+    if sha256 is not None and digest != sha256:
+        raise IntentModelError(
+            f"{path} has sha256 {digest}, expected {sha256}: rebuild it with "
+            "`python -m tools.train_news_intent` or restore the committed file")
+    data = json.loads(raw)
+    return IntentModel(np.asarray(data["weights"], dtype=np.float64), float(data["bias"]),
+                       float(data["threshold"]))
+
+
+def news_probability(text: str, embedder: Any) -> float:
+    """P(``text`` asks for the news in general), from its vector by ``embedder``."""
+    vector = np.asarray(embedder.embed([text])[0], dtype=np.float32)
+    return load_model().probability(vector)
+
+
+def asks_for_news(text: str, embedder: Any) -> bool:
+    """Whether ``text`` asks for the news (in general or for a period), not for a fact."""
+    if not text.strip():
+        return False
+    return news_probability(text, embedder) >= load_model().threshold
