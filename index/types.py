@@ -172,7 +172,10 @@ class Citation:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        data["carried_by"] = list(self.carried_by)
+        if self.carried_by:  # only for a wire report other outlets ran: the contract else
+            data["carried_by"] = list(self.carried_by)
+        else:
+            data.pop("carried_by")
         for key in ("start", "end", "header_start", "header_end"):
             data.pop(key)
         return data
