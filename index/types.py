@@ -137,6 +137,10 @@ class ArticleInfo:
     url: str | None
     path: str | None
     chunks: int
+    group: str = ""
+    """Its group of wire copies (``index.store.meta.group_of``); "" in an old manifest."""
+    seq: int = 0
+    """When it was first ingested (microseconds; 0: before groups): orders a group."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -163,9 +167,15 @@ class Citation:
     end: int = 0
     header_start: int = 0
     header_end: int = 0
+    carried_by: tuple[str, ...] = ()
+    """Other outlets that ran the same wire report (``index.answer.reports``)."""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        if self.carried_by:  # only for a wire report other outlets ran: the contract else
+            data["carried_by"] = list(self.carried_by)
+        else:
+            data.pop("carried_by")
         for key in ("start", "end", "header_start", "header_end"):
             data.pop(key)
         return data

@@ -25,6 +25,7 @@ from index.answer.compare import is_update
 from index.answer.conflicts import quantities
 from index.answer.evidence import Sentence
 from index.answer.question import Question, stems
+from index.answer.reports import name, one_per_story, reports_of
 from index.answer.retrieve import Filters, retrieve
 from index.store import ChunkStore
 from index.text import display
@@ -76,10 +77,13 @@ def brief(
             f"None of the indexed articles is about “{topic}”. Try other words, or add "
             "articles that cover it."
         ))
+    reports = reports_of(store)
+    ranked = one_per_story(ranked, reports)  # wire copies are one story
     dated = sorted((a for a in ranked if a.published), key=lambda a: a.published or "",
                    reverse=True)
     chosen = (dated + [a for a in ranked if not a.published])[:BRIEF_ARTICLES]
     ledes = [s for a in chosen if (s := lede(store, a.article_id)) is not None]
+    name(ledes, reports)
     # undated reports: the one that tells a finished or present state ("is now illegal",
     # "has sold") before one that looks ahead ("is set to", "in final negotiations")
     undated = [s for s in ledes if not s.chunk.meta.get("published")]

@@ -10,15 +10,18 @@ import re
 from typing import Any
 
 from index.answer.question import STOPWORDS, Question
+from index.answer.reports import CARRIED_KEY, REPORT_KEY
 from index.answer.retrieve import Candidate
 from index.text import display
 from index.types import Answer, ArticleInfo, Citation
 
 
 def outlet_of(s: Any) -> str:
-    """Outlet name, or the article's title when the outlet is unknown."""
+    """Outlet name ("AP, carried by Yahoo News" for a wire report several outlets ran), or
+    the article's title when the outlet is unknown."""
     meta = s.chunk.meta
-    return str(meta.get("source") or "") or f"“{meta.get('title') or 'another article'}”"
+    return str(meta.get(REPORT_KEY) or meta.get("source") or "") or (
+        f"“{meta.get('title') or 'another article'}”")
 
 
 def citation_of(n: int, s: Any) -> Citation:
@@ -37,6 +40,7 @@ def citation_of(n: int, s: Any) -> Citation:
         end=s.end,
         header_start=s.header[0] if s.header else 0,
         header_end=s.header[1] if s.header else 0,
+        carried_by=tuple(meta.get(CARRIED_KEY, ())),
     )
 
 

@@ -143,7 +143,8 @@ def compare(
     min_p: float = COMPARE_P,
     min_alike: float = MIN_ALIKE,
 ) -> Comparison:
-    """The best witness's value against each other article's best witness's. The best must
+    """The best witness's value against each other report's best witness's (an article and
+    its wire copies are one report: ``index.answer.reports``). The best must
     be sure (``min_p``); another article's value joins when it is of the asked type in the
     same unit, its paragraph names at least half of what the question names, and either it
     counts exactly the noun the question counts ("how many *Ukrainians*": "270 Ukrainians"),
@@ -155,12 +156,12 @@ def compare(
     lead = value_of(q, best) if best.p >= min_p and fits(q, best) else None
     if lead is None:
         return Comparison()
-    seen = {best.article_id}
+    seen = {best.story}  # one value per report: wire copies of it are no second source
     values = [lead]
     for w in witnesses[1:]:
-        if w.article_id in seen:
+        if w.story in seen:
             continue
-        seen.add(w.article_id)
+        seen.add(w.story)
         v = value_of(q, w) if fits(q, w) and _names_all(q, w) else None
         if v is None or not _same_unit(v, lead):
             continue

@@ -35,6 +35,7 @@ from index.answer.period import period_of
 from index.answer.question import QType, Question, parse
 from index.answer.read import Witness, fits, read
 from index.answer.refuse import missing_reason, names_covered, should_refuse, signals
+from index.answer.reports import one_report, reports_of
 from index.answer.retrieve import Candidate, Filters, retrieve
 from index.store import ChunkStore
 from index.text import normalize
@@ -102,6 +103,7 @@ class Answerer:
         cands = cover_named(self.store, q, qvec, cands, outlets, filters, parts)
         t1 = time.perf_counter()
         sents = score_sentences(self.store, q, qvec, cands, outlets) if cands else []
+        sents = one_report(sents, reports_of(self.store))  # wire copies: one report
         comparison: Comparison | None = None
         if missing and cands:
             # What an outlet we hold no article from reported cannot be checked: say so.
@@ -256,8 +258,8 @@ def _quotes(best: Witness, ws: list[Witness], c: Comparison) -> list[Sentence]:
             break
         if w.fused < best.fused - ALSO_WITHIN or any(_same(w.sentence, x) for x in chosen):
             continue
-        if w.article_id in {x.article_id for x in chosen}:
-            continue  # prefer distinct articles; the same article needs no second vote
+        if w.story in {x.story for x in chosen}:
+            continue  # prefer distinct reports; the same one (or its copy) needs no second vote
         chosen.append(w.sentence)
     return chosen
 
@@ -340,7 +342,8 @@ def _answer_text(
         by_outlet: dict[str, list[int]] = {}
         for n in agreeing:
             by_outlet.setdefault(outlet_of(by_number[n]), []).append(n)
-        given = ", ".join(f"{o} " + "".join(f"[{n}]" for n in ns) for o, ns in by_outlet.items())
+        sep = "; " if any(", carried by " in o for o in by_outlet) else ", "
+        given = sep.join(f"{o} " + "".join(f"[{n}]" for n in ns) for o, ns in by_outlet.items())
         parts.append(f"{lead} — the sources agree: {given}.")
         lead = None
     head = f"{lead} — " if lead and not conflicts else ""

@@ -13,7 +13,7 @@ import numpy as np
 from index.answer.conflicts import Quantity, quantities
 from index.answer.question import QType, Question, stems
 from index.answer.retrieve import Candidate, recency_key
-from index.store import ChunkStore, StoredChunk, decode_sentence_vectors
+from index.store import ChunkStore, StoredChunk, decode_sentence_vectors, group_of
 from index.text import display
 from index.types import decode_annotations
 
@@ -64,6 +64,11 @@ class Sentence:
     @property
     def article_id(self) -> str:
         return str(self.chunk.meta.get("article_id", ""))
+
+    @property
+    def story(self) -> str:
+        """Its article's group of wire copies: one report, however many outlets ran it."""
+        return group_of(self.chunk.meta)
 
 
 def score_sentences(

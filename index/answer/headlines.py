@@ -18,6 +18,7 @@ from index.answer.cite import citation_of, outlet_of, refusal
 from index.answer.evidence import Sentence
 from index.answer.period import Period
 from index.answer.question import Question
+from index.answer.reports import name, one_per_story, reports_of
 from index.answer.retrieve import Filters
 from index.answer.stories import group_stories
 from index.store import ChunkStore
@@ -50,6 +51,8 @@ def top_stories(
     if not infos:
         return refusal(q, [], "No indexed article matches the outlet or dates asked for: "
                               "see /sources (or `newsqa sources`) for what is indexed.")
+    reports = reports_of(store)
+    infos = one_per_story(infos, reports)  # a wire copy is not another report of the story
     dated = sorted((a for a in infos if a.published), key=lambda a: a.published or "",
                    reverse=True)
     undated = [a for a in infos if not a.published]
@@ -65,6 +68,7 @@ def top_stories(
     stories = _stories(store, dated[:STORY_POOL], undated[:STORY_POOL])
     if not stories:
         return refusal(q, [], "The indexed articles have no quotable sentences.")
+    name([s.lede for s in stories], reports)  # "AP, carried by Yahoo News"
     citations = [citation_of(n, s.lede) for n, s in enumerate(stories, start=1)]
     lines = [head] if head else []
     for n, s in enumerate(stories, start=1):

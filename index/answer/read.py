@@ -52,6 +52,10 @@ class Witness:
         return self.sentence.article_id
 
     @property
+    def story(self) -> str:
+        return self.sentence.story
+
+    @property
     def published(self) -> str:
         return str(self.sentence.chunk.meta.get("published") or "")[:10]
 

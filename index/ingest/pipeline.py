@@ -27,6 +27,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from index.ingest.chunk import SCHEMA_VERSION, chunk_article
+from index.ingest.copies import CopyIndex, copy_index, group_meta, reconcile
 from index.ingest.read import MAX_BYTES, Skipped, iter_inputs, load_input
 from index.store import (
     ANN_KEY,
@@ -116,7 +117,7 @@ def ingest(
     """Ingest files, folders and URLs; see the module docstring for the guarantees."""
     report = IngestReport()
     notify: Progress = progress or (lambda _e, _n: None)
-    with ingest_lock(data_dir):
+    with ingest_lock(data_dir), copy_index(data_dir) as copies:
         items: list[str] = []
         for item in iter_inputs(inputs):
             if isinstance(item, Skipped):
@@ -150,15 +151,15 @@ def ingest(
                 pending += _classify(store, batch, report)
                 batch = []
             if sum(len(p.chunks) for p in pending) >= _EMBED_FLUSH:
-                _flush(store, embedder, pending, report, notify)
+                _flush(store, embedder, pending, report, notify, copies)
                 pending = []
         pending += _classify(store, batch, report)
-        _flush(store, embedder, pending, report, notify)
+        _flush(store, embedder, pending, report, notify, copies)
         if prune:
             _prune(store, report)
         with report.timer("write"):
             store.drop_orphans()  # a killed run's, if any
-            store.refresh_bm25()
+            reconcile(copies, store)
     return report
 
 
@@ -215,16 +216,20 @@ def _flush(
     pending: list[_Pending],
     report: IngestReport,
     notify: Progress,
+    copies: CopyIndex,
 ) -> None:
     """Embed every pending chunk in one round, write them, then delete what they replace.
 
     Sentences are embedded one by one (the composer scores sentences, and a query must not
     pay for embedding them); a chunk's vector is the normalised mean of its own. An edited
     article's chunks get new ids (they hash its version), but those whose text did not
-    change take their sentence vectors from the old chunks instead of the embedder.
+    change take their sentence vectors from the old chunks instead of the embedder. Each
+    article is grouped with its wire copies (``copies``) before its chunks are written.
     """
     if not pending:
         return
+    with report.timer("group"):
+        grouped = {p.article.article_id: group_meta(copies, p.article) for p in pending}
     pairs = [(p.article, c) for p in pending for c in p.chunks]
     if pairs:
         pool = ThreadPoolExecutor(1, thread_name_prefix="annotate") if OVERLAP_ANNOTATION else None
@@ -272,6 +277,7 @@ def _flush(
                 documents=[c.text for _, c in pairs],
                 metadatas=[
                     c.metadata(a) | {ANN_KEY: ann, SCHEMA_KEY: SCHEMA_VERSION, "ingested": today}
+                    | grouped[a.article_id]
                     for (a, c), ann in zip(pairs, anns, strict=True)
                 ],
                 sentence_vectors=matrices,
@@ -343,7 +349,7 @@ def ingest_articles(
     """
     report = IngestReport()
     notify: Progress = progress or (lambda _e, _n: None)
-    with ingest_lock(data_dir):
+    with ingest_lock(data_dir), copy_index(data_dir) as copies:
         batch: list[_Loaded] = []
         seen: set[str] = set()
         for article in articles:
@@ -361,9 +367,9 @@ def ingest_articles(
         for i in range(0, len(batch), 64):  # one stored-state query per 64 articles
             pending += _classify(store, batch[i : i + 64], report)
             if sum(len(p.chunks) for p in pending) >= _EMBED_FLUSH:
-                _flush(store, embedder, pending, report, notify)
+                _flush(store, embedder, pending, report, notify, copies)
                 pending = []
-        _flush(store, embedder, pending, report, notify)
+        _flush(store, embedder, pending, report, notify, copies)
         store.drop_orphans()
-        store.refresh_bm25()
+        reconcile(copies, store)
     return report

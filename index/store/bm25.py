@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from index.store.meta import StoredChunk
+from index.store.meta import SEQ_KEY, StoredChunk, group_of
 from index.store.paths import make_private_dir, mtime
 from index.text import drop_zero_width
 from index.types import ArticleInfo
@@ -214,6 +214,8 @@ def _aggregate_articles(chunks: list[StoredChunk]) -> list[ArticleInfo]:
             url=m.get("url") or None,
             path=m.get("path") or None,
             chunks=counts[aid],
+            group=group_of(m),
+            seq=int(m.get(SEQ_KEY) or 0),
         )
         for aid, m in by_id.items()
     ]

@@ -13,6 +13,8 @@ import numpy as np
 ANN_KEY = "ann"  # chunk metadata: per-sentence entities (index.types.encode_annotations)
 SCHEMA_KEY = "schema"  # chunk metadata: the ingest schema that wrote it (ingest.chunk)
 SVEC_KEY = "svec"  # chunk metadata: its sentence vectors, see ``encode_sentence_vectors``
+GROUP_KEY = "group"  # chunk metadata: the article's group of wire copies (index.ingest.copies)
+SEQ_KEY = "ingest_seq"  # chunk metadata: microseconds at first ingest (orders a group)
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,11 @@ class StoredChunk:
     chunk_id: str
     text: str
     meta: dict[str, Any]
+
+
+def group_of(meta: dict[str, Any]) -> str:
+    """A chunk's group of wire copies; an article ingested before groups existed is its own."""
+    return str(meta.get(GROUP_KEY) or meta.get("article_id", ""))
 
 
 def encode_sentence_vectors(vectors: np.ndarray) -> str:
