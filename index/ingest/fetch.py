@@ -1,7 +1,5 @@
 """HTTP(S) downloads for URL inputs: one shared client, a size cap, short one-line reasons.
-
-``fetch`` returns the raw bytes and the declared content type; deciding how to read them
-(HTML, plain text) is ``read``'s job.
+``fetch`` returns the raw bytes and declared content type; how to read them is ``read``'s job.
 
 Two guards sit at the socket level, where no server can slip past them:
 
@@ -108,11 +106,8 @@ def is_public(address: str) -> bool:
 
 
 def _resolve(host: str, port: int) -> list[str]:
-    """Every address ``host`` resolves to, in the resolver's order, without duplicates.
-
-    ``getaddrinfo`` has no timeout of its own (a resolver that never answers held a fetch for
-    60 s and more), so under a fetch's deadline it runs in a daemon thread that is waited for
-    only until the deadline; past it, ``TimeoutError``."""
+    """Every address ``host`` resolves to (resolver's order, no duplicates). ``getaddrinfo``
+    has no timeout: under a fetch's deadline it runs in a daemon thread waited for until then."""
     active = _ACTIVE.get()
     if active is None:
         return _lookup(host, port)
@@ -124,8 +119,7 @@ def _resolve(host: str, port: int) -> list[str]:
         except BaseException as exc:  # handed to the waiting thread
             outcome.append(exc)
 
-    worker = threading.Thread(target=work, name="newsqa-resolve", daemon=True)
-    worker.start()
+    (worker := threading.Thread(target=work, name="newsqa-resolve", daemon=True)).start()
     worker.join(max(0.0, active.deadline - time.monotonic()))
     if not outcome:  # the thread is left to finish on its own; nobody waits for it
         raise TimeoutError(f"no address for {host} before the download deadline")
@@ -260,8 +254,7 @@ class FetchClient(httpx.Client):
     """An ``httpx.Client`` whose connections obey a :class:`FetchPolicy`."""
 
     def __init__(self, timeout: float, policy: FetchPolicy) -> None:
-        # Our transport replaces httpx's default, so HTTP(S)_PROXY variables are not used:
-        # a proxy would hide the target's address from the private-address check.
+        # No HTTP(S)_PROXY: a proxy would hide the target's address from the private check.
         super().__init__(
             timeout=timeout,
             follow_redirects=False,  # fetch() follows them itself, checking each hop
