@@ -88,14 +88,15 @@ class Engine:
             return self._store
 
     @contextmanager
-    def _data_dir_errors(self, what: str) -> Iterator[None]:
-        """A full disk or a read-only data dir becomes one ``DataDirError`` line."""
+    def _data_dir_errors(self, what: str, *, answering: bool = False) -> Iterator[None]:
+        """A full disk or a read-only data dir becomes one ``DataDirError`` line; it says
+        answering still works only when ``answering`` (a failed write, not a failed read)."""
         try:
             yield
         except Exception as exc:
             from index.datadir import translate
 
-            clear = translate(exc, self.cfg.data_dir, what)
+            clear = translate(exc, self.cfg.data_dir, what, answering=answering)
             if clear is None or clear is exc:
                 raise
             raise clear from exc
@@ -150,7 +151,7 @@ class Engine:
         # URLs share one client that carries the download deadline and address policy.
         client = self.http_client() if any(is_url(i) for i in inputs) else None
         try:
-            with self._data_dir_errors("ingesting"):
+            with self._data_dir_errors("ingesting", answering=True):
                 return ingest_inputs(
                     self.store,
                     self.embedder,

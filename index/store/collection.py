@@ -7,11 +7,16 @@ Embedded mode and several processes: Chroma's ``PersistentClient`` reads new row
 another process, but its in-memory vector index stays as it was when opened. So when the
 index changed under us (chunk count or BM25 directory moved, and not by our own writes), the
 client is reopened. Writers are serialised by the ingest lock (``index.ingest.pipeline``).
+
+Chroma also writes on the first read after another process's write (it applies its log to
+the segments). On a full disk that fails, and the store goes on reading from a private copy
+(``open_copy``), as when the open itself fails; writes are refused on a copy.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -26,6 +31,7 @@ from index.store.client import (
     is_connection_error,
     is_stale_connection,
     open_client,
+    open_copy,
     server_hint,
 )
 from index.store.meta import (
@@ -60,6 +66,7 @@ class ChromaChunks:
     def __init__(self, cfg: IndexConfig) -> None:
         self.cfg = cfg
         self._client = open_client(cfg)
+        self._copy_lock = threading.Lock()
         self._broken = False  # server mode: reopen the collections before the next call
         self._collection = self._open_collection()
         self._drop_legacy_sentences()
@@ -96,25 +103,59 @@ class ChromaChunks:
         with contextlib.suppress(Exception):  # absent, or a read-only data dir
             self._client.delete_collection(self.cfg.collection + "_sentences")
 
-    def _guard(self, fn: Callable[[], T]) -> T:
+    def _guard(self, fn: Callable[[], T], *, write: bool = False) -> T:
         """Turn connection failures in server mode into one clear ``StoreUnavailable``.
 
         After a failure the next call reopens the collections, so a store recovers by itself
         once the server is back (``Engine.reset_store`` is not needed, but harmless).
+        Embedded, a read that fails on a full disk is retried on a private copy.
         """
         if self._broken:
             self._collection = self._open_collection()
             self._broken = False
+        if write:
+            self._refuse_copy()
         try:
             return fn()
         except Exception as exc:
-            if not (self.cfg.server_mode and is_connection_error(exc)):
+            if not self.cfg.server_mode:
+                if write or not self._read_from_copy(exc):
+                    raise
+                return fn()
+            if not is_connection_error(exc):
                 raise
             if is_stale_connection(exc):  # a pooled connection from before a restart
                 with contextlib.suppress(Exception):
                     return fn()
             self._broken = True
             raise StoreUnavailable(server_hint(self.cfg, exc)) from exc
+
+    def _read_from_copy(self, exc: BaseException) -> bool:
+        """After another process's write, Chroma's first read applies its log to the segments,
+        which writes: on a full disk, reopen from a private copy (one warning line) so that
+        answering goes on. False when that is not the fault, or when already on a copy."""
+        from index.datadir import looks_full
+
+        with self._copy_lock:
+            if self.is_copy:
+                return True  # another thread switched meanwhile: retry there
+            if not looks_full(exc, self.cfg.data_dir):
+                return False
+            if not (self.cfg.chroma_dir / "chroma.sqlite3").exists():
+                return False
+            forget_system(self._client)
+            self._client = open_copy(self.cfg, self.cfg.chroma_dir, "reading the index")
+            self._collection = self._open_collection()
+            self._seen = self._counted = self._synced = None
+            return True
+
+    def _refuse_copy(self) -> None:
+        """Writes to a copy would be lost: a store that went over to one (``_read_from_copy``,
+        during an ingest's first reads on a full disk) refuses them."""
+        if self.is_copy:
+            from index.datadir import DiskFull
+
+            raise DiskFull(self.cfg.data_dir, what="writing the index")
 
     @property
     def is_copy(self) -> bool:
@@ -194,6 +235,7 @@ class ChromaChunks:
         and, per chunk, its ``(n_sentences, dim)`` sentence vectors (or an ``SVEC_KEY`` string
         in its metadata). Embedded: text and vectors go to the sidecar first, committed, then
         the rows to Chroma (a crash leaves only sidecar rows without a chunk, see ``sidecar``)."""
+        self._refuse_copy()
         self._synced = None  # our own write: the next read re-checks
         metas = [dict(m) for m in metadatas]
         mats: list[np.ndarray | None] = (
@@ -219,7 +261,8 @@ class ChromaChunks:
                     embeddings=embeddings[sl],
                     documents=None if docs is None else docs[sl],
                     metadatas=metas[sl],
-                )
+                ),
+                write=True,
             )
         self._wrote()
 
@@ -230,7 +273,8 @@ class ChromaChunks:
             self._guard(
                 lambda sl=sl: self._collection.update(  # type: ignore[misc]
                     ids=list(ids[sl]), metadatas=list(metadatas[sl])
-                )
+                ),
+                write=True,
             )
         self._wrote()
 
@@ -239,7 +283,10 @@ class ChromaChunks:
         ids = list(ids)
         for i in range(0, len(ids), _GET_BATCH):
             batch = ids[i : i + _GET_BATCH]
-            self._guard(lambda batch=batch: self._collection.delete(ids=batch))  # type: ignore[misc]
+            self._guard(
+                lambda batch=batch: self._collection.delete(ids=batch),  # type: ignore[misc]
+                write=True,
+            )
         if self._side is not None:  # after the rows: a crash leaves sidecar rows, not chunks
             self._side.delete(ids)
         self._wrote()
@@ -333,15 +380,12 @@ class ChromaChunks:
         return [(c, 1.0 - float(d)) for c, d in zip(chunks, res["distances"][0], strict=True)]
 
     def _all_ids(self) -> list[str]:
-        return self._ids_of(self._collection)
-
-    def _ids_of(self, collection: Any) -> list[str]:
         """Every id: an id-only read (100k ids ~0.7 s; with metadata it is ~40x slower)."""
         out: list[str] = []
         offset = 0
         while True:
             res = self._guard(
-                lambda offset=offset: collection.get(  # type: ignore[misc]
+                lambda offset=offset: self._collection.get(  # type: ignore[misc]
                     include=[], limit=_IDS_ONLY_PAGE, offset=offset
                 )
             )
