@@ -3,17 +3,23 @@
 ``tests/fixtures/index_v1.tar.gz`` is a real data dir written by newsqa at commit e75ab60
 (before block kinds, display text and entities) over a copy of the seeds. Its chunks record
 absolute paths under ``/tmp/newsqa_index_v1``, so the test unpacks it exactly there.
+
+URL articles (issue 23, item 9) come from a newsqa process run with the previous schema
+number, over pages served by a local HTTP server.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from local_http import LocalHTTP, text
 from test_cli import cli_env, run_cli  # tests/ is on sys.path
 
 from index.config import IndexConfig
@@ -96,3 +102,56 @@ def test_the_outdated_check_is_kept_with_the_chunk_set(
 
     later.ingest(outdated[:1])  # a new chunk set: a new answer, without the upgraded article
     assert later.outdated_inputs() == outdated[1:]
+
+
+_OLDER_NEWSQA = """
+import sys
+import index.ingest.chunk as chunk
+import index.ingest.pipeline as pipeline
+chunk.SCHEMA_VERSION = pipeline.SCHEMA_VERSION = chunk.SCHEMA_VERSION - 1
+from bot.cli import app
+app(sys.argv[1:])
+"""
+_GONE = (b"Harbour strike ends in Velmora\n\nDock workers at the Velmora harbour ended "
+         b"their strike on Monday after a pay deal with the port authority.\n")
+
+
+def test_an_unreachable_url_is_re_read_once_and_keeps_its_old_version(
+    embedder: OnnxEmbedder, tmp_path: Path
+) -> None:
+    """Issue 23, item 9: an older index holding a URL article whose page is gone. The first
+    start re-reads it once (a notice says how many come from the web), keeps its old chunks
+    and says so once; later starts fetch nothing; ``ingest URL`` tries again explicitly."""
+    data = tmp_path / "data"
+    env = cli_env(data, tmp_path / "no-seeds", embedder) | {"NEWSQA_ALLOW_PRIVATE_URLS": "1"}
+    with LocalHTTP({"/kept": text(), "/gone": text(_GONE)}) as srv:
+        kept, gone = srv.url("/kept"), srv.url("/gone")
+        older = subprocess.run([sys.executable, "-c", _OLDER_NEWSQA, "ingest", kept, gone],
+                               env=env, cwd=tmp_path, capture_output=True, text=True,
+                               timeout=300)
+        assert older.returncode == 0, older.stderr
+        assert "added 2," in older.stdout
+        del srv.routes["/gone"]  # the page is gone: 404 from now on
+
+        question = ["ask", "Who ended their strike at the Velmora harbour?", "--json"]
+        first = run_cli(question, env, tmp_path)
+        assert first.returncode == 0, first.stderr
+        assert "re-reading 2 article(s) once to upgrade it (2 from the web" in first.stderr
+        assert "updated 1, unchanged 0, removed 0, skipped 1" in first.stderr
+        notes = [ln for ln in first.stderr.splitlines() if "not re-read at start" in ln]
+        assert len(notes) == 1 and gone in notes[0], first.stderr
+        assert srv.hits["/gone"] == 2 and srv.hits["/kept"] == 2
+
+        for _ in range(2):  # later starts: nothing outdated to re-read, nothing fetched
+            again = run_cli(question, env, tmp_path)
+            assert again.returncode == 0, again.stderr
+            assert "older newsqa" not in again.stderr and "not re-read" not in again.stderr
+            cited = {c["url"] for c in json.loads(again.stdout)["citations"]}
+            assert gone in cited  # the old version still answers
+        assert srv.hits["/gone"] == 2 and srv.hits["/kept"] == 2
+
+        retry = run_cli(["ingest", gone], env, tmp_path)  # asked for: tried again
+        assert retry.returncode == 1 and f"skipped {gone}" in retry.stderr + retry.stdout
+        assert srv.hits["/gone"] == 3
+    sources = run_cli(["sources", "--json"], env, tmp_path)
+    assert len(json.loads(sources.stdout)) == 2
