@@ -155,3 +155,31 @@ def test_an_unreachable_url_is_re_read_once_and_keeps_its_old_version(
         assert srv.hits["/gone"] == 3
     sources = run_cli(["sources", "--json"], env, tmp_path)
     assert len(json.loads(sources.stdout)) == 2
+
+
+def test_a_read_only_outdated_index_answers_without_upgrading(
+    embedder: OnnxEmbedder, tmp_path: Path
+) -> None:
+    """After a schema bump, a ``chmod -R a-w`` data dir cannot be upgraded: ``ask`` says so in
+    one warning line and answers from the index as it is (it refused before)."""
+    from test_datadir import IS_ROOT, _run_as_owner
+
+    data = tmp_path / "data"
+    seeds = Path(shutil.copytree(Path(__file__).parents[1] / "seeds", tmp_path / "seeds"))
+    env = cli_env(data, tmp_path / "no-seeds", embedder)
+    older = subprocess.run([sys.executable, "-c", _OLDER_NEWSQA, "ingest", str(seeds)],
+                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert older.returncode == 0, older.stderr
+    if IS_ROOT and _run_as_owner(["--help"], env, tmp_path).returncode != 0:
+        pytest.skip("cannot drop CAP_DAC_OVERRIDE here (no CAP_SETPCAP)")
+    subprocess.run(["chmod", "-R", "a-w", str(data)], check=True)
+    try:
+        ask = _run_as_owner(["ask", "How many Ukrainians returned home on Friday?", "--json"],
+                            env, tmp_path)
+    finally:
+        subprocess.run(["chmod", "-R", "u+w", str(data)], check=True)
+    assert ask.returncode == 0, ask.stderr
+    assert any("390" in c["quote"] for c in json.loads(ask.stdout)["citations"])
+    warnings = [ln for ln in ask.stderr.splitlines() if ln.startswith("warning:")]
+    assert len(warnings) == 1 and "read-only" in warnings[0], ask.stderr
+    assert "Traceback" not in ask.stderr
