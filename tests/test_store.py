@@ -229,7 +229,7 @@ def test_the_chunk_count_is_read_again_only_when_the_database_changed(
     """A COUNT costs ~17 ms at 100k chunks: a reader reuses its count while Chroma's database
     file is unchanged, and counts again as soon as another handle writes (or after
     ``RECOUNT_S``)."""
-    from index.store import collection
+    from index.store import changes
 
     cfg = IndexConfig(data_dir=tmp_path / "data")
     reader, writer = ChunkStore(cfg), ChunkStore(cfg)
@@ -256,6 +256,6 @@ def test_the_chunk_count_is_read_again_only_when_the_database_changed(
     for _ in range(5):
         assert reader._sync() == len(first) + len(second)
     assert len(counted) == settled
-    monkeypatch.setattr(collection, "RECOUNT_S", 0.0)
+    monkeypatch.setattr(changes, "RECOUNT_S", 0.0)
     reader._sync()
     assert len(counted) == settled + 1  # the periodic full count

@@ -21,7 +21,8 @@ import numpy as np
 
 from index.config import IndexConfig
 from index.store.bm25 import Bm25Index, dir_name, fingerprint
-from index.store.collection import ChangeKey, ChromaChunks
+from index.store.changes import ChangeKey
+from index.store.collection import ChromaChunks
 from index.store.meta import SCHEMA_KEY, SVEC_KEY, StoredChunk, decode_sentence_vectors
 from index.store.paths import ingest_running
 from index.types import ArticleInfo
@@ -201,8 +202,11 @@ class ChunkStore(ChromaChunks):
                 for c in self.iter_all()
             ]
             bm = Bm25Index.build(chunks, fingerprint(c.chunk_id for c in chunks))
-            with contextlib.suppress(OSError):  # read-only data dir: keep it in memory
+            try:
                 bm.save(self.cfg.bm25_dir, replace=bm.fingerprint == fp and on_disk.exists())
+            except OSError:  # read-only or full data dir: keep it in memory
+                pass
+            finally:  # even a failed save may have touched the folder: our change, no reopen
                 self._wrote()
             key = self._key(key[0])
         self._bm25, self._bm25_key, self._bm25_checked = bm, key, time.monotonic()

@@ -3,13 +3,7 @@ chunk (the normalised mean of its sentence vectors). Sentence vectors are only e
 chunk id, never searched: embedded, they live in the sidecar (``sidecar.py``); with a server,
 in each chunk's metadata (``svec``: float16, base64), since the data dir is not shared.
 
-Embedded mode and several processes: Chroma's ``PersistentClient`` reads new rows written by
-another process, but its in-memory vector index stays as it was when opened. So when the
-index changed under us (the generation token, chunk count or BM25 directory moved, and not by
-our own writes), the client is reopened, once the writer has released the ingest lock: every
-read compares the token and a few stats (no time-based reuse), so the first read after another
-process's ingest ends sees all of it. Writers are serialised by the ingest lock
-(``index.ingest.pipeline``) and replace the token after each write.
+Embedded mode and several processes: noticing another process's writes is ``changes.py``.
 
 Chroma also writes on the first read after another process's write (it applies its log to
 the segments). On a full disk that fails, and the store goes on reading from a private copy
@@ -19,9 +13,7 @@ the segments). On a full disk that fails, and the store goes on reading from a p
 from __future__ import annotations
 
 import contextlib
-import logging
 import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,6 +21,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from index.config import IndexConfig
+from index.store.changes import WriteWatch
 from index.store.client import (
     StoreUnavailable,
     forget_system,
@@ -44,21 +37,7 @@ from index.store.meta import (
     decode_sentence_vectors,
     encode_sentence_vectors,
 )
-from index.store.paths import bump_generation, ingest_running, mtime, read_generation
 from index.store.sidecar import FILE_NAME, SIDE_KEYS, ChunkSidecar
-
-log = logging.getLogger(__name__)
-
-SYNC_TTL_S = 0.5
-# A Chroma server's chunk count (a request) is reused for this long within one answer.
-RECOUNT_S = 10.0
-# Embedded: while the generation token and Chroma's database files are unchanged on disk, the
-# chunk count (a full COUNT: ~17 ms at 100k chunks, the one per-query cost that grew with the
-# index) is reused for up to this long; a full count then catches writers that do not replace
-# the token (an older newsqa).
-
-ChangeKey = tuple[int, float, str]
-"""(chunk count, BM25 folder mtime, generation token): the index state a reader last knew."""
 
 _GET_BATCH = 2000
 _ID_PAGE = 10_000
@@ -69,10 +48,11 @@ _IDS_ONLY_PAGE = 100_000
 T = TypeVar("T")
 
 
-class ChromaChunks:
-    """The chunk collection: opening it, noticing other writers, writes, reads by id and by
-    vector. Embedded, each chunk's text and sentence vectors are in the sidecar; with a
-    server, in its Chroma document and metadata. Reads return both the same way."""
+class ChromaChunks(WriteWatch):
+    """The chunk collection: opening it, noticing other writers (``WriteWatch``), writes,
+    reads by id and by vector. Embedded, each chunk's text and sentence vectors are in the
+    sidecar; with a server, in its Chroma document and metadata. Reads return both the same
+    way."""
 
     def __init__(self, cfg: IndexConfig) -> None:
         self.cfg = cfg
@@ -86,14 +66,7 @@ class ChromaChunks:
         self._side = None if cfg.server_mode else ChunkSidecar(
             cfg.data_dir / FILE_NAME, read_only=self.is_copy
         )
-        self._seen: ChangeKey | None = None  # embedded mode: last state we knew of
-        # the generation token of the state our handles know (at open, after our writes):
-        # a state with another token was written by someone else since
-        self._mine = "" if cfg.server_mode else read_generation(cfg.data_dir)
-        # One answer asks for the chunk count several times (vector search, BM25, idf,
-        # outlets), ~1 ms each at 5k chunks: the last one, reused while the stamp holds.
-        self._synced: tuple[float, int] | None = None
-        self._counted: tuple[float, tuple[object, ...]] | None = None
+        self._watch_writes()
 
     def _open_collection(self) -> Any:
         try:
@@ -180,79 +153,6 @@ class ChromaChunks:
         settings = getattr(self._client, "get_settings", lambda: None)()
         where = getattr(settings, "persist_directory", None)
         return where is not None and Path(where) != self.cfg.chroma_dir
-
-    def _wrote(self) -> None:
-        """Our own write: announced to other processes (the generation token); the next
-        ``_sync`` takes the new state as known, no reopen."""
-        if not self.cfg.server_mode:
-            self._mine = bump_generation(self.cfg.data_dir)
-        self._seen = None
-        self._counted = None
-
-    def _key(self, n: int) -> ChangeKey:
-        """What a reader compares to notice another writer, for a chunk count ``n``."""
-        gen = "" if self.cfg.server_mode else read_generation(self.cfg.data_dir)
-        return (n, mtime(self.cfg.bm25_dir), gen)
-
-    def _db_stamp(self) -> tuple[object, ...]:
-        """The generation token, then (mtime ns, size) of Chroma's database file, its
-        journals and the BM25 folder (None: absent). Any write, ours or another process's,
-        changes the token (and one of the others, unless within one clock tick)."""
-        base = self.cfg.chroma_dir / "chroma.sqlite3"
-        stamps: list[object] = [read_generation(self.cfg.data_dir)]
-        for path in (base, base.with_name(base.name + "-wal"),
-                     base.with_name(base.name + "-journal"), self.cfg.bm25_dir):
-            try:
-                st = path.stat()
-            except OSError:
-                stamps.append(None)
-            else:
-                stamps.append((st.st_mtime_ns, st.st_size))
-        return tuple(stamps)
-
-    def _sync(self) -> int:
-        """The chunk count; in embedded mode, reopen when another process changed the index.
-        Embedded, each call compares the stamp (~20 µs), never reuses by time alone: a count
-        read while another ingest held the lock must not hide its chunks once it is done."""
-        now = time.monotonic()
-        if (self.cfg.server_mode and self._synced is not None
-                and now - self._synced[0] < SYNC_TTL_S):
-            return self._synced[1]
-        n = self._sync_now()
-        self._synced = (time.monotonic(), n)
-        return n
-
-    def _sync_now(self) -> int:
-        if self.cfg.server_mode:
-            return self.count()
-        stamp = self._db_stamp()  # before counting: a write after it changes the next stamp
-        now = time.monotonic()
-        if (self._synced is not None and self._counted is not None
-                and self._counted[1] == stamp and now - self._counted[0] < RECOUNT_S):
-            return self._synced[1]  # nobody wrote since the last count
-        n = self.count()
-        self._counted = (now, stamp)
-        key = self._key(n)
-        if self._seen is None and key[2] == self._mine:
-            self._seen = key  # what we opened or wrote, nobody else since
-        elif key != self._seen:
-            if ingest_running(self.cfg.data_dir):
-                # ``_seen`` is kept so the reopen happens after it, and so is counting: its
-                # last write may come before the lock is released
-                self._counted = None
-                return n
-            try:
-                forget_system(self._client)
-                self._client = open_client(self.cfg)
-                self._collection = self._open_collection()
-            except Exception as exc:  # keep answering from stale handles; retry next read
-                log.debug("reopening the index failed: %s", exc)
-                self._counted = None
-                return n
-            n = self.count()
-            self._seen = (n, *key[1:])
-            self._mine = key[2]
-        return n
 
     def upsert(
         self,

@@ -10,6 +10,8 @@ import os
 import threading
 from pathlib import Path
 
+from index.config import IndexConfig
+
 LOCK_NAME = "ingest.lock"
 GENERATION_NAME = "generation"
 """A random token that every embedded write replaces (``bump_generation``). Readers compare
@@ -74,3 +76,20 @@ def mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:
         return -1.0
+
+
+def db_stamp(cfg: IndexConfig) -> tuple[object, ...]:
+    """The generation token, then (mtime ns, size) of Chroma's database file, its journals
+    and the BM25 folder (None: absent). Any write, ours or another process's, changes the
+    token (and one of the others, unless within one clock tick)."""
+    base = cfg.chroma_dir / "chroma.sqlite3"
+    stamps: list[object] = [read_generation(cfg.data_dir)]
+    for path in (base, base.with_name(base.name + "-wal"),
+                 base.with_name(base.name + "-journal"), cfg.bm25_dir):
+        try:
+            st = path.stat()
+        except OSError:
+            stamps.append(None)
+        else:
+            stamps.append((st.st_mtime_ns, st.st_size))
+    return tuple(stamps)
