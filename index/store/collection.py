@@ -102,11 +102,12 @@ class ChromaChunks(WriteWatch):
             self._broken = False
         if write:
             self._refuse_copy()
+        client = self._client
         try:
             return fn()
         except Exception as exc:
             if not self.cfg.server_mode:
-                if write or not self._read_from_copy(exc):
+                if write or not self._read_from_copy(exc, client):
                     raise
                 return fn()
             if not is_connection_error(exc):
@@ -117,16 +118,17 @@ class ChromaChunks(WriteWatch):
             self._broken = True
             raise StoreUnavailable(server_hint(self.cfg, exc)) from exc
 
-    def _read_from_copy(self, exc: BaseException) -> bool:
+    def _read_from_copy(self, exc: BaseException, failed: Any) -> bool:
         """After another process's write, Chroma's first read applies its log to the segments,
         which writes: on a full disk, reopen from a private copy (one warning line) so that
-        answering goes on. False when that is not the fault, or when already on a copy."""
+        answering goes on. False when that is not the fault, or when ``failed`` (the client
+        the read failed on) was a copy already."""
         from index.datadir import looks_full
 
         with self._copy_lock:
-            if self.is_copy:
+            if self._client is not failed:
                 return True  # another thread switched meanwhile: retry there
-            if not looks_full(exc, self.cfg.data_dir):
+            if self.is_copy or not looks_full(exc, self.cfg.data_dir):
                 return False
             if not (self.cfg.chroma_dir / "chroma.sqlite3").exists():
                 return False
