@@ -183,3 +183,18 @@ def test_a_read_only_outdated_index_answers_without_upgrading(
     warnings = [ln for ln in ask.stderr.splitlines() if ln.startswith("warning:")]
     assert len(warnings) == 1 and "read-only" in warnings[0], ask.stderr
     assert "Traceback" not in ask.stderr
+
+
+def test_the_failed_upgrade_record_is_per_schema_and_survives_damage(tmp_path: Path) -> None:
+    """A damaged, foreign or older-schema record means "nothing failed yet": each such
+    article is tried once more, never a crash at start."""
+    from index.upgrade import FILE_NAME, failed_upgrades, remember_failed
+
+    assert failed_upgrades(tmp_path, 3) == {}
+    remember_failed(tmp_path, 3, {"https://a.test/1": "HTTP 404 Not Found"})
+    remember_failed(tmp_path, 3, {"https://a.test/2": "no answer within 60 s"})
+    assert set(failed_upgrades(tmp_path, 3)) == {"https://a.test/1", "https://a.test/2"}
+    assert failed_upgrades(tmp_path, 4) == {}  # the next schema tries everything again
+    for bad in ("{not json", "[]", '{"schema": 3, "sources": []}', "\x00\xff"):
+        (tmp_path / FILE_NAME).write_text(bad, encoding="utf-8")
+        assert failed_upgrades(tmp_path, 3) == {}
