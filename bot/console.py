@@ -166,14 +166,31 @@ def ensure_seeded(engine: Engine, settings: Settings) -> None:
 
 
 def ensure_current(engine: Engine) -> None:
-    """An index written by an older ingest pipeline is re-read once, with a progress bar."""
+    """An index written by an older ingest pipeline is re-read once, with a notice (how many
+    articles, how many fetched, each within the download deadline) and a progress bar. An
+    article that cannot be read now keeps its old version and is not tried at later starts
+    (``index.upgrade``); a read-only or full data dir, or another ingest running, leaves the
+    index as it is for this run, with one warning line: answering goes on."""
     outdated = engine.outdated_inputs()
-    if outdated:
-        err.print(
-            f"The index was built by an older newsqa: re-reading {len(outdated)} "
-            "article(s) once to upgrade it …"
-        )
-        run_ingest(engine, outdated, console=err)
+    if not outdated:
+        return
+    from index.ingest.pipeline import IngestBusy
+    from index.ingest.read import is_url
+
+    urls = sum(1 for where in outdated if is_url(where))
+    web = (f" ({urls} from the web, each within {engine.cfg.fetch_timeout_s:g} s)"
+           if urls else "")
+    err.print(
+        f"The index was built by an older newsqa: re-reading {len(outdated)} "
+        f"article(s) once to upgrade it{web} …"
+    )
+    try:
+        run_ingest(engine, [], console=err, upgrade=True)
+    except (DataDirError, IngestBusy) as exc:
+        line = Text("warning:", style="yellow")
+        line.append(f" not upgraded now ({escape_name(str(exc))}); answering from the index "
+                    "as it is")
+        err.print(line)
 
 
 T = TypeVar("T")

@@ -3,14 +3,16 @@
 Read-only (a read-only mount, or a dir the user cannot write): answering still works.
 Embedded Chroma cannot open a database it may not write (its migrations check writes even
 when there is nothing to migrate), so the store opens a private copy of ``chroma/`` in the
-temp dir instead, deleted when the process ends; the BM25 index and the ONNX model are read
-in place (or kept in memory when they cannot be saved). Commands that must write (ingest)
-stop before touching anything, with ``ReadOnlyDataDir``.
+temp dir instead (owner-writable whatever the original's modes: ``chmod -R a-w``), deleted
+when the process ends; the BM25 index and the ONNX model are read in place (or kept in memory
+when they cannot be saved). Commands that must write (ingest) stop before touching anything,
+with ``ReadOnlyDataDir``.
 
 Full (ENOSPC, or SQLite's "database or disk is full"): ``DiskFull`` names the data dir, what
-is free and what is needed. Ingest writes in an order that a stop at any point leaves a
-consistent index (``index.ingest.pipeline``), so it can simply stop; the next run, with
-space, carries on.
+is free and what is needed. Readers answer from a private copy too: Chroma writes when it
+opens, and again on the first read after a write (it applies its log to the segments).
+Ingest writes in an order that a stop at any point leaves a consistent index
+(``index.ingest.pipeline``), so it can simply stop; the next run, with space, carries on.
 """
 
 from __future__ import annotations
@@ -43,13 +45,16 @@ class DataDirError(RuntimeError):
 
 
 class ReadOnlyDataDir(DataDirError):
-    """The data dir cannot be written, and the command needs to write."""
+    """The data dir cannot be written, and the command needs to write. ``answering`` says
+    whether answering from it still works: not when answering is what failed."""
 
-    def __init__(self, data_dir: Path, what: str = "this command") -> None:
+    def __init__(
+        self, data_dir: Path, what: str = "this command", *, answering: bool = True
+    ) -> None:
+        still = " (answering still works from a read-only index)" if answering else ""
         super().__init__(
             f"the data dir {data_dir} is read-only, and {what} needs to write there: make it "
-            "writable, or set NEWSQA_DATA_DIR to a writable directory (answering still works "
-            "from a read-only index)"
+            f"writable, or set NEWSQA_DATA_DIR to a writable directory{still}"
         )
         self.data_dir = data_dir
 
@@ -124,15 +129,23 @@ def writable(path: Path) -> bool:
     return os.access(probe, os.W_OK | os.X_OK)
 
 
-def translate(exc: BaseException, data_dir: Path, what: str) -> DataDirError | None:
-    """The one-line error for a failed write in ``data_dir``, or None if it is another fault."""
+def looks_full(exc: BaseException, data_dir: Path) -> bool:
+    """Whether ``exc`` is (or, with almost no space left, probably is) a full disk."""
+    free = free_bytes(data_dir)
+    return is_disk_full(exc) or (free is not None and free < LOW_SPACE_BYTES)
+
+
+def translate(
+    exc: BaseException, data_dir: Path, what: str, *, answering: bool = True
+) -> DataDirError | None:
+    """The one-line error for a failed write in ``data_dir``, or None if it is another fault.
+    ``answering=False`` when the failure was on the answering path (see ``ReadOnlyDataDir``)."""
     if isinstance(exc, DataDirError):
         return exc
-    free = free_bytes(data_dir)
-    if is_disk_full(exc) or (free is not None and free < LOW_SPACE_BYTES):
+    if looks_full(exc, data_dir):
         return DiskFull(data_dir, what=what)
     if is_read_only(exc) and not writable(data_dir):
-        return ReadOnlyDataDir(data_dir, what)
+        return ReadOnlyDataDir(data_dir, what, answering=answering)
     return None
 
 
@@ -149,13 +162,18 @@ def forget_chroma_system(path: Path) -> None:
 def read_only_copy(chroma_dir: Path) -> Path:
     """A private, writable copy of a read-only ``chroma/`` dir, removed at exit.
 
-    Raises ``DiskFull`` (naming the temp dir) when the copy does not fit there.
+    Files and dirs are made owner-writable: a copy keeping ``chmod -R a-w`` modes is as
+    unopenable for Chroma as the original. Raises ``DiskFull`` (naming the temp dir) when the
+    copy does not fit there.
     """
     tmp = Path(tempfile.mkdtemp(prefix="newsqa-readonly-index-"))  # mode 0700
     atexit.register(shutil.rmtree, tmp, True)
     target = tmp / "chroma"
     try:
-        shutil.copytree(chroma_dir, target, copy_function=shutil.copy)
+        shutil.copytree(chroma_dir, target, copy_function=shutil.copyfile)
+        for path in [target, *target.rglob("*")]:  # copytree still copies dirs' modes
+            if not path.is_symlink():
+                path.chmod(0o700 if path.is_dir() else 0o600)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         if is_disk_full(exc):

@@ -88,14 +88,15 @@ class Engine:
             return self._store
 
     @contextmanager
-    def _data_dir_errors(self, what: str) -> Iterator[None]:
-        """A full disk or a read-only data dir becomes one ``DataDirError`` line."""
+    def _data_dir_errors(self, what: str, *, answering: bool = False) -> Iterator[None]:
+        """A full disk or a read-only data dir becomes one ``DataDirError`` line; it says
+        answering still works only when ``answering`` (a failed write, not a failed read)."""
         try:
             yield
         except Exception as exc:
             from index.datadir import translate
 
-            clear = translate(exc, self.cfg.data_dir, what)
+            clear = translate(exc, self.cfg.data_dir, what, answering=answering)
             if clear is None or clear is exc:
                 raise
             raise clear from exc
@@ -123,7 +124,8 @@ class Engine:
         upgrade: bool = False,
     ) -> IngestReport:
         """Ingest ``inputs``; with ``upgrade``, also re-read every article an older ingest
-        pipeline wrote (see ``outdated_inputs``)."""
+        pipeline wrote (see ``outdated_inputs``): one that cannot be read now keeps its old
+        chunks, gets a ``note`` saying so, and is not tried again (``index.upgrade``)."""
         from index.datadir import (
             MIN_FREE_BYTES,
             NO_SPACE_BYTES,
@@ -144,13 +146,13 @@ class Engine:
             self.reset_store()
             if self.store.is_copy:
                 raise DiskFull(self.cfg.data_dir, MIN_FREE_BYTES, "opening the index")
-        if upgrade:
-            inputs = [*inputs, *self.outdated_inputs()]
+        outdated = self.outdated_inputs() if upgrade else []
+        inputs = [*inputs, *outdated]
         # URLs share one client that carries the download deadline and address policy.
         client = self.http_client() if any(is_url(i) for i in inputs) else None
         try:
-            with self._data_dir_errors("ingesting"):
-                return ingest_inputs(
+            with self._data_dir_errors("ingesting", answering=True):
+                report = ingest_inputs(
                     self.store,
                     self.embedder,
                     inputs,
@@ -165,6 +167,25 @@ class Engine:
         finally:
             if client is not None:
                 client.close()
+        self._remember_failed_upgrades(outdated, report)
+        return report
+
+    def _remember_failed_upgrades(self, outdated: list[str], report: IngestReport) -> None:
+        """Outdated articles that could not be read again: kept as they are, said once (a
+        ``note``), and not retried at every start (a gone URL costs a fetch deadline)."""
+        from index.ingest.chunk import SCHEMA_VERSION
+        from index.upgrade import remember_failed
+
+        wanted = set(outdated)
+        failed = {where: reason for where, reason in report.skipped if where in wanted}
+        if not failed:
+            return
+        remember_failed(self.cfg.data_dir, SCHEMA_VERSION, failed)
+        report.notes.extend(
+            (where, "kept as an older newsqa read it; not re-read at start again "
+                    "(ingest it to try again)")
+            for where in failed
+        )
 
     def http_client(self) -> Any:
         """A fetch client with the configured download deadline and private-address policy
@@ -187,13 +208,16 @@ class Engine:
 
     def outdated_inputs(self) -> list[str]:
         """Files and URLs of articles indexed by an older ingest pipeline that can be read
-        again (files that still exist, and URLs); re-ingesting them upgrades the index."""
+        again (files that still exist, and URLs whose re-read has not failed before);
+        re-ingesting them upgrades the index."""
         from index.ingest.chunk import SCHEMA_VERSION
         from index.ingest.read import is_url
+        from index.upgrade import failed_upgrades
 
+        failed = failed_upgrades(self.cfg.data_dir, SCHEMA_VERSION)
         return [
             where for where in self.store.outdated_sources(SCHEMA_VERSION)
-            if is_url(where) or Path(where).is_file()
+            if where not in failed and (is_url(where) or Path(where).is_file())
         ]
 
     def answer(

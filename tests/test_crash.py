@@ -290,6 +290,62 @@ def test_a_second_ingest_is_refused_and_queries_go_on_meanwhile(
     assert_complete_and_consistent(data, files, embedder)
 
 
+_PAUSED_INGEST = """
+import sys
+from pathlib import Path
+from index.config import IndexConfig
+from index.embed import OnnxEmbedder
+from index.ingest.pipeline import ingest
+from index.store import ChunkStore
+
+class Paused(ChunkStore):
+    def refresh_bm25(self):  # the ingest's last write, under its lock: wait there
+        bm = super().refresh_bm25()
+        print("written", flush=True)
+        sys.stdin.readline()
+        return bm
+
+data = Path(sys.argv[1])
+ingest(Paused(IndexConfig(data_dir=data)), OnnxEmbedder(data / "models"), [sys.argv[2]],
+       data_dir=data)
+print("released", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_a_reader_sees_another_process_ingest_at_its_first_read_after_it(
+    subset: Path, embedder: OnnxEmbedder, tmp_path: Path
+) -> None:
+    """Issue 23, item 10: a reader that checked the index while another process's ingest
+    still held the lock must see that ingest's chunks at its first read after the lock is
+    released, not some time later (it kept a count it had read under the lock for 0.5 s, so a
+    vector search right after missed the new chunks)."""
+    data = tmp_path / "data"
+    env = cli_env(data, embedder)
+    reader = Engine(IndexConfig(data_dir=data), embedder=embedder)
+    reader.ingest([str(SEEDS)])
+    tram = embedder.embed(["Officials opened a new tram line"])[0]
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _PAUSED_INGEST, str(data), str(subset)], env=env, cwd=tmp_path,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert writer.stdin is not None and writer.stdout is not None
+        assert writer.stdout.readline().strip() == "written"
+        assert ingest_running(data)
+        reader.store.vector_search(tram, 5)  # under the lock: the index as it was
+        writer.stdin.write("\n")
+        writer.stdin.flush()
+        assert writer.stdout.readline().strip() == "released"
+        assert not ingest_running(data)
+        hits = reader.store.vector_search(tram, 5)
+        assert any("tram line" in c.text for c, _ in hits)
+        assert len(reader.sources()) == 62
+    finally:
+        writer.communicate(input="\n", timeout=60)
+    assert writer.returncode == 0
+
+
 def test_queries_are_answered_while_an_ingest_runs_in_another_thread(
     subset: Path, make_engine: Callable[..., Engine], embedder: OnnxEmbedder
 ) -> None:

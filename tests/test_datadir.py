@@ -1,13 +1,18 @@
-"""A read-only data dir and a full disk (issue 13, items 2 and 3), on real file systems.
+"""A read-only data dir and a full disk (issue 13, items 2 and 3; issue 23, items 7 and 8),
+on real file systems.
 
 As root (where chmod does not stop writes) each test mounts its own tmpfs: remounted
 read-only for item 2, a few MB small and then filled for item 3. Not root: item 2 uses a
 directory the user cannot write (chmod), item 3 is skipped (a small file system needs a
-mount). The commands run as real ``python -m bot`` subprocesses: tracebacks are the point.
+mount). ``chmod -R a-w`` (issue 23, item 8) is tested as it is: as root, the commands run
+without the two capabilities that let root ignore permission bits, so the modes bind them
+as they bind the owner. The commands run as real ``python -m bot`` subprocesses: tracebacks
+are the point.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
@@ -134,6 +139,7 @@ def test_read_only_data_dir_without_an_index_says_so(
     _make_read_only(read_only_root)
     line = _one_line_error(run_cli(["ask", Q], env, tmp_path))
     assert "read-only" in line and str(data) in line
+    assert "answering still works" not in line  # nothing answers here (issue 23, item 8)
 
 
 def test_read_only_data_dir_repl_answers(
@@ -203,12 +209,10 @@ def test_disk_full_ingest_stops_in_one_line_and_recovers(
     line = _one_line_error(run_cli(["ingest", str(more)], env, tmp_path))
     assert "no space left" in line and str(data) in line and "while ingesting" in line
 
-    ask = run_cli(["ask", Q, "--json"], env, tmp_path)
-    if ask.returncode == 0:  # answered, at worst from a temporary copy with one warning line
-        assert any("390" in c["quote"] for c in json.loads(ask.stdout)["citations"])
-        assert "Traceback" not in ask.stderr
-    else:
-        assert "no space left" in _one_line_error(ask)
+    ask = run_cli(["ask", Q, "--json"], env, tmp_path)  # answered, at worst from a copy
+    assert ask.returncode == 0, ask.stderr
+    assert any("390" in c["quote"] for c in json.loads(ask.stdout)["citations"])
+    assert "Traceback" not in ask.stderr
 
     filler.unlink()  # space returns: the next ingest carries on, the index is consistent
     again = run_cli(["ingest", str(more)], env, tmp_path)
@@ -264,3 +268,99 @@ async def test_read_only_data_dir_bot_answers_and_refuses_additions(
             api.message(77, document=api.add_file("f1", "new.txt", b"Title\n\nSome text.\n"))
             refused_file = (await api.wait_sent(77, 2))[1]
     assert "read-only" in refused["text"] and "read-only" in refused_file["text"]
+
+
+# -- issue 23, item 8: ``chmod -R a-w`` -----------------------------------------------------------
+
+_PR_CAPBSET_DROP = 24
+_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH = 1, 2
+
+
+def _without_dac_override() -> None:
+    """(In the child, before exec) drop the capabilities that let root write past permission
+    bits: the exec'ed command is then held to the modes like their owner is."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH):
+        if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def _run_as_owner(args: list[str], env: dict[str, str], cwd: Path,
+                  stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], env=env, cwd=cwd, input=stdin,
+        capture_output=True, text=True, timeout=300,
+        preexec_fn=_without_dac_override if IS_ROOT else None,
+    )
+
+
+def test_chmod_a_w_data_dir_answers_from_a_writable_copy(
+    tmp_path: Path, embedder: OnnxEmbedder
+) -> None:
+    """``chmod -R a-w`` on the data dir: the private copy is made owner-writable, so ``ask``,
+    ``sources`` and the REPL answer; ``ingest`` is refused in one line, which is now true in
+    saying that answering still works."""
+    data = tmp_path / "data"
+    seeds = _seed_copy(tmp_path)
+    env = cli_env(data, seeds, embedder)
+    assert run_cli(["ingest", str(seeds)], env, tmp_path).returncode == 0
+    if IS_ROOT and _run_as_owner(["--help"], env, tmp_path).returncode != 0:
+        pytest.skip("cannot drop CAP_DAC_OVERRIDE here (no CAP_SETPCAP)")
+    subprocess.run(["chmod", "-R", "a-w", str(data)], check=True)
+    try:
+        ask = _run_as_owner(["ask", Q, "--json"], env, tmp_path)
+        assert ask.returncode == 0, ask.stderr
+        assert any("390" in c["quote"] for c in json.loads(ask.stdout)["citations"])
+        assert "Traceback" not in ask.stderr
+
+        sources = _run_as_owner(["sources", "--json"], env, tmp_path)
+        assert sources.returncode == 0, sources.stderr
+        assert len(json.loads(sources.stdout)) == 2
+
+        repl = _run_as_owner(["repl"], env, tmp_path, stdin=f"{Q}\n")
+        assert repl.returncode == 0, repl.stderr
+        assert "390" in repl.stdout and "Traceback" not in repl.stdout + repl.stderr
+
+        line = _one_line_error(_run_as_owner(["ingest", str(seeds)], env, tmp_path))
+        assert "read-only" in line and "answering still works" in line
+    finally:
+        subprocess.run(["chmod", "-R", "u+w", str(data)], check=True)
+
+
+# -- issue 23, item 7: a full disk after an ingest ----------------------------------------------
+
+
+def test_disk_full_after_an_ingest_ask_sources_and_repl_answer_from_a_copy(
+    tmp_path: Path, embedder: OnnxEmbedder, small_fs: Callable[[str], Path]
+) -> None:
+    """An ingest that fills the disk leaves Chroma's log to be applied by the next reader,
+    which writes: that first read fails, and the reader goes on from a private copy, with
+    one warning line, instead of refusing."""
+    root = small_fs("16m")
+    data = root / "data"
+    seeds = _seed_copy(tmp_path)
+    env = cli_env(data, seeds, embedder)
+    assert run_cli(["ingest", str(seeds)], env, tmp_path).returncode == 0
+    filler = _fill(root)
+    os.truncate(filler, filler.stat().st_size - 1280 * 1024)
+    line = _one_line_error(run_cli(["ingest", str(_articles(tmp_path / "more", 60))], env,
+                                   tmp_path))
+    assert "no space left" in line and "while ingesting" in line
+
+    def warnings(done: subprocess.CompletedProcess[str]) -> list[str]:
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stdout + done.stderr
+        lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+        assert all("temporary copy of the index" in ln for ln in lines), lines
+        return lines
+
+    ask = run_cli(["ask", Q, "--json"], env, tmp_path)
+    assert len(warnings(ask)) == 1
+    assert any("390" in c["quote"] for c in json.loads(ask.stdout)["citations"])
+    sources = run_cli(["sources", "--json"], env, tmp_path)
+    warnings(sources)
+    assert len(json.loads(sources.stdout)) > 2  # what the stopped ingest wrote is there
+    repl = subprocess.run([sys.executable, "-m", "bot", "repl"], input=f"{Q}\n", env=env,
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    warnings(repl)
+    assert "390" in repl.stdout

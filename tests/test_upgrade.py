@@ -3,17 +3,23 @@
 ``tests/fixtures/index_v1.tar.gz`` is a real data dir written by newsqa at commit e75ab60
 (before block kinds, display text and entities) over a copy of the seeds. Its chunks record
 absolute paths under ``/tmp/newsqa_index_v1``, so the test unpacks it exactly there.
+
+URL articles (issue 23, item 9) come from a newsqa process run with the previous schema
+number, over pages served by a local HTTP server.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from local_http import LocalHTTP, text
 from test_cli import cli_env, run_cli  # tests/ is on sys.path
 
 from index.config import IndexConfig
@@ -96,3 +102,99 @@ def test_the_outdated_check_is_kept_with_the_chunk_set(
 
     later.ingest(outdated[:1])  # a new chunk set: a new answer, without the upgraded article
     assert later.outdated_inputs() == outdated[1:]
+
+
+_OLDER_NEWSQA = """
+import sys
+import index.ingest.chunk as chunk
+import index.ingest.pipeline as pipeline
+chunk.SCHEMA_VERSION = pipeline.SCHEMA_VERSION = chunk.SCHEMA_VERSION - 1
+from bot.cli import app
+app(sys.argv[1:])
+"""
+_GONE = (b"Harbour strike ends in Velmora\n\nDock workers at the Velmora harbour ended "
+         b"their strike on Monday after a pay deal with the port authority.\n")
+
+
+def test_an_unreachable_url_is_re_read_once_and_keeps_its_old_version(
+    embedder: OnnxEmbedder, tmp_path: Path
+) -> None:
+    """Issue 23, item 9: an older index holding a URL article whose page is gone. The first
+    start re-reads it once (a notice says how many come from the web), keeps its old chunks
+    and says so once; later starts fetch nothing; ``ingest URL`` tries again explicitly."""
+    data = tmp_path / "data"
+    env = cli_env(data, tmp_path / "no-seeds", embedder) | {"NEWSQA_ALLOW_PRIVATE_URLS": "1"}
+    with LocalHTTP({"/kept": text(), "/gone": text(_GONE)}) as srv:
+        kept, gone = srv.url("/kept"), srv.url("/gone")
+        older = subprocess.run([sys.executable, "-c", _OLDER_NEWSQA, "ingest", kept, gone],
+                               env=env, cwd=tmp_path, capture_output=True, text=True,
+                               timeout=300)
+        assert older.returncode == 0, older.stderr
+        assert "added 2," in older.stdout
+        del srv.routes["/gone"]  # the page is gone: 404 from now on
+
+        question = ["ask", "Who ended their strike at the Velmora harbour?", "--json"]
+        first = run_cli(question, env, tmp_path)
+        assert first.returncode == 0, first.stderr
+        assert "re-reading 2 article(s) once to upgrade it (2 from the web" in first.stderr
+        assert "updated 1, unchanged 0, removed 0, skipped 1" in first.stderr
+        notes = [ln for ln in first.stderr.splitlines() if "not re-read at start" in ln]
+        assert len(notes) == 1 and gone in notes[0], first.stderr
+        assert srv.hits["/gone"] == 2 and srv.hits["/kept"] == 2
+
+        for _ in range(2):  # later starts: nothing outdated to re-read, nothing fetched
+            again = run_cli(question, env, tmp_path)
+            assert again.returncode == 0, again.stderr
+            assert "older newsqa" not in again.stderr and "not re-read" not in again.stderr
+            cited = {c["url"] for c in json.loads(again.stdout)["citations"]}
+            assert gone in cited  # the old version still answers
+        assert srv.hits["/gone"] == 2 and srv.hits["/kept"] == 2
+
+        retry = run_cli(["ingest", gone], env, tmp_path)  # asked for: tried again
+        assert retry.returncode == 1 and f"skipped {gone}" in retry.stderr + retry.stdout
+        assert srv.hits["/gone"] == 3
+    sources = run_cli(["sources", "--json"], env, tmp_path)
+    assert len(json.loads(sources.stdout)) == 2
+
+
+def test_a_read_only_outdated_index_answers_without_upgrading(
+    embedder: OnnxEmbedder, tmp_path: Path
+) -> None:
+    """After a schema bump, a ``chmod -R a-w`` data dir cannot be upgraded: ``ask`` says so in
+    one warning line and answers from the index as it is (it refused before)."""
+    from test_datadir import IS_ROOT, _run_as_owner
+
+    data = tmp_path / "data"
+    seeds = Path(shutil.copytree(Path(__file__).parents[1] / "seeds", tmp_path / "seeds"))
+    env = cli_env(data, tmp_path / "no-seeds", embedder)
+    older = subprocess.run([sys.executable, "-c", _OLDER_NEWSQA, "ingest", str(seeds)],
+                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert older.returncode == 0, older.stderr
+    if IS_ROOT and _run_as_owner(["--help"], env, tmp_path).returncode != 0:
+        pytest.skip("cannot drop CAP_DAC_OVERRIDE here (no CAP_SETPCAP)")
+    subprocess.run(["chmod", "-R", "a-w", str(data)], check=True)
+    try:
+        ask = _run_as_owner(["ask", "How many Ukrainians returned home on Friday?", "--json"],
+                            env, tmp_path)
+    finally:
+        subprocess.run(["chmod", "-R", "u+w", str(data)], check=True)
+    assert ask.returncode == 0, ask.stderr
+    assert any("390" in c["quote"] for c in json.loads(ask.stdout)["citations"])
+    warnings = [ln for ln in ask.stderr.splitlines() if ln.startswith("warning:")]
+    assert len(warnings) == 1 and "read-only" in warnings[0], ask.stderr
+    assert "Traceback" not in ask.stderr
+
+
+def test_the_failed_upgrade_record_is_per_schema_and_survives_damage(tmp_path: Path) -> None:
+    """A damaged, foreign or older-schema record means "nothing failed yet": each such
+    article is tried once more, never a crash at start."""
+    from index.upgrade import FILE_NAME, failed_upgrades, remember_failed
+
+    assert failed_upgrades(tmp_path, 3) == {}
+    remember_failed(tmp_path, 3, {"https://a.test/1": "HTTP 404 Not Found"})
+    remember_failed(tmp_path, 3, {"https://a.test/2": "no answer within 60 s"})
+    assert set(failed_upgrades(tmp_path, 3)) == {"https://a.test/1", "https://a.test/2"}
+    assert failed_upgrades(tmp_path, 4) == {}  # the next schema tries everything again
+    for bad in ("{not json", "[]", '{"schema": 3, "sources": []}', "\x00\xff"):
+        (tmp_path / FILE_NAME).write_text(bad, encoding="utf-8")
+        assert failed_upgrades(tmp_path, 3) == {}

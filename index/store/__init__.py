@@ -1,5 +1,6 @@
 """Chunk storage, one module a concern: ``chunk_store`` (``ChunkStore``, what the rest uses),
-``collection`` (the Chroma collection, the source of truth), ``sidecar`` (sentence vectors
+``collection`` (the Chroma collection, the source of truth; ``changes``: noticing other
+processes' writes to it), ``sidecar`` (sentence vectors
 beside it), ``bm25`` (the keyword index derived from it),
 ``client`` (opening Chroma, embedded or a server), ``meta`` (metadata keys and codecs),
 ``paths`` (data-dir helpers and the ingest lock's name)."""

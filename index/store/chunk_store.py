@@ -21,9 +21,10 @@ import numpy as np
 
 from index.config import IndexConfig
 from index.store.bm25 import Bm25Index, dir_name, fingerprint
+from index.store.changes import ChangeKey
 from index.store.collection import ChromaChunks
 from index.store.meta import SCHEMA_KEY, SVEC_KEY, StoredChunk, decode_sentence_vectors
-from index.store.paths import ingest_running, mtime
+from index.store.paths import ingest_running
 from index.types import ArticleInfo
 
 _RECHECK_S = 30.0  # full fingerprint check at least this often (count-preserving changes)
@@ -36,7 +37,7 @@ class ChunkStore(ChromaChunks):
         super().__init__(cfg)
         self._bm25_lock = threading.Lock()
         self._bm25: Bm25Index | None = None
-        self._bm25_key: tuple[int, float] = (-1, -1.0)
+        self._bm25_key: ChangeKey = (-1, -1.0, "")
         self._bm25_checked = 0.0
 
     def stored_chunks(self, article_ids: Sequence[str]) -> dict[str, set[str]]:
@@ -160,14 +161,14 @@ class ChunkStore(ChromaChunks):
     def bm25(self) -> Bm25Index:
         """The BM25 index for the collection's current chunk set.
 
-        Per query only the chunk count and the BM25 directory's mtime are compared; the id
-        fingerprint is computed when either moved (or every ``_RECHECK_S``). While an ingest
-        holds the lock, the last complete index keeps serving: chunks it lists that are gone
-        are dropped by the caller's ``get``, new ones are still found by the vector side.
+        Per query only the chunk count, the BM25 directory's mtime and the generation token
+        are compared; the id fingerprint is computed when one moved (or every ``_RECHECK_S``).
+        While an ingest holds the lock, the last complete index keeps serving: chunks it lists
+        that are gone are dropped by the caller's ``get``, new ones are still found by the
+        vector side.
         """
         with self._bm25_lock:
-            n = self._sync()
-            key = (n, mtime(self.cfg.bm25_dir))
+            key = self._key(self._sync())
             if self._bm25 is not None:
                 # Embedded writers always leave a new BM25 dir behind; a remote writer to a
                 # shared server may not move the count, hence the periodic full check.
@@ -182,13 +183,13 @@ class ChunkStore(ChromaChunks):
     def refresh_bm25(self) -> Bm25Index:
         """Bring the BM25 index in line with the collection now (the end of an ingest)."""
         with self._bm25_lock:
-            return self._refresh((self.count(), mtime(self.cfg.bm25_dir)))
+            return self._refresh(self._key(self.count()))
 
     def rebuild_bm25(self) -> None:
         """Kept for callers of the first version: same as ``refresh_bm25``."""
         self.refresh_bm25()
 
-    def _refresh(self, key: tuple[int, float]) -> Bm25Index:
+    def _refresh(self, key: ChangeKey) -> Bm25Index:
         fp = fingerprint(self._all_ids())
         bm = self._bm25 if self._bm25 is not None and self._bm25.fingerprint == fp else None
         on_disk = self.cfg.bm25_dir / dir_name(fp)
@@ -201,9 +202,12 @@ class ChunkStore(ChromaChunks):
                 for c in self.iter_all()
             ]
             bm = Bm25Index.build(chunks, fingerprint(c.chunk_id for c in chunks))
-            with contextlib.suppress(OSError):  # read-only data dir: keep it in memory
+            try:
                 bm.save(self.cfg.bm25_dir, replace=bm.fingerprint == fp and on_disk.exists())
+            except OSError:  # read-only or full data dir: keep it in memory
+                pass
+            finally:  # even a failed save may have touched the folder: our change, no reopen
                 self._wrote()
-            key = (key[0], mtime(self.cfg.bm25_dir))
+            key = self._key(key[0])
         self._bm25, self._bm25_key, self._bm25_checked = bm, key, time.monotonic()
         return bm

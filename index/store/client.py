@@ -35,17 +35,13 @@ def open_client(cfg: IndexConfig) -> Any:
         try:
             return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
         except Exception as exc:
-            from index.datadir import DiskFull, forget_chroma_system, is_disk_full, read_only_copy
+            from index.datadir import forget_chroma_system, is_disk_full
 
             forget_chroma_system(path)
             # Chroma writes when it opens: on a full disk, answer from a copy elsewhere.
             if not is_disk_full(exc) or not (path / "chroma.sqlite3").exists():
                 raise
-            log.warning("%s; answering from a temporary copy of the index meanwhile",
-                        DiskFull(cfg.data_dir, what="opening the index"))
-            return chromadb.PersistentClient(
-                path=str(read_only_copy(path)), settings=_chroma_settings()
-            )
+            return open_copy(cfg, path, "opening the index")
     # chromadb's HttpClient has no timeout option (its httpx session waits forever), so a
     # plain heartbeat with our timeout goes first (before chromadb's ~2 s import), then the
     # client is built on a session that already has the same timeout.
@@ -92,6 +88,18 @@ def _timed_client_class() -> Any:
     return TimedClient
 
 
+def open_copy(cfg: IndexConfig, path: Path, what: str) -> Any:
+    """An embedded client on a private copy of ``path`` (``chroma/``), with one warning line:
+    for answering when Chroma cannot write in the data dir because its disk is full."""
+    import chromadb
+
+    from index.datadir import DiskFull, read_only_copy
+
+    log.warning("%s; answering from a temporary copy of the index meanwhile",
+                DiskFull(cfg.data_dir, what=what))
+    return chromadb.PersistentClient(path=str(read_only_copy(path)), settings=_chroma_settings())
+
+
 def _local_path(cfg: IndexConfig) -> Path:
     """Where embedded Chroma opens the index: in the data dir, or, when that is read-only,
     a private copy (Chroma cannot open a database it may not write; ``index.datadir``)."""
@@ -104,7 +112,7 @@ def _local_path(cfg: IndexConfig) -> Path:
         make_private_dir(cfg.data_dir)
         return cfg.chroma_dir
     if not sqlite.exists():
-        raise ReadOnlyDataDir(cfg.data_dir, "creating the index")
+        raise ReadOnlyDataDir(cfg.data_dir, "creating the index", answering=False)
     return read_only_copy(cfg.chroma_dir)
 
 

@@ -3,16 +3,17 @@ chunk (the normalised mean of its sentence vectors). Sentence vectors are only e
 chunk id, never searched: embedded, they live in the sidecar (``sidecar.py``); with a server,
 in each chunk's metadata (``svec``: float16, base64), since the data dir is not shared.
 
-Embedded mode and several processes: Chroma's ``PersistentClient`` reads new rows written by
-another process, but its in-memory vector index stays as it was when opened. So when the
-index changed under us (chunk count or BM25 directory moved, and not by our own writes), the
-client is reopened. Writers are serialised by the ingest lock (``index.ingest.pipeline``).
+Embedded mode and several processes: noticing another process's writes is ``changes.py``.
+
+Chroma also writes on the first read after another process's write (it applies its log to
+the segments). On a full disk that fails, and the store goes on reading from a private copy
+(``open_copy``), as when the open itself fails; writes are refused on a copy.
 """
 
 from __future__ import annotations
 
 import contextlib
-import time
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,12 +21,14 @@ from typing import Any, TypeVar
 import numpy as np
 
 from index.config import IndexConfig
+from index.store.changes import WriteWatch
 from index.store.client import (
     StoreUnavailable,
     forget_system,
     is_connection_error,
     is_stale_connection,
     open_client,
+    open_copy,
     server_hint,
 )
 from index.store.meta import (
@@ -34,14 +37,7 @@ from index.store.meta import (
     decode_sentence_vectors,
     encode_sentence_vectors,
 )
-from index.store.paths import ingest_running, mtime
 from index.store.sidecar import FILE_NAME, SIDE_KEYS, ChunkSidecar
-
-SYNC_TTL_S = 0.5
-# Embedded: while Chroma's database file is unchanged on disk, the chunk count (a full
-# COUNT: ~17 ms at 100k chunks, the one per-query cost that grew with the index) is reused
-# for up to this long; a full count then guards against coarse file timestamps.
-RECOUNT_S = 10.0
 
 _GET_BATCH = 2000
 _ID_PAGE = 10_000
@@ -52,14 +48,16 @@ _IDS_ONLY_PAGE = 100_000
 T = TypeVar("T")
 
 
-class ChromaChunks:
-    """The chunk collection: opening it, noticing other writers, writes, reads by id and by
-    vector. Embedded, each chunk's text and sentence vectors are in the sidecar; with a
-    server, in its Chroma document and metadata. Reads return both the same way."""
+class ChromaChunks(WriteWatch):
+    """The chunk collection: opening it, noticing other writers (``WriteWatch``), writes,
+    reads by id and by vector. Embedded, each chunk's text and sentence vectors are in the
+    sidecar; with a server, in its Chroma document and metadata. Reads return both the same
+    way."""
 
     def __init__(self, cfg: IndexConfig) -> None:
         self.cfg = cfg
         self._client = open_client(cfg)
+        self._copy_lock = threading.Lock()
         self._broken = False  # server mode: reopen the collections before the next call
         self._collection = self._open_collection()
         self._drop_legacy_sentences()
@@ -68,11 +66,7 @@ class ChromaChunks:
         self._side = None if cfg.server_mode else ChunkSidecar(
             cfg.data_dir / FILE_NAME, read_only=self.is_copy
         )
-        self._seen: tuple[int, float] | None = None  # embedded mode: last state we knew of
-        # One answer asks for the chunk count several times (vector search, BM25, idf,
-        # outlets), ~1 ms each at 5k chunks: a check younger than this is reused.
-        self._synced: tuple[float, int] | None = None
-        self._counted: tuple[float, tuple[tuple[int, int] | None, ...]] | None = None
+        self._watch_writes()
 
     def _open_collection(self) -> Any:
         try:
@@ -96,25 +90,61 @@ class ChromaChunks:
         with contextlib.suppress(Exception):  # absent, or a read-only data dir
             self._client.delete_collection(self.cfg.collection + "_sentences")
 
-    def _guard(self, fn: Callable[[], T]) -> T:
+    def _guard(self, fn: Callable[[], T], *, write: bool = False) -> T:
         """Turn connection failures in server mode into one clear ``StoreUnavailable``.
 
         After a failure the next call reopens the collections, so a store recovers by itself
         once the server is back (``Engine.reset_store`` is not needed, but harmless).
+        Embedded, a read that fails on a full disk is retried on a private copy.
         """
         if self._broken:
             self._collection = self._open_collection()
             self._broken = False
+        if write:
+            self._refuse_copy()
+        client = self._client
         try:
             return fn()
         except Exception as exc:
-            if not (self.cfg.server_mode and is_connection_error(exc)):
+            if not self.cfg.server_mode:
+                if write or not self._read_from_copy(exc, client):
+                    raise
+                return fn()
+            if not is_connection_error(exc):
                 raise
             if is_stale_connection(exc):  # a pooled connection from before a restart
                 with contextlib.suppress(Exception):
                     return fn()
             self._broken = True
             raise StoreUnavailable(server_hint(self.cfg, exc)) from exc
+
+    def _read_from_copy(self, exc: BaseException, failed: Any) -> bool:
+        """After another process's write, Chroma's first read applies its log to the segments,
+        which writes: on a full disk, reopen from a private copy (one warning line) so that
+        answering goes on. False when that is not the fault, or when ``failed`` (the client
+        the read failed on) was a copy already."""
+        from index.datadir import looks_full
+
+        with self._copy_lock:
+            if self._client is not failed:
+                return True  # another thread switched meanwhile: retry there
+            if self.is_copy or not looks_full(exc, self.cfg.data_dir):
+                return False
+            if not (self.cfg.chroma_dir / "chroma.sqlite3").exists():
+                return False
+            forget_system(self._client)
+            self._client = open_copy(self.cfg, self.cfg.chroma_dir, "reading the index")
+            self._collection = self._open_collection()
+            self._seen = self._counted = self._synced = None
+            return True
+
+    def _refuse_copy(self) -> None:
+        """Writes to a copy would be lost: a store that went over to one (``_read_from_copy``,
+        during an ingest's first reads on a full disk) refuses them."""
+        if self.is_copy:
+            from index.datadir import DiskFull
+
+            raise DiskFull(self.cfg.data_dir, what="writing the index")
 
     @property
     def is_copy(self) -> bool:
@@ -125,62 +155,6 @@ class ChromaChunks:
         settings = getattr(self._client, "get_settings", lambda: None)()
         where = getattr(settings, "persist_directory", None)
         return where is not None and Path(where) != self.cfg.chroma_dir
-
-    def _wrote(self) -> None:
-        """Our own write: the next ``_sync`` takes the new state as known, no reopen."""
-        self._seen = None
-        self._counted = None
-
-    def _db_stamp(self) -> tuple[tuple[int, int] | None, ...]:
-        """(mtime ns, size) of Chroma's database file, its journals and the BM25 folder
-        (None: absent). Any write, ours or another process's, changes one of them."""
-        base = self.cfg.chroma_dir / "chroma.sqlite3"
-        stamps: list[tuple[int, int] | None] = []
-        for path in (base, base.with_name(base.name + "-wal"),
-                     base.with_name(base.name + "-journal"), self.cfg.bm25_dir):
-            try:
-                st = path.stat()
-            except OSError:
-                stamps.append(None)
-            else:
-                stamps.append((st.st_mtime_ns, st.st_size))
-        return tuple(stamps)
-
-    def _sync(self) -> int:
-        """The chunk count; in embedded mode, reopen when another process changed the index."""
-        now = time.monotonic()
-        if self._synced is not None and now - self._synced[0] < SYNC_TTL_S:
-            return self._synced[1]
-        n = self._sync_now()
-        self._synced = (time.monotonic(), n)
-        return n
-
-    def _sync_now(self) -> int:
-        if self.cfg.server_mode:
-            return self.count()
-        stamp = self._db_stamp()  # before counting: a write after it changes the next stamp
-        now = time.monotonic()
-        if (self._synced is not None and self._counted is not None
-                and self._counted[1] == stamp and now - self._counted[0] < RECOUNT_S):
-            return self._synced[1]  # nobody wrote since the last count
-        n = self.count()
-        self._counted = (now, stamp)
-        key = (n, mtime(self.cfg.bm25_dir))
-        if self._seen is None:
-            self._seen = key
-        elif key != self._seen:
-            if ingest_running(self.cfg.data_dir):
-                # ``_seen`` is kept so the reopen happens after it, and so is counting: its
-                # last write may come before the lock is released
-                self._counted = None
-                return n
-            with contextlib.suppress(Exception):  # keep answering from stale handles
-                forget_system(self._client)
-                self._client = open_client(self.cfg)
-                self._collection = self._open_collection()
-            n = self.count()
-            self._seen = (n, key[1])
-        return n
 
     def upsert(
         self,
@@ -194,6 +168,7 @@ class ChromaChunks:
         and, per chunk, its ``(n_sentences, dim)`` sentence vectors (or an ``SVEC_KEY`` string
         in its metadata). Embedded: text and vectors go to the sidecar first, committed, then
         the rows to Chroma (a crash leaves only sidecar rows without a chunk, see ``sidecar``)."""
+        self._refuse_copy()
         self._synced = None  # our own write: the next read re-checks
         metas = [dict(m) for m in metadatas]
         mats: list[np.ndarray | None] = (
@@ -219,7 +194,8 @@ class ChromaChunks:
                     embeddings=embeddings[sl],
                     documents=None if docs is None else docs[sl],
                     metadatas=metas[sl],
-                )
+                ),
+                write=True,
             )
         self._wrote()
 
@@ -230,7 +206,8 @@ class ChromaChunks:
             self._guard(
                 lambda sl=sl: self._collection.update(  # type: ignore[misc]
                     ids=list(ids[sl]), metadatas=list(metadatas[sl])
-                )
+                ),
+                write=True,
             )
         self._wrote()
 
@@ -239,7 +216,10 @@ class ChromaChunks:
         ids = list(ids)
         for i in range(0, len(ids), _GET_BATCH):
             batch = ids[i : i + _GET_BATCH]
-            self._guard(lambda batch=batch: self._collection.delete(ids=batch))  # type: ignore[misc]
+            self._guard(
+                lambda batch=batch: self._collection.delete(ids=batch),  # type: ignore[misc]
+                write=True,
+            )
         if self._side is not None:  # after the rows: a crash leaves sidecar rows, not chunks
             self._side.delete(ids)
         self._wrote()
@@ -333,15 +313,12 @@ class ChromaChunks:
         return [(c, 1.0 - float(d)) for c, d in zip(chunks, res["distances"][0], strict=True)]
 
     def _all_ids(self) -> list[str]:
-        return self._ids_of(self._collection)
-
-    def _ids_of(self, collection: Any) -> list[str]:
         """Every id: an id-only read (100k ids ~0.7 s; with metadata it is ~40x slower)."""
         out: list[str] = []
         offset = 0
         while True:
             res = self._guard(
-                lambda offset=offset: collection.get(  # type: ignore[misc]
+                lambda offset=offset: self._collection.get(  # type: ignore[misc]
                     include=[], limit=_IDS_ONLY_PAGE, offset=offset
                 )
             )

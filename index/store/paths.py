@@ -1,5 +1,5 @@
 """Data-dir helpers the store and the ingest share: a private dir, the ingest lock's name and
-a probe for it, mtimes as change signals."""
+a probe for it, the generation token and mtimes as change signals."""
 
 from __future__ import annotations
 
@@ -7,9 +7,15 @@ import contextlib
 import errno
 import fcntl
 import os
+import threading
 from pathlib import Path
 
+from index.config import IndexConfig
+
 LOCK_NAME = "ingest.lock"
+GENERATION_NAME = "generation"
+"""A random token that every embedded write replaces (``bump_generation``). Readers compare
+its content, not a timestamp: a write within the file system's clock tick is not missed."""
 
 
 def make_private_dir(path: Path) -> Path:
@@ -43,6 +49,26 @@ def ingest_running(data_dir: Path) -> bool:
         os.close(fd)
 
 
+def read_generation(data_dir: Path) -> str:
+    """The data dir's current generation token ("" before the first write, or unreadable)."""
+    try:
+        return (data_dir / GENERATION_NAME).read_text(encoding="ascii")
+    except (OSError, ValueError):
+        return ""
+
+
+def bump_generation(data_dir: Path) -> str:
+    """Replace the generation token (atomically: readers see the old one or the new one) and
+    return it. A data dir we cannot write has no writes to announce: its token is returned."""
+    token = os.urandom(8).hex()
+    tmp = data_dir / f".{GENERATION_NAME}.{os.getpid()}-{threading.get_ident()}"
+    try:
+        tmp.write_text(token, encoding="ascii")
+        tmp.replace(data_dir / GENERATION_NAME)
+    except OSError:
+        return read_generation(data_dir)
+    return token
+
 
 def mtime(path: Path) -> float:
     """``path``'s modification time, or -1.0 when it cannot be read."""
@@ -50,3 +76,20 @@ def mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:
         return -1.0
+
+
+def db_stamp(cfg: IndexConfig) -> tuple[object, ...]:
+    """The generation token, then (mtime ns, size) of Chroma's database file, its journals
+    and the BM25 folder (None: absent). Any write, ours or another process's, changes the
+    token (and one of the others, unless within one clock tick)."""
+    base = cfg.chroma_dir / "chroma.sqlite3"
+    stamps: list[object] = [read_generation(cfg.data_dir)]
+    for path in (base, base.with_name(base.name + "-wal"),
+                 base.with_name(base.name + "-journal"), cfg.bm25_dir):
+        try:
+            st = path.stat()
+        except OSError:
+            stamps.append(None)
+        else:
+            stamps.append((st.st_mtime_ns, st.st_size))
+    return tuple(stamps)
