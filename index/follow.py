@@ -1,0 +1,119 @@
+"""Followed topics: which newly ingested articles are *about* a topic a chat follows.
+
+A push interrupts someone, so a passing mention ("the route crossed the harbor bridge") must
+not count. Each new article is scored by the answer path's own stages: its sentences are
+scored for the topic, asked as a question, by ``evidence.score_sentences`` (meaning + shared
+words) and the best ``MAX_CANDIDATES`` read by the trained reader (``answer.read``). An
+article matches when the reader finds that its lede (the sentence the push quotes) answers
+"What happened with TOPIC?" and the lede is close to the topic in meaning: a passing mention
+has a good sentence deep in the article but a lede about something else. Both thresholds are
+calibrated on ``tools/follow/cases.jsonl`` by ``tools/calibrate_follow.py``.
+
+Nothing here sends anything: ``bot.telegram.follow`` and ``newsqa watch`` render the
+``Report``s (headline, outlet, date, link, and the lede quoted verbatim).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from index.answer.briefing import lede
+from index.answer.calibration import MAX_CANDIDATES
+from index.answer.cite import citation_of
+from index.answer.evidence import score_sentences
+from index.answer.question import parse
+from index.answer.read import read
+from index.answer.retrieve import Candidate
+from index.store import ChunkStore
+from index.types import Citation
+
+FOLLOW_LEDE_P = 0.05
+"""Reader probability that the lede answers "What happened with TOPIC?". Chosen by
+``python -m tools.calibrate_follow`` on ``tools/follow/cases.jsonl`` (12 articles about a topic,
+12 passing mentions, 72 unrelated pairs): precision 1.00, recall 1.00; passing mentions score
+≤ .045 and matches ≥ .053 (median .65). The best sentence's probability does not separate
+them (a passing mention's own sentence scores up to .82): the lede is what a push quotes."""
+FOLLOW_LEDE_COS = 0.30
+"""Cosine of the lede's stored sentence vector with the topic's vector (same tool: unrelated
+articles ≤ .26, matches ≥ .42)."""
+MAX_TOPIC = 100
+"""Characters in a followed topic: a topic is a few words, not a question or a paragraph."""
+
+
+def question_of(topic: str) -> str:
+    """The topic as the question the reader is asked (the reader was trained on questions)."""
+    return f"What happened with {topic.strip().rstrip('?.!')}?"
+
+
+@dataclass(frozen=True)
+class Features:
+    """How well one article fits one topic (what the threshold is calibrated over)."""
+
+    reader_p: float  # the best sentence's (recorded for the calibration; not decisive)
+    lede_p: float
+    lede_cos: float
+    best_cos: float
+
+
+@dataclass(frozen=True)
+class Report:
+    """A new article that matches a followed topic: its lede as a verbatim ``Citation``
+    (title, outlet, date, link travel with it)."""
+
+    article_id: str
+    lede: Citation
+    features: Features
+
+
+def features(
+    store: ChunkStore, embedder: Any, reader: Any, topic: str, article_ids: Iterable[str]
+) -> dict[str, tuple[Features, Citation | None]]:
+    """Each article's ``Features`` for ``topic`` and its lede (None: nothing quotable)."""
+    q = parse(question_of(topic))
+    tvec = np.asarray(embedder.embed([topic])[0], dtype=np.float32)
+    out: dict[str, tuple[Features, Citation | None]] = {}
+    for aid in dict.fromkeys(article_ids):
+        chunks = store.get([c.chunk_id for c in store.article(aid)])  # with sentence vectors
+        if not chunks:
+            continue
+        cands = [Candidate(c, 1.0 / (i + 1)) for i, c in enumerate(chunks)]
+        sents = score_sentences(store, q, tvec, cands)
+        witnesses = read(reader, q, sents[:MAX_CANDIDATES])
+        first = lede(store, aid)
+        lede_cos = lede_p = 0.0
+        if first is not None:
+            lede_p = reader.read(q.resolved, [first.text])[0].score
+            same = [s for s in sents if s.chunk.chunk_id == first.chunk.chunk_id
+                    and s.start == first.start]
+            lede_cos = same[0].semantic if same else 0.0
+        out[aid] = (
+            Features(
+                reader_p=max((w.p for w in witnesses), default=0.0),
+                lede_p=lede_p,
+                lede_cos=lede_cos,
+                best_cos=max((s.semantic for s in sents), default=0.0),
+            ),
+            citation_of(1, first) if first is not None else None,
+        )
+    return out
+
+
+def matches(f: Features) -> bool:
+    """The calibrated decision: about the topic, not a passing mention."""
+    return f.lede_p >= FOLLOW_LEDE_P and f.lede_cos >= FOLLOW_LEDE_COS
+
+
+def new_reports(
+    store: ChunkStore, embedder: Any, reader: Any, topic: str, article_ids: Sequence[str]
+) -> list[Report]:
+    """The articles among ``article_ids`` about ``topic``, newest first (undated last)."""
+    found = [
+        Report(aid, cite, f)
+        for aid, (f, cite) in features(store, embedder, reader, topic, article_ids).items()
+        if cite is not None and matches(f)
+    ]
+    return sorted(found, key=lambda r: r.lede.published or "", reverse=True)
