@@ -6,7 +6,8 @@ anyone who can write the state file owns the bot. Here the state is a JSON docum
 field by field, each value checked against the field's type with bounds (64-bit integers,
 strings and lists of bounded size; nesting deeper than our types is refused). It holds each
 chat's recent questions (``history``), the answers behind its "full sources" buttons
-(``shown``) and when it was last active (``seen``); nothing else is persisted (rate-limit
+(``shown``), its followed topics with the articles already pushed (``follows``) and when it
+was last active (``seen``); nothing else is persisted (rate-limit
 windows live in memory: a restart forgives). A chat idle for longer than
 ``NEWSQA_TELEGRAM_CHAT_TTL`` is forgotten, so the file does not grow with every chat ever seen.
 
@@ -67,6 +68,21 @@ class Shown:
 
 
 @dataclass
+class Follow:
+    """A topic the chat follows (``/follow``): who asked (the allowlist is checked again at each
+    push) and the articles already pushed for it, so a restart never sends one twice."""
+
+    topic: str
+    user_id: int = 0
+    username: str = ""
+    sent: list[str] = field(default_factory=list)
+    """Article ids pushed for this topic, oldest first (the newest ``SENT_KEPT`` are kept)."""
+
+
+SENT_KEPT = 500
+
+
+@dataclass
 class ChatState:
     """Typed ``chat_data``: what a chat remembers across restarts. ``seen`` (epoch seconds of
     the chat's last update, 0 = unknown) is kept by the persistence, not compared."""
@@ -78,6 +94,7 @@ class ChatState:
     """A group's conversations: one per member ("u<id>"), continued by replies to its answers."""
     replied: dict[str, str] = field(default_factory=dict)
     """The bot's answer messages in a group (ids as text) → the thread they belong to."""
+    follows: list[Follow] = field(default_factory=list)
 
     def thread(self, key: str | None) -> list[Turn]:
         """The turns of a group thread (``key``), or the private chat's (None)."""
@@ -120,6 +137,7 @@ class ChatState:
                 for k, s in self.shown.items()
             },
             "seen": self.seen,
+            "follows": [asdict(f) for f in self.follows],
         }
 
     @classmethod
@@ -262,11 +280,14 @@ class JsonPersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, Any]]
         self._writer: asyncio.Task[None] | None = None
 
     def idle_chats(self, now: float | None = None) -> list[int]:
-        """Chats whose last update is older than ``idle_s`` (none when expiry is off)."""
+        """Chats whose last update is older than ``idle_s`` (none when expiry is off); a chat
+        that follows a topic is never idle: it is waiting for pushes."""
         if not self.idle_s:
             return []
         cutoff = (time.time() if now is None else now) - self.idle_s
-        return [cid for cid, seen in self._active.items() if seen < cutoff]
+        chats = self.chat_data or {}
+        return [cid for cid, seen in self._active.items()
+                if seen < cutoff and not (cid in chats and chats[cid].follows)]
 
     # -- what PTB reads ---------------------------------------------------------------------
 
@@ -304,7 +325,7 @@ class JsonPersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, Any]]
             self.chat_data = {}
         self._active[chat_id] = data.seen = time.time()
         old = self.chat_data.get(chat_id)
-        if not (data.history or data.shown or data.threads):  # nothing to remember: no entry
+        if not (data.history or data.shown or data.threads or data.follows):  # nothing kept
             if self.chat_data.pop(chat_id, None) is not None:
                 self._changed()
         elif old == data:
