@@ -16,7 +16,7 @@ Nothing here sends anything: ``bot.telegram.follow`` and ``newsqa watch`` render
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ from index.answer.question import parse
 from index.answer.read import read
 from index.answer.retrieve import Candidate
 from index.store import ChunkStore
-from index.types import Citation
+from index.types import Answer, Citation
 
 FOLLOW_LEDE_P = 0.05
 """Reader probability that the lede answers "What happened with TOPIC?". Chosen by
@@ -40,6 +40,8 @@ them (a passing mention's own sentence scores up to .82): the lede is what a pus
 FOLLOW_LEDE_COS = 0.30
 """Cosine of the lede's stored sentence vector with the topic's vector (same tool: unrelated
 articles ≤ .26, matches ≥ .42)."""
+MAX_REPORTS = 5
+"""Reports quoted in one push (one message); more are counted, the newest shown."""
 MAX_TOPIC = 100
 """Characters in a followed topic: a topic is a few words, not a question or a paragraph."""
 
@@ -117,3 +119,16 @@ def new_reports(
         if cite is not None and matches(f)
     ]
     return sorted(found, key=lambda r: r.lede.published or "", reverse=True)
+
+
+def push_answer(topic: str, reports: Sequence[Report]) -> Answer:
+    """The one push for ``topic`` as an ``Answer`` (rendered like any answer, in Telegram or
+    the terminal): a line naming the topic and how many reports, then each report's lede as a
+    numbered verbatim citation (its headline, outlet, date and link ride with it)."""
+    shown = list(reports[:MAX_REPORTS])
+    n = len(reports)
+    head = f"New on “{topic}” (you follow it): {n} report{'s' if n != 1 else ''}"
+    if n > len(shown):
+        head += f", the newest {len(shown)} below"
+    cites = [replace(r.lede, n=i) for i, r in enumerate(shown, start=1)]
+    return Answer(question=f"follow {topic}", answer=head + ".", refused=False, citations=cites)

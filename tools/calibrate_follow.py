@@ -27,6 +27,7 @@ import argparse
 import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +39,7 @@ from index.follow import Features, features
 CASES = Path(__file__).with_name("follow") / "cases.jsonl"
 
 
-def scored(models: Path, cases: Path) -> list[tuple[str, Features]]:
+def scored(embedder: Any, cases: Path = CASES) -> list[tuple[str, Features]]:
     """``(label, features)`` for every (topic, article) pair of the cases."""
     rows = [json.loads(x) for x in cases.read_text(encoding="utf-8").splitlines() if x]
     with tempfile.TemporaryDirectory() as tmp:
@@ -47,7 +48,7 @@ def scored(models: Path, cases: Path) -> list[tuple[str, Features]]:
         for r in rows:
             (folder / f"{r['id']}.txt").write_text(f"{r['title']}\n{r['text']}\n",
                                                   encoding="utf-8")
-        engine = Engine(IndexConfig(data_dir=Path(tmp) / "data"), embedder=OnnxEmbedder(models))
+        engine = Engine(IndexConfig(data_dir=Path(tmp) / "data"), embedder=embedder)
         engine.ingest([str(folder)])
         ids = {Path(a.path or "").stem: a.article_id for a in engine.sources()}
         out = []
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--models", type=Path, default=Path("data/models"))
     ap.add_argument("--cases", type=Path, default=CASES)
     args = ap.parse_args(argv)
-    pairs = scored(args.models, args.cases)
+    pairs = scored(OnnxEmbedder(args.models), args.cases)
     for label in ("match", "mention", "unrelated"):
         fs = [f for lab, f in pairs if lab == label]
         print(f"{label:9} n={len(fs):3}  " + "  ".join(

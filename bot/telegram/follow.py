@@ -24,7 +24,6 @@ import re
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -37,14 +36,12 @@ from telegram.ext import CommandHandler, filters
 from bot.telegram.base import NO_PREVIEW, App, BotBase, Context, after_command
 from bot.telegram.render import clean, plain, render_answer
 from bot.telegram.state import SENT_KEPT, ChatState, Follow, write_json_atomically
-from index.follow import MAX_TOPIC, Report, new_reports
-from index.types import Answer
+from index.follow import MAX_TOPIC, Report, new_reports, push_answer
 
 log = logging.getLogger(__name__)
 
 PENDING_FILE = "follow_pending.json"
 PENDING_KEPT = 2000  # article ids waiting for their pushes (a long outage drops the oldest)
-MAX_REPORTS = 5  # reports quoted in one push (one message); more are counted
 MAX_TRIES = 4  # sends of one push: the first and three retries
 BACKOFF_S = 1.0  # first wait after a 5xx or network error; doubles each time
 MAX_WAIT_S = 60.0  # a longer Retry-After gives up for this refresh (the push stays pending)
@@ -85,15 +82,7 @@ class Pace:
 
 def render_push(topic: str, reports: Sequence[Report]) -> list[str]:
     """One message: the topic, then each report's outlet, date, headline (linked) and lede."""
-    shown = list(reports[:MAX_REPORTS])
-    n = len(reports)
-    head = f"New on “{topic}” (you follow it): {n} report{'s' if n != 1 else ''}"
-    if n > len(shown):
-        head += f", the newest {len(shown)} below"
-    cites = [replace(r.lede, n=i) for i, r in enumerate(shown, start=1)]
-    answer = Answer(question=f"follow {topic}", answer=head + ".", refused=False,
-                    citations=cites)
-    return render_answer(answer, max_messages=1)
+    return render_answer(push_answer(topic, reports), max_messages=1)
 
 
 class FollowBot:

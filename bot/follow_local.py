@@ -1,0 +1,132 @@
+"""Following topics outside Telegram: the local user's follows (REPL ``/follow``, ``newsqa follow
+add|list|remove``, shown by ``newsqa watch``) and, with ``--chat ID``, a Telegram chat's.
+
+The local user's follows live in ``<data dir>/follows.json`` (written atomically, read back
+field by field like the bot's state): the topics, the articles already shown for each, and the
+articles a refresh added whose matches were not shown yet (``pending``: a crash between
+ingest and printing loses nothing). A chat's follows live in the bot's state file, which the
+running bot rewrites: change them there only while the bot is stopped (or use ``/follow``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.console import UserError
+from bot.telegram.state import (
+    SENT_KEPT,
+    STATE_FILE,
+    ChatState,
+    Follow,
+    load_state,
+    write_chats,
+    write_json_atomically,
+)
+from bot.telegram.state_check import StateError, build
+from index.follow import MAX_TOPIC, Report, new_reports
+
+FOLLOWS_FILE = "follows.json"
+PENDING_KEPT = 2000
+
+
+@dataclass
+class LocalFollows:
+    """What ``follows.json`` holds."""
+
+    follows: list[Follow] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, data_dir: Path) -> LocalFollows:
+        """The saved follows; a missing file is none, a bad one an error that says which."""
+        path = data_dir / FOLLOWS_FILE
+        try:
+            return build(cls, json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return cls()
+        except (ValueError, StateError) as exc:
+            raise UserError(f"{path} is not a follows file ({str(exc)[:120]}): move it "
+                            "aside to start again") from None
+
+    def save(self, data_dir: Path) -> None:
+        self.pending = self.pending[-PENDING_KEPT:]
+        write_json_atomically(data_dir / FOLLOWS_FILE, asdict(self))
+
+
+def add_topic(follows: list[Follow], raw: str, limit: int) -> str:
+    """Add a topic to ``follows`` (bounded, no duplicates); the message to show."""
+    from bot.telegram.follow import norm_topic
+
+    topic = norm_topic(raw)
+    if not topic:
+        return "Give a topic: a few words, e.g. “Port Elms harbor bridge”."
+    if len(topic) > MAX_TOPIC:
+        return f"That topic is too long (over {MAX_TOPIC} characters): a few words will do."
+    if any(f.topic.casefold() == topic.casefold() for f in follows):
+        return f"Already following “{topic}”."
+    if len(follows) >= limit:
+        return f"Already following {len(follows)} topics, the most allowed (NEWSQA_FOLLOW_MAX)."
+    follows.append(Follow(topic))
+    return f"Following “{topic}”: new reports on it are shown after each feed refresh."
+
+
+def listing(follows: list[Follow]) -> str:
+    if not follows:
+        return "No followed topics: add one with /follow TOPIC (or `newsqa follow add TOPIC`)."
+    return "\n".join(f"{n}. {f.topic}" for n, f in enumerate(follows, start=1))
+
+
+def unfollow(follows: list[Follow], which: str) -> str:
+    from bot.telegram.follow import remove_follow
+
+    gone = remove_follow(follows, which)
+    return f"Stopped following “{gone.topic}”." if gone else "No such topic: see the list."
+
+
+def local_matches(engine: Any, added: list[str]) -> list[tuple[str, list[Report]]]:
+    """After a refresh that added ``added``: each local topic's new reports, recorded as
+    shown (call it, print what it returns)."""
+    data_dir = engine.cfg.data_dir
+    state = LocalFollows.load(data_dir)
+    state.pending = list(dict.fromkeys([*state.pending, *added]))
+    if not state.follows or not state.pending:
+        if state.pending:
+            state.pending = []
+            state.save(data_dir)
+        return []
+    state.save(data_dir)
+    found = []
+    for f in state.follows:
+        fresh = [a for a in state.pending if a not in f.sent]
+        reports = new_reports(engine.store, engine.embedder, engine.reader, f.topic, fresh)
+        if reports:
+            found.append((f.topic, reports))
+            f.sent = [*f.sent, *(r.article_id for r in reports)][-SENT_KEPT:]
+    state.pending = []
+    state.save(data_dir)
+    return found
+
+
+def edit(data_dir: Path, limit: int, chat: int | None, change: Any, *, save: bool = True) -> str:
+    """Run ``change(follows, limit)`` on the local user's or chat ``chat``'s follows; save
+    them unless told not to (a listing writes nothing)."""
+    if chat is None:
+        local = LocalFollows.load(data_dir)
+        text = str(change(local.follows, limit))
+        if save:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            local.save(data_dir)
+        return text
+    path = data_dir / STATE_FILE
+    chats = load_state(path)
+    state = chats.setdefault(chat, ChatState())
+    text = str(change(state.follows, limit))
+    if not save:
+        return text
+    if not (state.follows or state.history or state.shown or state.threads):
+        del chats[chat]
+    write_chats(path, list(chats.items()), {})
+    return text
