@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from feed_server import FeedServer
+from rich.console import Console
 from test_cli import cli_env  # tests/ is on sys.path
 from test_feeds import STORIES, serve_page, story
-from rich.console import Console
 from typer.testing import CliRunner
 
 from bot.cli import app
