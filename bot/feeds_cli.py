@@ -237,10 +237,9 @@ def show_follows(engine: Engine, added: list[str]) -> None:
     """After a refresh: one block per followed topic with new reports (``newsqa follow``)."""
     from bot.follow_local import local_matches
     from bot.render import print_answer
-    from index.follow import push_answer
 
-    for topic, reports in local_matches(engine, added):
-        print_answer(out, push_answer(topic, reports))
+    for push in local_matches(engine, added):
+        print_answer(out, push)
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -17,7 +17,6 @@ from typing import Any
 
 from bot.console import UserError
 from bot.telegram.state import (
-    SENT_KEPT,
     STATE_FILE,
     ChatState,
     Follow,
@@ -26,7 +25,8 @@ from bot.telegram.state import (
     write_json_atomically,
 )
 from bot.telegram.state_check import StateError, build
-from index.follow import MAX_TOPIC, Report, new_reports
+from index.follow import MAX_TOPIC, new_reports, push_answer
+from index.types import Answer
 
 FOLLOWS_FILE = "follows.json"
 PENDING_KEPT = 2000
@@ -86,9 +86,9 @@ def unfollow(follows: list[Follow], which: str) -> str:
     return f"Stopped following “{gone.topic}”." if gone else "No such topic: see the list."
 
 
-def local_matches(engine: Any, added: list[str]) -> list[tuple[str, list[Report]]]:
-    """After a refresh that added ``added``: each local topic's new reports, recorded as
-    shown (call it, print what it returns)."""
+def local_matches(engine: Any, added: list[str]) -> list[Answer]:
+    """After a refresh that added ``added``: one push per local topic with new reports,
+    recorded as shown (call it, print what it returns)."""
     data_dir = engine.cfg.data_dir
     state = LocalFollows.load(data_dir)
     state.pending = list(dict.fromkeys([*state.pending, *added]))
@@ -103,8 +103,8 @@ def local_matches(engine: Any, added: list[str]) -> list[tuple[str, list[Report]
         fresh = [a for a in state.pending if a not in f.sent]
         reports = new_reports(engine.store, engine.embedder, engine.reader, f.topic, fresh)
         if reports:
-            found.append((f.topic, reports))
-            f.sent = [*f.sent, *(r.article_id for r in reports)][-SENT_KEPT:]
+            found.append(push_answer(f.topic, reports, f.seen))
+            f.pushed([r.lede for r in reports])
     state.pending = []
     state.save(data_dir)
     return found

@@ -24,12 +24,14 @@ import numpy as np
 from index.answer.briefing import lede
 from index.answer.calibration import MAX_CANDIDATES
 from index.answer.cite import citation_of
+from index.answer.compare import is_update
+from index.answer.conflicts import quantities
 from index.answer.evidence import score_sentences
 from index.answer.question import parse
 from index.answer.read import read
 from index.answer.retrieve import Candidate
 from index.store import ChunkStore
-from index.types import Answer, Citation
+from index.types import Answer, Citation, Claim, Conflict
 
 FOLLOW_LEDE_P = 0.05
 """Reader probability that the lede answers "What happened with TOPIC?". Chosen by
@@ -121,14 +123,55 @@ def new_reports(
     return sorted(found, key=lambda r: r.lede.published or "", reverse=True)
 
 
-def push_answer(topic: str, reports: Sequence[Report]) -> Answer:
+def push_answer(
+    topic: str, reports: Sequence[Report], seen: Sequence[Citation] = ()
+) -> Answer:
     """The one push for ``topic`` as an ``Answer`` (rendered like any answer, in Telegram or
     the terminal): a line naming the topic and how many reports, then each report's lede as a
-    numbered verbatim citation (its headline, outlet, date and link ride with it)."""
+    numbered verbatim citation (its headline, outlet, date and link ride with it). A figure
+    that a lede the chat was already sent (``seen``) gives differently is a ``Conflict``: an
+    update when both are dated on different days, else a disagreement, with the earlier lede
+    quoted too."""
     shown = list(reports[:MAX_REPORTS])
     n = len(reports)
     head = f"New on “{topic}” (you follow it): {n} report{'s' if n != 1 else ''}"
     if n > len(shown):
         head += f", the newest {len(shown)} below"
     cites = [replace(r.lede, n=i) for i, r in enumerate(shown, start=1)]
-    return Answer(question=f"follow {topic}", answer=head + ".", refused=False, citations=cites)
+    conflicts = changes(cites, seen)
+    return Answer(question=f"follow {topic}", answer=head + ".", refused=False,
+                  citations=cites, conflicts=conflicts)
+
+
+def changes(new: list[Citation], seen: Sequence[Citation]) -> list[Conflict]:
+    """Counts of one thing ("12 people" then "17 people") a new lede and an earlier one give
+    differently, one per thing, the newest earlier lede first; each earlier lede involved is
+    appended to ``new`` (numbered on) so both quotes are shown."""
+    out: list[Conflict] = []
+    done: set[str] = set()
+    fresh = {c.article_id for c in new}
+    for c in list(new):
+        for q in quantities(c.quote):
+            if q.hedged or q.key in done:
+                continue
+            for old in reversed(seen):
+                if old.article_id in fresh:
+                    continue
+                before = [x for x in quantities(old.quote) if x.key == q.key and not x.hedged]
+                if not before or before[0].value == q.value:
+                    continue
+                earlier = next((x for x in new if x.article_id == old.article_id), None)
+                if earlier is None:
+                    earlier = replace(old, n=len(new) + 1)
+                    new.append(earlier)
+                day, old_day = (c.published or "")[:10], (earlier.published or "")[:10]
+                update = is_update([{day}, {old_day}])
+                claims = (Claim(q.text, (c.n,), day or None),
+                          Claim(before[0].text, (earlier.n,), old_day or None))
+                if update and day < old_day:
+                    claims = claims[::-1]
+                out.append(Conflict(f"number of {q.text.split()[-1]}", claims,
+                                    "update" if update else "disagreement"))
+                done.add(q.key)
+                break
+    return out

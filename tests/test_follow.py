@@ -8,6 +8,7 @@ import io
 import json
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,12 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.follow_local import FOLLOWS_FILE
 from bot.repl import Repl
+from bot.telegram.follow import render_push
+from bot.telegram.state import Follow
 from index.embed import OnnxEmbedder
 from index.engine import Engine
-from index.follow import matches
+from index.follow import Features, Report, matches, push_answer
+from index.types import Citation
 from tools.calibrate_follow import scored
 
 
@@ -108,3 +112,32 @@ def test_repl_follow(make_engine: Callable[..., Engine]) -> None:
     assert lines[2] == "1. Port Elms harbor bridge"
     assert lines[3] == "Stopped following “Port Elms harbor bridge”."
     assert lines[4].startswith("No followed topics")
+
+
+def lede_of(aid: str, quote: str, day: str, source: str) -> Citation:
+    return Citation(1, quote, aid, f"{aid}:0", f"Storm Bert: {aid}", source, day,
+                    f"https://example.com/{aid}", None)
+
+
+def test_a_changed_figure_is_an_update_with_both_quotes() -> None:
+    first = lede_of("ap", "Storm Bert injured 12 people in Port Elms, officials said.",
+                    "2026-03-06", "AP")
+    later = lede_of("reuters", "Storm Bert has injured 17 people in Port Elms, the mayor said.",
+                    "2026-03-07", "Reuters")
+    report = Report("reuters", later, Features(0.9, 0.9, 0.9, 0.9))
+    push = push_answer("Storm Bert", [report], seen=[first])
+    assert [c.quote for c in push.citations] == [later.quote, first.quote]  # both quoted
+    [change] = push.conflicts
+    assert change.kind == "update"
+    assert [(c.value, c.citations, c.published) for c in change.claims] == [
+        ("17 people", (1,), "2026-03-07"), ("12 people", (2,), "2026-03-06")]
+    html = render_push(Follow("Storm Bert", seen=[first]), [report])[0]
+    assert "↻ <b>Updated</b> the number of people: <b>17 people</b> (2026-03-07, latest) [1]" \
+        " ← <b>12 people</b> (2026-03-06) [2]" in html
+    assert f"<blockquote>{first.quote}</blockquote>" in html
+    # the same day: a disagreement; the same figure: nothing to say
+    same_day = replace(later, published="2026-03-06")
+    assert push_answer("Storm Bert", [replace(report, lede=same_day)], [first]
+                       ).conflicts[0].kind == "disagreement"
+    again = replace(later, quote="Storm Bert injured 12 people, officials said on Friday.")
+    assert push_answer("Storm Bert", [replace(report, lede=again)], [first]).conflicts == []

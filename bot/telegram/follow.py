@@ -35,7 +35,7 @@ from telegram.ext import CommandHandler, filters
 
 from bot.telegram.base import NO_PREVIEW, App, BotBase, Context, after_command
 from bot.telegram.render import clean, plain, render_answer
-from bot.telegram.state import SENT_KEPT, ChatState, Follow, write_json_atomically
+from bot.telegram.state import ChatState, Follow, write_json_atomically
 from index.follow import MAX_TOPIC, Report, new_reports, push_answer
 
 log = logging.getLogger(__name__)
@@ -80,9 +80,10 @@ class Pace:
         return 0.0
 
 
-def render_push(topic: str, reports: Sequence[Report]) -> list[str]:
-    """One message: the topic, then each report's outlet, date, headline (linked) and lede."""
-    return render_answer(push_answer(topic, reports), max_messages=1)
+def render_push(f: Follow, reports: Sequence[Report]) -> list[str]:
+    """One message: the topic, then each report's outlet, date, headline (linked) and lede,
+    and a figure changed since a lede the chat was sent, with both quotes."""
+    return render_answer(push_answer(f.topic, reports, f.seen), max_messages=1)
 
 
 class FollowBot:
@@ -187,7 +188,7 @@ class FollowBot:
                                           engine.reader, f.topic, fresh)
             if not reports:
                 continue
-            sent = await self._send(chat_id, render_push(f.topic, reports))
+            sent = await self._send(chat_id, render_push(f, reports))
             if sent is None:  # blocked, kicked, gone: no more pushes to this chat
                 log.info("chat %s cannot be reached (blocked or left): its %d follows "
                          "are dropped", chat_id, len(state.follows))
@@ -196,7 +197,7 @@ class FollowBot:
                 return True
             if not sent:
                 return False
-            f.sent = [*f.sent, *(r.article_id for r in reports)][-SENT_KEPT:]
+            f.pushed([r.lede for r in reports])
             await self._persist(chat_id)
             log.info("chat %s: pushed %d reports on a followed topic", chat_id, len(reports))
         return True

@@ -45,7 +45,7 @@ from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from bot.telegram.state_check import INT_LIMIT, StateError, build
-from index.types import Answer, Turn
+from index.types import Answer, Citation, Turn
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +77,18 @@ class Follow:
     username: str = ""
     sent: list[str] = field(default_factory=list)
     """Article ids pushed for this topic, oldest first (the newest ``SENT_KEPT`` are kept)."""
+    seen: list[Citation] = field(default_factory=list)
+    """The ledes pushed last (``SEEN_KEPT``): a later lede's changed figure is shown against
+    them, both quoted."""
+
+    def pushed(self, ledes: list[Citation]) -> None:
+        """Record ``ledes`` (of new reports) as sent."""
+        self.sent = [*self.sent, *(c.article_id for c in ledes)][-SENT_KEPT:]
+        self.seen = [*self.seen, *ledes][-SEEN_KEPT:]
 
 
 SENT_KEPT = 500
+SEEN_KEPT = 10
 
 
 @dataclass
