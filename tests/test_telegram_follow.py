@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import test_telegram as tg  # tests/ is on sys.path: its settings and `running` helpers
 from fake_bot_api import FakeBotAPI
-from feed_server import FeedServer
-from test_feeds import STORIES, serve_page, story
+from feed_server import Entry, FeedServer
+from test_feeds import NOW, STORIES, serve_page, story
 
 from bot.telegram.follow import PENDING_FILE, FollowBot, Pace, remove_follow
 from bot.telegram.state import STATE_FILE, Follow
@@ -57,6 +58,21 @@ async def no_sleep(seconds: float) -> None:
 
 
 SLEPT: list[float] = []
+STORM = [  # two days' reports of one story, the figure changing
+    ("storm-1", "Storm Bert batters Port Elms", 1.0,
+     "Storm Bert injured 12 people in Port Elms on Monday, officials said.",
+     "Winds of 110 km/h tore roofs from houses near the harbor."),
+    ("storm-2", "Storm Bert injuries rise in Port Elms", 0.0,
+     "Storm Bert has injured 17 people in Port Elms, the mayor said on Tuesday.",
+     "Crews are still clearing fallen trees from the coast road."),
+]
+
+
+def storm(srv: FeedServer, i: int) -> Entry:
+    """Serve the storm report ``i`` and return its feed entry."""
+    slug, title, days_ago, lede, more = STORM[i]
+    srv.article(slug, title, [lede, more])
+    return Entry(slug, title, NOW - timedelta(days=days_ago), f"{lede} {more}")
 
 
 async def test_follow_push_once_restart_and_429(
@@ -84,16 +100,18 @@ async def test_follow_push_once_restart_and_429(
         await say(api, 302, "/follow Vell valley apple harvest")
         await say(api, 303, "/follow Riverside tram line")
         await say(api, 304, "/follow Sorn glacier")
+        await say(api, 306, "/follow Storm Bert in Port Elms")
         for topic in ("a", "b", "c"):
             await say(api, 305, f"/follow {topic}")
         assert "the most it may" in await say(api, 305, "/follow d")
         assert await say(api, 305, "/unfollow 2") == "Stopped following “b”."
         assert await say(api, 305, "/following") == "1. a\n2. c"
         assert "No such topic" in await say(api, 305, "/unfollow 9")
-        before = {c: len(delivered(api, c)) for c in (301, 302, 303, 304)}
+        before = {c: len(delivered(api, c)) for c in (301, 302, 303, 304, 306)}
 
-        # The feed gains the harbor story (followed by 301) and the comet story (by no one).
-        feed[:0] = [story(0), story(2)]
+        # The feed gains the harbor story (followed by 301), the comet story (by no one) and
+        # the storm's first report (306).
+        feed[:0] = [story(0), story(2), storm(srv, 0)]
         srv.feed("/rss.xml", "Valley Gazette", feed)
         await feeds.refresh()
         pushes = delivered(api, 301)[before[301]:]
@@ -104,6 +122,9 @@ async def test_follow_push_once_restart_and_429(
         assert STORIES[0][1] in push and "Valley Gazette" in push
         assert srv.url("/articles/harbor.html") in push
         assert "comet" not in push.lower()
+        [first_storm] = delivered(api, 306)[before[306]:]
+        assert f"<blockquote>{STORM[0][3]}</blockquote>" in first_storm
+        assert "Updated" not in first_storm
         for chat in (302, 303, 304):  # off-topic for them (and the orchard story is old)
             assert len(delivered(api, chat)) == before[chat]
         assert json.loads((engine.cfg.data_dir / PENDING_FILE).read_text()) == {
@@ -144,6 +165,16 @@ async def test_follow_push_once_restart_and_429(
         gone = [r for r in caplog.records if "cannot be reached" in r.getMessage()]
         assert len(gone) == 1 and "304" in gone[0].getMessage()
         assert app.chat_data[304].follows == []
+
+        # The storm's toll changes: an update, with both quotes.
+        feed[:0] = [storm(srv, 1)]
+        srv.feed("/rss.xml", "Valley Gazette", feed)
+        await feeds.refresh()
+        [update] = delivered(api, 306)[before[306] + 1:]
+        assert "↻ <b>Updated</b> the number of people: <b>17 people</b>" in update
+        assert "← <b>12 people</b>" in update
+        assert f"<blockquote>{STORM[1][3]}</blockquote>" in update
+        assert f"<blockquote>{STORM[0][3]}</blockquote>" in update
         assert await say(api, 301, "/following") == "1. harbor bridge in Port Elms"
 
 

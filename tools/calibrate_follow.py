@@ -1,24 +1,31 @@
-"""Choose ``index.follow.FOLLOW_READER_P`` and ``FOLLOW_LEDE_COS``: when a new article is
-about a followed topic (push) and when it only mentions it in passing (no push).
+"""Choose ``index.follow.FOLLOW_COVERED``, ``FOLLOW_LEDE_P`` and ``FOLLOW_LEDE_COS``: when a
+new article is about a followed topic (push) and when it only mentions it in passing, or
+shares a place or a name with it (no push).
 
     python -m tools.calibrate_follow [--models DIR] [--cases tools/follow/cases.jsonl]
 
 ``cases.jsonl`` holds short articles written for this, each with a topic and a label:
-``match`` (the article is about the topic) or ``mention`` (about something else, one sentence
-names the topic). Every article is also scored against every *other* topic: those pairs are
-``unrelated``. The articles are ingested into a throw-away index with the real embedder and
-scored by the real reader (``index.follow.features``). For each pair of cuts on the lede's
-reader probability and cosine it prints precision and recall of "push" over match vs
-(mention + unrelated), and, among the cuts that push nothing but matches, the best
-recall's lowest reader cut with the middle of its cosine range (most margin both sides).
+``match`` (the article is about the topic), ``mention`` (about something else, one sentence
+names the topic) or ``unrelated`` (another story of the same place or company: the storm in
+Port Elms for "Port Elms harbor bridge", Northline's train order for "Northline rail
+strike"). Every article is also scored against every *other* topic, as ``unrelated``. The
+articles are ingested into a throw-away index with the real embedder and scored by the real
+reader (``index.follow.features``). For each triple of cuts (share of the topic's words in
+headline + lede, the lede's reader probability, the lede's cosine) it prints precision and
+recall of "push" over match vs (mention + unrelated), and chooses, among the cuts that push
+nothing but matches, the best recall, then the most lenient word share, then the lowest
+reader cut, then the middle of the cosine range (most margin both sides).
 
-Result (2026-12-07, 12 match, 12 mention, 72 unrelated pairs): the reader's probability of
-the *best* sentence does not separate a passing mention (median .37, max .82) from a match
-(median .65); the same probability of the *lede* does (mentions ≤ .045, unrelated ≤ .056,
-matches ≥ .053, median .65), and the lede's cosine removes the unrelated (≤ .26; matches
-≥ .42). Chosen: lede_p ≥ 0.05 and lede_cos ≥ 0.30 (the middle of the cosine cuts that
-keep all): precision 1.00, recall 1.00 (12/12), no passing mention pushed. The margin on
-lede_p is thin (.045 vs .053): recall, not precision, gives way first when it drifts.
+Result (2026-12-07; 12 match, 12 mention, 96 unrelated pairs of which 6 share a place or
+company): the reader's probability of the *best* sentence does not separate a passing
+mention (median .37, max .82) from a match (median .65); the same probability of the *lede*
+does for passing mentions (≤ .045; matches ≥ .053, median .65) but not for same-place
+stories (up to .21: "Storm Bert injured 12 people in Port Elms"), nor does the lede's cosine
+(same-place stories up to .57; matches ≥ .42). The topic's words in headline + lede do
+(matches 1.0, others ≤ .67). Chosen: words ≥ 0.75, lede_p ≥ 0.02, lede_cos ≥ 0.30:
+precision 1.00, recall 1.00 (12/12), no passing mention pushed. The set is small and written
+by one hand (the matches name the whole topic): the reader and cosine cuts stay to catch
+what the word share lets through.
 """
 
 from __future__ import annotations
@@ -73,27 +80,29 @@ def main(argv: list[str] | None = None) -> None:
             f"{name} min {min(v):.3f} med {np.median(v):.3f} max {max(v):.3f}"
             for name, v in (("reader_p", [f.reader_p for f in fs]),
                             ("lede_p", [f.lede_p for f in fs]),
-                            ("lede_cos", [f.lede_cos for f in fs]))))
-    feasible: list[tuple[float, float, float, float]] = []  # (recall, p, cosine, precision)
-    for p in (0.02, 0.03, 0.04, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5):
-        for c in np.arange(0.2, 0.7, 0.025):
-            push = [(lab, f.lede_p >= p and f.lede_cos >= c) for lab, f in pairs]
-            tp = sum(1 for lab, y in push if y and lab == "match")
-            fp = sum(1 for lab, y in push if y and lab != "match")
-            mention = sum(1 for lab, y in push if y and lab == "mention")
-            n = sum(1 for lab, _ in push if lab == "match")
-            prec, rec = tp / max(tp + fp, 1), tp / n
-            print(f"  lede_p ≥ {p:.2f} lede_cos ≥ {c:.3f}: precision {prec:.3f} recall {rec:.3f}"
-                  f" ({mention} passing mentions pushed)")
-            if fp == 0:
-                feasible.append((rec, p, round(float(c), 3), prec))
+                            ("lede_cos", [f.lede_cos for f in fs]),
+                            ("words", [f.covered for f in fs]))))
+    feasible: list[tuple[float, float, float, float, float]] = []  # (rec, -w, -p, cos, prec)
+    for w in (0.5, 0.66, 0.75, 1.0):
+        for p in (0.02, 0.03, 0.04, 0.05, 0.1, 0.2, 0.3):
+            for c in np.arange(0.2, 0.7, 0.025):
+                push = [(lab, f.covered >= w and f.lede_p >= p and f.lede_cos >= c)
+                        for lab, f in pairs]
+                tp = sum(1 for lab, y in push if y and lab == "match")
+                fp = sum(1 for lab, y in push if y and lab != "match")
+                mention = sum(1 for lab, y in push if y and lab == "mention")
+                n = sum(1 for lab, _ in push if lab == "match")
+                prec, rec = tp / max(tp + fp, 1), tp / n
+                print(f"  words ≥ {w:.2f} lede_p ≥ {p:.2f} lede_cos ≥ {c:.3f}: precision "
+                      f"{prec:.3f} recall {rec:.3f} ({mention} passing mentions pushed)")
+                if fp == 0:
+                    feasible.append((rec, -w, -p, round(float(c), 3), prec))
     top = max(feasible)
-    # the best recall's lowest reader cut, and the middle of its cosine range: most margin
-    cuts = sorted(f for f in feasible if f[0] == top[0] and f[1] == min(
-        g[1] for g in feasible if g[0] == top[0]))
-    rec, p, c, prec = cuts[len(cuts) // 2]
-    print(f"chosen (nothing pushed but matches): lede_p ≥ {p}, lede_cos ≥ {c}: "
+    cuts = sorted(f for f in feasible if f[:3] == top[:3])
+    rec, w, p, c, prec = cuts[len(cuts) // 2]
+    print(f"chosen (nothing pushed but matches): words ≥ {-w}, lede_p ≥ {-p}, lede_cos ≥ {c}: "
           f"precision {prec:.3f}, recall {rec:.3f}")
+
 
 if __name__ == "__main__":
     main()
