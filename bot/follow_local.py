@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.console import UserError
+from bot.telegram.followed import Follow
 from bot.telegram.state import (
     STATE_FILE,
     ChatState,
-    Follow,
     load_state,
     write_chats,
     write_json_atomically,

@@ -22,7 +22,7 @@ from bot.cli import app
 from bot.follow_local import FOLLOWS_FILE
 from bot.repl import Repl
 from bot.telegram.follow import render_push
-from bot.telegram.state import Follow
+from bot.telegram.followed import Follow
 from index.embed import OnnxEmbedder
 from index.engine import Engine
 from index.follow import Features, Report, matches, push_answer

@@ -17,7 +17,8 @@ from feed_server import Entry, FeedServer
 from test_feeds import NOW, STORIES, serve_page, story
 
 from bot.telegram.follow import PENDING_FILE, FollowBot, Pace, remove_follow
-from bot.telegram.state import STATE_FILE, Follow
+from bot.telegram.followed import Follow
+from bot.telegram.state import STATE_FILE
 from index.engine import Engine
 from index.feeds.subscriptions import Subscriptions
 

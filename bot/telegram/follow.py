@@ -34,8 +34,9 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.ext import CommandHandler, filters
 
 from bot.telegram.base import NO_PREVIEW, App, BotBase, Context, after_command
+from bot.telegram.followed import Follow
 from bot.telegram.render import clean, plain, render_answer
-from bot.telegram.state import ChatState, Follow, write_json_atomically
+from bot.telegram.state import ChatState, write_json_atomically
 from index.follow import MAX_TOPIC, Report, new_reports, push_answer
 
 log = logging.getLogger(__name__)

@@ -58,6 +58,7 @@ COMMANDS = [
     BotCommand("follow", "Get new reports on a topic after each feed refresh"),
     BotCommand("following", "The topics this chat follows"),
     BotCommand("unfollow", "Stop following a topic"),
+    BotCommand("digest", "A daily digest at a time you choose (/digest 08:00)"),
     BotCommand("sources", "List the indexed articles"),
     BotCommand("reset", "Forget this chat's conversation"),
     BotCommand("help", "How to use this bot"),
@@ -77,6 +78,8 @@ HELP = (
     "• /follow &lt;topic&gt; sends this chat new reports on the topic after each feed "
     "refresh (headline, outlet, date, link and the lede quoted); /following lists them, "
     "/unfollow &lt;number&gt; stops one.\n"
+    "• /digest 08:00 sends a daily digest at 08:00 UTC (or add a time zone: "
+    "/digest 08:00 Europe/Berlin); /digest off stops it.\n"
     "• /sources lists the articles I know.\n\n"
     "Admins can add articles with /add &lt;url&gt; or by sending a .txt, .md or .html file, "
     "and follow RSS/Atom feeds with /feeds."

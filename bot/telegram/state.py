@@ -44,8 +44,9 @@ from typing import Any
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
+from bot.telegram.followed import Follow
 from bot.telegram.state_check import INT_LIMIT, StateError, build
-from index.types import Answer, Citation, Turn
+from index.types import Answer, Turn
 
 log = logging.getLogger(__name__)
 
@@ -68,30 +69,6 @@ class Shown:
 
 
 @dataclass
-class Follow:
-    """A topic the chat follows (``/follow``): who asked (the allowlist is checked again at each
-    push) and the articles already pushed for it, so a restart never sends one twice."""
-
-    topic: str
-    user_id: int = 0
-    username: str = ""
-    sent: list[str] = field(default_factory=list)
-    """Article ids pushed for this topic, oldest first (the newest ``SENT_KEPT`` are kept)."""
-    seen: list[Citation] = field(default_factory=list)
-    """The ledes pushed last (``SEEN_KEPT``): a later lede's changed figure is shown against
-    them, both quoted."""
-
-    def pushed(self, ledes: list[Citation]) -> None:
-        """Record ``ledes`` (of new reports) as sent."""
-        self.sent = [*self.sent, *(c.article_id for c in ledes)][-SENT_KEPT:]
-        self.seen = [*self.seen, *ledes][-SEEN_KEPT:]
-
-
-SENT_KEPT = 500
-SEEN_KEPT = 10
-
-
-@dataclass
 class ChatState:
     """Typed ``chat_data``: what a chat remembers across restarts. ``seen`` (epoch seconds of
     the chat's last update, 0 = unknown) is kept by the persistence, not compared."""
@@ -104,6 +81,13 @@ class ChatState:
     replied: dict[str, str] = field(default_factory=dict)
     """The bot's answer messages in a group (ids as text) → the thread they belong to."""
     follows: list[Follow] = field(default_factory=list)
+    digest_at: str = ""
+    """``/digest HH:MM``: the daily digest's time ("" = none), in ``digest_tz``."""
+    digest_tz: str = "UTC"
+
+    def waits_for_pushes(self) -> bool:
+        """Follows or a digest: the chat is kept however long it stays silent."""
+        return bool(self.follows or self.digest_at)
 
     def thread(self, key: str | None) -> list[Turn]:
         """The turns of a group thread (``key``), or the private chat's (None)."""
@@ -147,6 +131,8 @@ class ChatState:
             },
             "seen": self.seen,
             "follows": [asdict(f) for f in self.follows],
+            "digest_at": self.digest_at,
+            "digest_tz": self.digest_tz,
         }
 
     @classmethod
@@ -290,13 +276,13 @@ class JsonPersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, Any]]
 
     def idle_chats(self, now: float | None = None) -> list[int]:
         """Chats whose last update is older than ``idle_s`` (none when expiry is off); a chat
-        that follows a topic is never idle: it is waiting for pushes."""
+        that follows a topic or asked for a digest is never idle: it is waiting for pushes."""
         if not self.idle_s:
             return []
         cutoff = (time.time() if now is None else now) - self.idle_s
         chats = self.chat_data or {}
         return [cid for cid, seen in self._active.items()
-                if seen < cutoff and not (cid in chats and chats[cid].follows)]
+                if seen < cutoff and not (cid in chats and chats[cid].waits_for_pushes())]
 
     # -- what PTB reads ---------------------------------------------------------------------
 
@@ -334,7 +320,7 @@ class JsonPersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, Any]]
             self.chat_data = {}
         self._active[chat_id] = data.seen = time.time()
         old = self.chat_data.get(chat_id)
-        if not (data.history or data.shown or data.threads or data.follows):  # nothing kept
+        if not (data.history or data.shown or data.threads or data.waits_for_pushes()):
             if self.chat_data.pop(chat_id, None) is not None:
                 self._changed()
         elif old == data:
