@@ -61,7 +61,7 @@ def scored(embedder: Any, cases: Path = CASES) -> list[tuple[str, Features]]:
         out = []
         for topic in dict.fromkeys(r["topic"] for r in rows):
             feats = features(engine.store, engine.embedder, engine.reader, topic,
-                             [ids[r["id"]] for r in rows])
+                             [ids[r["id"]] for r in rows], full=True)
             for r in rows:
                 label = r["label"] if r["topic"] == topic else "unrelated"
                 out.append((label, feats[ids[r["id"]]][0]))

@@ -164,9 +164,10 @@ class FollowBot:
             return
         await asyncio.to_thread(self._keep_pending, pending)
         done = True
+        matched: dict[tuple[str, tuple[str, ...]], list[Report]] = {}  # chats share topics
         for chat_id, state in list(self.app.chat_data.items()):
             if state.follows:
-                done = await self._push_chat(chat_id, state, pending) and done
+                done = await self._push_chat(chat_id, state, pending, matched) and done
         if done:
             await asyncio.to_thread(self._keep_pending, [])
 
@@ -175,7 +176,8 @@ class FollowBot:
         user = User(f.user_id, "", False, username=f.username or None)
         return self.bot.is_allowed(user)
 
-    async def _push_chat(self, chat_id: int, state: ChatState, pending: list[str]) -> bool:
+    async def _push_chat(self, chat_id: int, state: ChatState, pending: list[str],
+                         matched: dict[tuple[str, tuple[str, ...]], list[Report]]) -> bool:
         """One message per topic with new matching reports; False when a push failed and
         must be tried again after the next refresh."""
         for f in list(state.follows):
@@ -184,9 +186,12 @@ class FollowBot:
             fresh = [a for a in pending if a not in f.sent]
             if not fresh:
                 continue
-            engine = self.bot.engine
-            reports = await self.bot._run(new_reports, engine.store, engine.embedder,
-                                          engine.reader, f.topic, fresh)
+            key = (f.topic.casefold(), tuple(fresh))
+            if key not in matched:
+                engine = self.bot.engine
+                matched[key] = await self.bot._run(new_reports, engine.store, engine.embedder,
+                                                   engine.reader, f.topic, fresh)
+            reports = matched[key]
             if not reports:
                 continue
             sent = await self._send(chat_id, render_push(f, reports))
