@@ -18,6 +18,7 @@ from test_feeds import NOW, STORIES, serve_page, story
 
 from bot.telegram.follow import PENDING_FILE, FollowBot, Pace, remove_follow
 from bot.telegram.followed import Follow
+from bot.telegram.handlers import NewsBot
 from bot.telegram.state import STATE_FILE
 from index.engine import Engine
 from index.feeds.subscriptions import Subscriptions
@@ -193,3 +194,16 @@ def test_remove_follow_by_number_or_topic() -> None:
     assert remove_follow(follows, "port elms  BRIDGE").topic == "Port Elms bridge"
     assert remove_follow(follows, "2") is None
     assert remove_follow(follows, "1").topic == "Storm Bert" and follows == []
+
+
+def test_pushes_respect_the_allowlist_as_it_is_now(
+    api: FakeBotAPI, make_engine: Callable[..., Engine]
+) -> None:
+    engine = make_engine()
+    settings = tg.make_settings(api, engine.cfg.data_dir, telegram_allowed_users="@alice,42",
+                                telegram_admins="@boss")
+    follow = FollowBot(NewsBot(settings, engine), None)  # type: ignore[arg-type]
+    assert follow._allowed(Follow("storm", 7, "Alice"))
+    assert follow._allowed(Follow("storm", 42, ""))
+    assert follow._allowed(Follow("storm", 9, "boss"))
+    assert not follow._allowed(Follow("storm", 7, "mallory"))  # removed from the list since

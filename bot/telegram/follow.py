@@ -154,7 +154,13 @@ class FollowBot:
             return []
 
     def _keep_pending(self, ids: list[str]) -> None:
-        write_json_atomically(self.pending_path, {"article_ids": ids[-PENDING_KEPT:]})
+        """Write the pending list; a full or read-only disk is logged, and the pushes go on
+        (only a restart before they are done could lose them)."""
+        try:
+            write_json_atomically(self.pending_path, {"article_ids": ids[-PENDING_KEPT:]})
+        except OSError as exc:
+            log.error("could not write %s (%s): pushes go on, but a restart now would lose "
+                      "them", self.pending_path, exc.strerror or exc)
 
     async def after_refresh(self, added: list[str]) -> None:
         """Push what ``added`` (and any earlier refresh's unfinished pushes) hold for every
