@@ -235,7 +235,7 @@ def watch(
 
 def show_follows(engine: Engine, added: list[str]) -> None:
     """After a refresh: one block per followed topic with new reports (``newsqa follow``)."""
-    from bot.follow_local import local_matches
+    from bot.follows import local_matches
     from bot.render import print_answer
 
     for push in local_matches(engine, added):

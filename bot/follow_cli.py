@@ -1,6 +1,7 @@
 """``newsqa follow add|list|remove [--chat ID]``: the topics ``newsqa watch`` (or, with
-``--chat``, the Telegram bot) shows new reports on. The work is in ``bot.follow_local``,
-imported only when a follow command runs: every other command starts as fast as before."""
+``--chat``, the Telegram bot) shows new reports on. The work is in ``bot.follows`` (and
+``bot.telegram.follow`` for a chat), imported only when a follow command runs: every other
+command starts as fast as before."""
 
 from __future__ import annotations
 
@@ -13,10 +14,14 @@ from bot.console import command_settings, friendly_errors, out
 
 
 def _edit(chat: int | None, change: Any, *, save: bool = True) -> str:
-    from bot.follow_local import edit
-
     settings = command_settings()
-    return edit(settings.data_dir, settings.follow_max, chat, change, save=save)
+    if chat is None:
+        from bot.follows import edit_local
+
+        return edit_local(settings.data_dir, settings.follow_max, change, save=save)
+    from bot.telegram.follow import edit_chat
+
+    return edit_chat(settings.data_dir, settings.follow_max, chat, change, save=save)
 
 
 # -- newsqa follow ------------------------------------------------------------------------------
@@ -33,7 +38,7 @@ Chat = Annotated[int | None, typer.Option(
 def add_cmd(topic: Annotated[list[str], typer.Argument(help="The topic, a few words.")],
             chat: Chat = None) -> None:
     """Follow a topic."""
-    from bot.follow_local import add_topic
+    from bot.follows import add_topic
 
     with friendly_errors():
         out.print(Text(_edit(chat, lambda fs, limit: add_topic(fs, " ".join(topic), limit))))
@@ -42,7 +47,7 @@ def add_cmd(topic: Annotated[list[str], typer.Argument(help="The topic, a few wo
 @follow_app.command("list")
 def list_cmd(chat: Chat = None) -> None:
     """The followed topics, numbered."""
-    from bot.follow_local import listing
+    from bot.follows import listing
 
     with friendly_errors():
         out.print(Text(_edit(chat, lambda fs, limit: listing(fs), save=False)))
@@ -52,7 +57,7 @@ def list_cmd(chat: Chat = None) -> None:
 def remove_cmd(which: Annotated[str, typer.Argument(help="The topic's number or the topic.")],
                chat: Chat = None) -> None:
     """Stop following a topic."""
-    from bot.follow_local import unfollow
+    from bot.follows import unfollow
 
     with friendly_errors():
         out.print(Text(_edit(chat, lambda fs, limit: unfollow(fs, which))))

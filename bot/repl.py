@@ -143,7 +143,7 @@ class Repl:
 
     def follow(self, name: str, arg: str) -> None:
         """/follow TOPIC, /following, /unfollow N|TOPIC: the local user's followed topics."""
-        from bot.follow_local import add_topic, edit, listing, unfollow
+        from bot.follows import add_topic, edit_local, listing, unfollow
 
         def change(follows: list[Any], limit: int) -> str:
             if name == "/follow" and arg:
@@ -153,7 +153,7 @@ class Repl:
             return listing(follows)
 
         try:
-            self._say(edit(self.engine.cfg.data_dir, self.follow_max, None, change,
+            self._say(edit_local(self.engine.cfg.data_dir, self.follow_max, change,
                            save=name != "/following" and bool(arg)))
         except (UserError, OSError) as exc:  # a broken follows.json, a read-only data dir
             self._error(str(exc))

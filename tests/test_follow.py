@@ -19,10 +19,9 @@ from test_feeds import STORIES, serve_page, story
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.follow_local import FOLLOWS_FILE
+from bot.follows import FOLLOWS_FILE, Follow
 from bot.repl import Repl
 from bot.telegram.follow import render_push
-from bot.telegram.followed import Follow
 from index.embed import OnnxEmbedder
 from index.engine import Engine
 from index.follow import Features, Report, matches, push_answer

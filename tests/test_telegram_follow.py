@@ -16,8 +16,8 @@ from fake_bot_api import FakeBotAPI
 from feed_server import Entry, FeedServer
 from test_feeds import NOW, STORIES, serve_page, story
 
-from bot.telegram.follow import PENDING_FILE, FollowBot, Pace, remove_follow
-from bot.telegram.followed import Follow
+from bot.follows import Follow, remove_follow
+from bot.telegram.follow import PENDING_FILE, FollowBot, Pace
 from bot.telegram.handlers import NewsBot
 from bot.telegram.state import STATE_FILE
 from index.engine import Engine

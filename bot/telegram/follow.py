@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -33,10 +32,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.ext import CommandHandler, filters
 
+from bot.atomic import write_json_atomically
+from bot.follows import Follow, norm_topic, remove_follow
 from bot.telegram.base import NO_PREVIEW, App, BotBase, Context, after_command
-from bot.telegram.followed import Follow
-from bot.telegram.render import clean, plain, render_answer
-from bot.telegram.state import ChatState, write_json_atomically
+from bot.telegram.render import plain, render_answer
+from bot.telegram.state import STATE_FILE, ChatState, load_state, write_chats
 from index.follow import MAX_TOPIC, Report, new_reports, push_answer
 
 log = logging.getLogger(__name__)
@@ -50,11 +50,6 @@ PER_CHAT_PER_MIN = 20  # Telegram: 20 messages a minute in a group
 GLOBAL_PER_S = 25  # Telegram: about 30 a second overall; a margin for the answers
 USAGE = ("/follow TOPIC: I send you new reports on it after each feed refresh. "
          "/following lists your topics; /unfollow N (or the topic) stops one.")
-
-
-def norm_topic(raw: str) -> str:
-    """A topic as stored: control characters dropped, whitespace collapsed."""
-    return re.sub(r"\s+", " ", clean(raw)).strip()
 
 
 class Pace:
@@ -260,16 +255,20 @@ class FollowBot:
         return False
 
 
-def remove_follow(follows: list[Any], which: str) -> Any | None:
-    """Remove and return the follow numbered ``which`` (1-based) or named so; None if none.
-    Works on any list of objects with a ``topic`` (the chat's, the local user's)."""
-    which = norm_topic(which)
-    if re.fullmatch(r"\d{1,4}", which) and 1 <= int(which) <= len(follows):
-        return follows.pop(int(which) - 1)
-    for i, f in enumerate(follows):
-        if which and f.topic.casefold() == which.casefold():
-            return follows.pop(i)
-    return None
+def edit_chat(data_dir: Path, limit: int, chat: int, change: Any, *, save: bool = True) -> str:
+    """``newsqa follow … --chat ID``: run ``change(follows, limit)`` on a chat's follows in the
+    bot's state file, and save it unless told not to. The running bot rewrites that file from
+    memory: use it while the bot is stopped (or use /follow in the chat)."""
+    path = data_dir / STATE_FILE
+    chats = load_state(path)
+    state = chats.setdefault(chat, ChatState())
+    text = str(change(state.follows, limit))
+    if not save:
+        return text
+    if not (state.history or state.shown or state.threads or state.waits_for_pushes()):
+        del chats[chat]
+    write_chats(path, list(chats.items()), {})
+    return text
 
 
 def register_follow(app: App, bot: BotBase) -> FollowBot:

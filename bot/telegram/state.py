@@ -28,14 +28,11 @@ converts it once, on the operator's explicit command (``newsqa migrate-telegram-
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import json
 import logging
-import os
 import re
 import secrets
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -44,8 +41,9 @@ from typing import Any
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
-from bot.telegram.followed import Follow
-from bot.telegram.state_check import INT_LIMIT, StateError, build
+from bot.atomic import json_bytes, write_bytes_atomically
+from bot.follows import Follow
+from bot.state_check import INT_LIMIT, StateError, build
 from index.types import Answer, Turn
 
 log = logging.getLogger(__name__)
@@ -177,35 +175,6 @@ def parse_state(raw: bytes) -> dict[int, ChatState]:
 # -- the file ----------------------------------------------------------------------------------
 
 
-def write_json_atomically(path: Path, doc: Any) -> None:
-    """Temp file (0600) + flush + fsync + rename + directory fsync: after a crash or power
-    loss the file is the old state or the new one, never half of one."""
-    write_bytes_atomically(path, _json_bytes(doc))
-
-
-def _json_bytes(doc: Any) -> bytes:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def write_bytes_atomically(path: Path, data: bytes) -> None:
-    """``data`` to ``path`` as :func:`write_json_atomically` describes."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        Path(tmp).replace(path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            Path(tmp).unlink()
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
 Saved = dict[int, tuple[ChatState, bytes]]
 """Each chat's JSON as last written, with the state object it was made from."""
 
@@ -217,7 +186,7 @@ def write_chats(path: Path, chats: list[tuple[int, ChatState]], saved: Saved) ->
     for cid, state in chats:
         entry = saved.get(cid)
         if entry is None or entry[0] is not state:
-            entry = (state, b'"%d":' % cid + _json_bytes(state.to_data()))
+            entry = (state, b'"%d":' % cid + json_bytes(state.to_data()))
         out[cid] = entry
     head = b'{"version":%d,"chat_data":{' % STATE_VERSION
     write_bytes_atomically(path, head + b",".join(e[1] for e in out.values()) + b"}}")

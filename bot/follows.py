@@ -1,35 +1,71 @@
-"""Following topics outside Telegram: the local user's follows (REPL ``/follow``, ``newsqa follow
-add|list|remove``, shown by ``newsqa watch``) and, with ``--chat ID``, a Telegram chat's.
+"""Followed topics, shared by the front ends: the ``Follow`` record (in a Telegram chat's state
+and in the local user's ``follows.json``), the commands' wording and limits, and the local
+user's follows (REPL ``/follow``, ``newsqa follow``, shown by ``newsqa watch``).
 
 The local user's follows live in ``<data dir>/follows.json`` (written atomically, read back
 field by field like the bot's state): the topics, the articles already shown for each, and the
 articles a refresh added whose matches were not shown yet (``pending``: a crash between
-ingest and printing loses nothing). A chat's follows live in the bot's state file, which the
-running bot rewrites: change them there only while the bot is stopped (or use ``/follow``).
+ingest and printing loses nothing).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.atomic import write_json_atomically
 from bot.console import UserError
-from bot.telegram.followed import Follow
-from bot.telegram.state import (
-    STATE_FILE,
-    ChatState,
-    load_state,
-    write_chats,
-    write_json_atomically,
-)
-from bot.telegram.state_check import StateError, build
+from bot.escape import BIDI_CONTROLS
+from bot.state_check import StateError, build
 from index.follow import MAX_TOPIC, new_reports, push_answer
-from index.types import Answer
+from index.types import Answer, Citation
 
 FOLLOWS_FILE = "follows.json"
 PENDING_KEPT = 2000
+_BAD_CHARS = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f{BIDI_CONTROLS}\\ud800-\\udfff]")
+
+SENT_KEPT = 500
+SEEN_KEPT = 10
+
+
+@dataclass
+class Follow:
+    """A topic the chat follows (``/follow``): who asked (the allowlist is checked again at each
+    push) and the articles already pushed for it, so a restart never sends one twice."""
+
+    topic: str
+    user_id: int = 0
+    username: str = ""
+    sent: list[str] = field(default_factory=list)
+    """Article ids pushed for this topic, oldest first (the newest ``SENT_KEPT`` are kept)."""
+    seen: list[Citation] = field(default_factory=list)
+    """The ledes pushed last (``SEEN_KEPT``): a later lede's changed figure is shown against
+    them, both quoted."""
+
+    def pushed(self, ledes: list[Citation]) -> None:
+        """Record ``ledes`` (of new reports) as sent."""
+        self.sent = [*self.sent, *(c.article_id for c in ledes)][-SENT_KEPT:]
+        self.seen = [*self.seen, *ledes][-SEEN_KEPT:]
+
+
+def norm_topic(raw: str) -> str:
+    """A topic as stored: control characters dropped, whitespace collapsed."""
+    return re.sub(r"\s+", " ", _BAD_CHARS.sub("", raw)).strip()
+
+
+def remove_follow(follows: list[Any], which: str) -> Any | None:
+    """Remove and return the follow numbered ``which`` (1-based) or named so; None if none.
+    Works on any list of objects with a ``topic`` (the chat's, the local user's)."""
+    which = norm_topic(which)
+    if re.fullmatch(r"\d{1,4}", which) and 1 <= int(which) <= len(follows):
+        return follows.pop(int(which) - 1)
+    for i, f in enumerate(follows):
+        if which and f.topic.casefold() == which.casefold():
+            return follows.pop(i)
+    return None
 
 
 @dataclass
@@ -58,8 +94,6 @@ class LocalFollows:
 
 def add_topic(follows: list[Follow], raw: str, limit: int) -> str:
     """Add a topic to ``follows`` (bounded, no duplicates); the message to show."""
-    from bot.telegram.follow import norm_topic
-
     topic = norm_topic(raw)
     if not topic:
         return "Give a topic: a few words, e.g. “Port Elms harbor bridge”."
@@ -80,8 +114,6 @@ def listing(follows: list[Follow]) -> str:
 
 
 def unfollow(follows: list[Follow], which: str) -> str:
-    from bot.telegram.follow import remove_follow
-
     gone = remove_follow(follows, which)
     return f"Stopped following “{gone.topic}”." if gone else "No such topic: see the list."
 
@@ -110,23 +142,12 @@ def local_matches(engine: Any, added: list[str]) -> list[Answer]:
     return found
 
 
-def edit(data_dir: Path, limit: int, chat: int | None, change: Any, *, save: bool = True) -> str:
-    """Run ``change(follows, limit)`` on the local user's or chat ``chat``'s follows; save
-    them unless told not to (a listing writes nothing)."""
-    if chat is None:
-        local = LocalFollows.load(data_dir)
-        text = str(change(local.follows, limit))
-        if save:
-            data_dir.mkdir(parents=True, exist_ok=True)
-            local.save(data_dir)
-        return text
-    path = data_dir / STATE_FILE
-    chats = load_state(path)
-    state = chats.setdefault(chat, ChatState())
-    text = str(change(state.follows, limit))
-    if not save:
-        return text
-    if not (state.follows or state.history or state.shown or state.threads):
-        del chats[chat]
-    write_chats(path, list(chats.items()), {})
+def edit_local(data_dir: Path, limit: int, change: Any, *, save: bool = True) -> str:
+    """Run ``change(follows, limit)`` on the local user's follows; save them unless told not
+    to (a listing writes nothing)."""
+    local = LocalFollows.load(data_dir)
+    text = str(change(local.follows, limit))
+    if save:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        local.save(data_dir)
     return text
