@@ -238,7 +238,12 @@ def show_follows(engine: Engine, added: list[str]) -> None:
     from bot.follows import local_matches
     from bot.render import print_answer
 
-    for push in local_matches(engine, added):
+    try:
+        pushes = local_matches(engine, added)
+    except (UserError, OSError) as exc:  # a broken follows.json, a read-only data dir
+        err.print(Text(f"followed topics not checked: {exc}"))
+        return
+    for push in pushes:
         print_answer(out, push)
 
 

@@ -93,6 +93,10 @@ def test_follow_commands_and_watch(runner: CliRunner, srv: FeedServer, tmp_path:
     assert "New on" not in again  # nothing new: nothing shown twice
     saved = json.loads((tmp_path / "data" / FOLLOWS_FILE).read_text())
     assert len(saved["follows"][0]["sent"]) == 1 and saved["pending"] == []
+    (tmp_path / "data" / FOLLOWS_FILE).write_text('{"follows": "not a list"}')
+    broken = runner.invoke(app, ["watch", "--every", "1s", "--rounds", "1"])
+    assert broken.exit_code == 0 and "followed topics not checked" in broken.output
+    assert runner.invoke(app, ["follow", "list"]).exit_code == 1  # says which file is bad
 
 
 def test_repl_follow(make_engine: Callable[..., Engine]) -> None:
