@@ -103,13 +103,14 @@ async def test_follow_push_once_restart_and_429(
         await say(api, 303, "/follow Riverside tram line")
         await say(api, 304, "/follow Sorn glacier")
         await say(api, 306, "/follow Storm Bert in Port Elms")
+        await say(api, 307, "/follow Garnet Street library")
         for topic in ("a", "b", "c"):
             await say(api, 305, f"/follow {topic}")
         assert "the most it may" in await say(api, 305, "/follow d")
         assert await say(api, 305, "/unfollow 2") == "Stopped following “b”."
         assert await say(api, 305, "/following") == "1. a\n2. c"
         assert "No such topic" in await say(api, 305, "/unfollow 9")
-        before = {c: len(delivered(api, c)) for c in (301, 302, 303, 304, 306)}
+        before = {c: len(delivered(api, c)) for c in (301, 302, 303, 304, 306, 307)}
 
         # The feed gains the harbor story (followed by 301), the comet story (by no one) and
         # the storm's first report (306).
@@ -132,16 +133,20 @@ async def test_follow_push_once_restart_and_429(
         assert json.loads((engine.cfg.data_dir / PENDING_FILE).read_text()) == {
             "article_ids": []}
 
-    # Restart: the follows and what was sent survive; a pending list naming the harbor
-    # article again (a crash after the push, before the list was cleared) sends nothing twice.
+    # Restart: the follows and what was sent survive. The pending list names the harbor
+    # article again (a crash after its push, before the list was cleared: nothing is sent
+    # twice) and the library article (ingested, then a crash before any push: it is not lost).
     state = json.loads((engine.cfg.data_dir / STATE_FILE).read_text())
     [harbor] = state["chat_data"]["301"]["follows"][0]["sent"]
-    (engine.cfg.data_dir / PENDING_FILE).write_text(json.dumps({"article_ids": [harbor]}))
+    engine.ingest([serve_page(srv, 4)])
+    [library] = [a.article_id for a in engine.sources() if a.title == STORIES[4][1]]
+    (engine.cfg.data_dir / PENDING_FILE).write_text(
+        json.dumps({"article_ids": [harbor, library]}))
     async with tg.running(settings, engine) as app:
         follow = app.bot_data["follow"]
         follow.sleep = no_sleep
         feeds = app.bot_data["feeds"]
-        # 303's first push meets a 429, then a 502: retried, delivered once.
+        # The first push meets a 429, then a 502: retried, delivered once.
         api.fail_next["sendMessage"] = [
             (429, {"description": "Too Many Requests: retry after 3",
                    "parameters": {"retry_after": 3}}),
@@ -151,9 +156,12 @@ async def test_follow_push_once_restart_and_429(
         srv.feed("/rss.xml", "Valley Gazette", feed)
         await feeds.refresh()
         assert len(delivered(api, 301)) == before[301] + 1  # no duplicate after the restart
+        [kept] = delivered(api, 307)[before[307]:]  # nor a push lost
+        assert f"<blockquote>{STORIES[4][2]}</blockquote>" in kept
         tram = delivered(api, 303)[before[303]:]
         assert len(tram) == 1 and STORIES[3][2] in tram[0]
-        assert len(api.calls_to("sendMessage", 303)) == before[303] + 3  # 429, 502, sent
+        tries = len(api.calls_to("sendMessage", 303)) + len(api.calls_to("sendMessage", 307))
+        assert tries == before[303] + before[307] + 4  # two pushes, one of them after 429, 502
         assert SLEPT[:2] == [3.0, 1.0]
 
         # 304 blocked the bot: dropped from pushes with one log line.
