@@ -2,8 +2,9 @@
 the pushes after each feed refresh (``FeedsBot.on_new``).
 
 After a refresh adds articles, each chat's followed topics are matched against them by
-``index.follow`` (the reader and the lede's cosine, calibrated) and a chat gets **one** message
-per topic: each new report's headline, outlet, date and link with its lede quoted verbatim.
+``index.follow`` (the topic's words in headline and lede, the reader and the lede's cosine,
+calibrated) and a chat gets **one** message per topic: each new report's headline, outlet,
+date and link with its lede quoted verbatim, and any figure changed since a lede it was sent.
 
 Why the care around sending: a push is not a reply — nobody is waiting, and a chat may have
 blocked the bot since. The articles a refresh added are written to ``follow_pending.json``
