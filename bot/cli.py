@@ -25,6 +25,7 @@ from bot.console import (
     run_ingest,
 )
 from bot.feeds_cli import register as register_feeds
+from bot.follow_cli import register as register_follow
 
 app = typer.Typer(
     add_completion=False,
@@ -198,3 +199,4 @@ def main() -> None:
 
 
 register_feeds(app)  # feeds, watch, prune: after the main commands in --help
+register_follow(app)  # follow add|list|remove

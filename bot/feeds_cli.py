@@ -192,7 +192,8 @@ def watch(
     ] = None,
 ) -> None:
     """Refresh the subscribed feeds on a schedule until Ctrl-C (feeds failing 3 times in a
-    row back off). With NEWSQA_MAX_AGE_DAYS set, old articles are pruned after each round."""
+    row back off). With NEWSQA_MAX_AGE_DAYS set, old articles are pruned after each round.
+    New reports on the topics you follow (`newsqa follow add TOPIC`) are shown after each."""
     from index.feeds.subscriptions import Subscriptions
     from index.ingest.pipeline import IngestBusy
     from index.store import StoreUnavailable
@@ -214,7 +215,11 @@ def watch(
             started = time.monotonic()
             out.print(Text(time.strftime("%Y-%m-%d %H:%M:%S refresh")))
             try:
-                run_refresh(engine, settings, out)
+                before = {a.article_id for a in engine.store.articles()}
+                report = run_refresh(engine, settings, out)
+                added = [a.article_id for a in engine.store.articles()
+                         if a.article_id not in before] if report.ingest.added else []
+                show_follows(engine, added)
             except IngestBusy as exc:
                 err.print(Text(f"skipped this round: {exc}"))
             except StoreUnavailable as exc:
@@ -226,6 +231,20 @@ def watch(
             time.sleep(max(0.0, seconds - (time.monotonic() - started)))
     except KeyboardInterrupt:
         err.print("stopped")
+
+
+def show_follows(engine: Engine, added: list[str]) -> None:
+    """After a refresh: one block per followed topic with new reports (``newsqa follow``)."""
+    from bot.follows import local_matches
+    from bot.render import print_answer
+
+    try:
+        pushes = local_matches(engine, added)
+    except (UserError, OSError) as exc:  # a broken follows.json, a read-only data dir
+        err.print(Text(f"followed topics not checked: {exc}"))
+        return
+    for push in pushes:
+        print_answer(out, push)
 
 
 def _interrupt(signum: int, frame: object) -> None:

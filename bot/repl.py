@@ -23,7 +23,7 @@ from rich.json import JSON
 from rich.text import Text
 
 from bot import render
-from bot.console import call_in_worker
+from bot.console import UserError, call_in_worker
 from bot.settings import Settings
 from index.datadir import DataDirError
 from index.engine import Engine, remember
@@ -36,7 +36,8 @@ T = TypeVar("T")
 
 K_MIN, K_MAX = 1, 50
 HISTORY_FILE = "repl_history"
-COMMANDS = ("/help", "/latest", "/sources", "/ingest", "/reset", "/k", "/json", "/quit", "/exit")
+COMMANDS = ("/help", "/latest", "/follow", "/following", "/unfollow", "/sources", "/ingest",
+            "/reset", "/k", "/json", "/quit", "/exit")
 EMPTY_INDEX = (
     "The index is empty: add articles with /ingest PATH|URL (or `newsqa ingest PATH`), "
     "then ask again."
@@ -47,6 +48,8 @@ def help_text(k: int, as_json: bool) -> str:
     return "\n".join((
         "Type a question about the indexed articles; follow-ups use the conversation.",
         "  /latest [TOPIC]   newest articles on TOPIC, one lede each (alone: the top stories)",
+        "  /follow TOPIC     show new reports on TOPIC after each `newsqa watch` refresh",
+        "  /following        the followed topics; /unfollow N (or the topic) stops one",
         "  /sources          list the indexed articles",
         "  /ingest PATH|URL  add a file, a folder or a web page",
         "  /reset            forget the conversation (next question starts fresh)",
@@ -64,8 +67,10 @@ class Repl:
     errors (in a pipe that is stderr, so stdout stays parseable).
     """
 
-    def __init__(self, engine: Engine, *, out: Console, err: Console, plain: bool) -> None:
+    def __init__(self, engine: Engine, *, out: Console, err: Console, plain: bool,
+                 follow_max: int = 10) -> None:
         self.engine = engine
+        self.follow_max = follow_max
         self.out = out
         self.err = err
         self.plain = plain
@@ -101,6 +106,8 @@ class Repl:
             self._say(help_text(self.effective_k, self.as_json), to=self.out)
         elif name == "/latest":  # a dated briefing, as "what's the latest on TOPIC?" gives
             self.ask(f"What's the latest on {arg}?" if arg else "What's new?")
+        elif name in ("/follow", "/following", "/unfollow"):
+            self.follow(name, arg)
         elif name == "/sources":
             self.show_sources()
         elif name == "/ingest":
@@ -133,6 +140,23 @@ class Repl:
             return
         self.k = k
         self._say(f"k = {k}: answers quote from the {k} best chunks.")
+
+    def follow(self, name: str, arg: str) -> None:
+        """/follow TOPIC, /following, /unfollow N|TOPIC: the local user's followed topics."""
+        from bot.follows import add_topic, edit_local, listing, unfollow
+
+        def change(follows: list[Any], limit: int) -> str:
+            if name == "/follow" and arg:
+                return add_topic(follows, arg, limit)
+            if name == "/unfollow":
+                return unfollow(follows, arg)
+            return listing(follows)
+
+        try:
+            self._say(edit_local(self.engine.cfg.data_dir, self.follow_max, change,
+                           save=name != "/following" and bool(arg)))
+        except (UserError, OSError) as exc:  # a broken follows.json, a read-only data dir
+            self._error(str(exc))
 
     def show_sources(self) -> None:
         try:
@@ -322,12 +346,12 @@ def run_repl(
     interactive = prompt_input is not None or (input_stream is None and sys.stdin.isatty())
     if interactive:
         out = output or Console(highlight=False, emoji=False)
-        repl = Repl(engine, out=out, err=out, plain=False)
+        repl = Repl(engine, out=out, err=out, plain=False, follow_max=settings.follow_max)
         _interactive(repl, settings, prompt_input, prompt_output)
         return
     out = output or Console(highlight=False, emoji=False, soft_wrap=True)
     err = output or Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
-    repl = Repl(engine, out=out, err=err, plain=True)
+    repl = Repl(engine, out=out, err=err, plain=True, follow_max=settings.follow_max)
     for line in input_stream or sys.stdin:
         if not repl.handle(line):
             break

@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     feed_refresh: str = Field("30m", alias="NEWSQA_FEED_REFRESH")
     max_age_days: float | None = Field(None, ge=0, le=MAX_DAYS, alias="NEWSQA_MAX_AGE_DAYS")
     feed_max_entries: int = Field(100, ge=1, le=100_000, alias="NEWSQA_FEED_MAX_ENTRIES")
+    follow_max: int = Field(10, ge=1, le=100, alias="NEWSQA_FOLLOW_MAX")
 
     @field_validator("feed_refresh")
     @classmethod

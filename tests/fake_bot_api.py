@@ -122,6 +122,9 @@ class FakeBotAPI:
         (the real API sometimes echoes it, token included)."""
         self.raw: dict[str, tuple[int, bytes, str]] = {}
         """``method -> (status, body, content type)`` to answer with as is (a broken API)."""
+        self.fail_next: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        """``method -> [(status, error payload), …]``: the next calls fail so, once each
+        (a 429 with ``parameters.retry_after``, a 502, a 403 "bot was blocked")."""
         self._updates: list[dict[str, Any]] = []
         self._cond = threading.Condition()
         self._update_ids = itertools.count(1)
@@ -197,6 +200,14 @@ class FakeBotAPI:
             self.calls.append(call)
         if method in self.raw:
             self._send(req, *self.raw[method])
+            return
+        with self._cond:
+            failure = self.fail_next[method].pop(0) if self.fail_next.get(method) else None
+        if failure is not None:
+            status, payload = failure
+            call.result = LookupError(payload.get("description", ""))
+            self._send(req, status, json.dumps({"ok": False, "error_code": status, **payload})
+                       .encode(), "application/json")
             return
         try:
             if method in self.errors:

@@ -56,13 +56,13 @@ LAYERS = (
     Layer("index ingest/embed/read/store", ("index.ingest", "index.feeds", "index.retention",
                                             "index.embed", "index.read", "index.store"),
           peers=True),
-    Layer("index answer", ("index.answer", "index.llm"), peers=True),
+    Layer("index answer", ("index.answer", "index.llm", "index.follow"), peers=True),
     Layer("index engine", ("index.engine",)),
     Layer("index llamaindex", ("index.llamaindex",)),
-    Layer("bot shared", ("bot", "bot.settings", "bot.escape", "bot.render", "bot.console"),
-          peers=True),
+    Layer("bot shared", ("bot", "bot.settings", "bot.escape", "bot.render", "bot.console",
+                         "bot.atomic", "bot.state_check", "bot.follows"), peers=True),
     Layer("bot front ends", ("bot.repl", "bot.feeds_cli", "bot.telegram", "bot.eval")),
-    Layer("bot cli", ("bot.cli",)),
+    Layer("bot cli", ("bot.cli", "bot.follow_cli"), peers=True),
     Layer("bot main", ("bot.__main__",)),
 )
 

@@ -33,7 +33,9 @@ from telegram.request import BaseRequest
 from bot.settings import Settings
 from bot.telegram.access import check_token
 from bot.telegram.base import App
+from bot.telegram.digest import register_digest
 from bot.telegram.feeds import register_feeds
+from bot.telegram.follow import register_follow
 from bot.telegram.handlers import NewsBot
 from bot.telegram.log import REDACTOR, protect_secrets
 from bot.telegram.migrate import warn_legacy_pickle
@@ -108,6 +110,8 @@ def build_application(
     app.add_handler(CallbackQueryHandler(bot.full_sources, pattern=r"^src:"))
     app.add_error_handler(bot.on_error)
     register_feeds(app, bot)  # /feeds and the JobQueue feed refresh
+    follow = register_follow(app, bot)  # /follow, /unfollow, /following; pushes after refreshes
+    register_digest(app, bot, follow)  # /digest HH:MM: a daily digest on the JobQueue
     if persistence.idle_s and app.job_queue is not None:  # idle chats: at start, then hourly
         every = min(persistence.idle_s, EXPIRE_EVERY_S)
         app.job_queue.run_repeating(expire_idle_chats, interval=every, first=every,

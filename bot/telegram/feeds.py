@@ -13,6 +13,7 @@ import functools
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,8 @@ class FeedsBot:
         self.runs: list[tuple[float, float]] = []
         """``(start, end)`` monotonic times of finished refreshes (tests, diagnostics)."""
         self.last: RefreshReport | None = None
+        self.on_new: list[Callable[[list[str]], Awaitable[None]]] = []
+        """Called with the ids of the articles a refresh added (``follow`` pushes them)."""
 
     async def _in_thread(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         loop = asyncio.get_running_loop()
@@ -54,12 +57,17 @@ class FeedsBot:
 
     # -- refresh ---------------------------------------------------------------------------------
 
-    def _refresh_sync(self, feed_ids: list[int] | None = None) -> RefreshReport:
+    def _refresh_sync(
+        self, feed_ids: list[int] | None = None
+    ) -> tuple[RefreshReport, list[str]]:
+        """The refresh, and the ids of the articles it added (still in the index after
+        retention)."""
         from index.feeds.refresh import refresh_feeds
         from index.feeds.subscriptions import Subscriptions
         from index.retention import prune_older_than
 
         settings = self.bot.settings
+        before = {a.article_id for a in self.engine.store.articles()}
         with self.engine.http_client() as client:
             report = refresh_feeds(
                 Subscriptions(self.data_dir), self.engine.store, self.engine.embedder,
@@ -75,7 +83,10 @@ class FeedsBot:
                                       days=settings.max_age_days)
             if pruned.removed:
                 log.info("retention: %s", pruned.summary())
-        return report
+        if not report.ingest.added:
+            return report, []
+        return report, [a.article_id for a in self.engine.store.articles()
+                        if a.article_id not in before]
 
     async def refresh(self, feed_ids: list[int] | None = None) -> RefreshReport | None:
         """One refresh unless one is running; None when skipped or failed (logged)."""
@@ -85,8 +96,7 @@ class FeedsBot:
         self.running = True
         started = time.monotonic()
         try:
-            self.last = await self._in_thread(self._refresh_sync, feed_ids)
-            return self.last
+            self.last, added = await self._in_thread(self._refresh_sync, feed_ids)
         except IngestBusy:
             log.info("feed refresh postponed: another ingest is running")
         except StoreUnavailable as exc:
@@ -94,6 +104,13 @@ class FeedsBot:
             self.engine.reset_store()
         except Exception:
             log.exception("feed refresh failed")
+        else:
+            for callback in self.on_new:
+                try:
+                    await callback(added)
+                except Exception:
+                    log.exception("after the feed refresh")
+            return self.last
         finally:
             self.running = False
             self.runs.append((started, time.monotonic()))

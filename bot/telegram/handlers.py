@@ -55,6 +55,10 @@ MAX_QUESTION = 1000
 COMMANDS = [
     BotCommand("ask", "Ask a question about the articles"),
     BotCommand("latest", "The newest articles, on a topic if you give one"),
+    BotCommand("follow", "Get new reports on a topic after each feed refresh"),
+    BotCommand("following", "The topics this chat follows"),
+    BotCommand("unfollow", "Stop following a topic"),
+    BotCommand("digest", "A daily digest at a time you choose (/digest 08:00)"),
     BotCommand("sources", "List the indexed articles"),
     BotCommand("reset", "Forget this chat's conversation"),
     BotCommand("help", "How to use this bot"),
@@ -71,6 +75,11 @@ HELP = (
     "to one of my answers continues that answer's.\n"
     "• /latest &lt;topic&gt; gives the newest articles on a topic, one lead sentence each "
     "(/latest alone: the top stories). \"What's the news today?\" works too.\n"
+    "• /follow &lt;topic&gt; sends this chat new reports on the topic after each feed "
+    "refresh (headline, outlet, date, link and the lede quoted); /following lists them, "
+    "/unfollow &lt;number&gt; stops one.\n"
+    "• /digest 08:00 sends a daily digest at 08:00 UTC (or add a time zone: "
+    "/digest 08:00 Europe/Berlin); /digest off stops it.\n"
     "• /sources lists the articles I know.\n\n"
     "Admins can add articles with /add &lt;url&gt; or by sending a .txt, .md or .html file, "
     "and follow RSS/Atom feeds with /feeds."

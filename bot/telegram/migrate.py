@@ -11,6 +11,7 @@ import pickle
 from pathlib import Path
 from typing import Any
 
+from bot.atomic import write_json_atomically
 from bot.telegram.state import (
     STATE_FILE,
     ChatState,
@@ -18,7 +19,6 @@ from bot.telegram.state import (
     StateError,
     dump_state,
     parse_state,
-    write_json_atomically,
 )
 from index.types import Answer, ArticleInfo, Citation, Claim, Conflict, Turn
 

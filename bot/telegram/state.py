@@ -6,7 +6,8 @@ anyone who can write the state file owns the bot. Here the state is a JSON docum
 field by field, each value checked against the field's type with bounds (64-bit integers,
 strings and lists of bounded size; nesting deeper than our types is refused). It holds each
 chat's recent questions (``history``), the answers behind its "full sources" buttons
-(``shown``) and when it was last active (``seen``); nothing else is persisted (rate-limit
+(``shown``), its followed topics with the articles already pushed (``follows``) and when it
+was last active (``seen``); nothing else is persisted (rate-limit
 windows live in memory: a restart forgives). A chat idle for longer than
 ``NEWSQA_TELEGRAM_CHAT_TTL`` is forgotten, so the file does not grow with every chat ever seen.
 
@@ -27,14 +28,11 @@ converts it once, on the operator's explicit command (``newsqa migrate-telegram-
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import json
 import logging
-import os
 import re
 import secrets
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -43,7 +41,9 @@ from typing import Any
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
-from bot.telegram.state_check import INT_LIMIT, StateError, build
+from bot.atomic import json_bytes, write_bytes_atomically
+from bot.follows import Follow
+from bot.state_check import INT_LIMIT, StateError, build
 from index.types import Answer, Turn
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,14 @@ class ChatState:
     """A group's conversations: one per member ("u<id>"), continued by replies to its answers."""
     replied: dict[str, str] = field(default_factory=dict)
     """The bot's answer messages in a group (ids as text) → the thread they belong to."""
+    follows: list[Follow] = field(default_factory=list)
+    digest_at: str = ""
+    """``/digest HH:MM``: the daily digest's time ("" = none), in ``digest_tz``."""
+    digest_tz: str = "UTC"
+
+    def waits_for_pushes(self) -> bool:
+        """Follows or a digest: the chat is kept however long it stays silent."""
+        return bool(self.follows or self.digest_at)
 
     def thread(self, key: str | None) -> list[Turn]:
         """The turns of a group thread (``key``), or the private chat's (None)."""
@@ -120,6 +128,9 @@ class ChatState:
                 for k, s in self.shown.items()
             },
             "seen": self.seen,
+            "follows": [asdict(f) for f in self.follows],
+            "digest_at": self.digest_at,
+            "digest_tz": self.digest_tz,
         }
 
     @classmethod
@@ -164,35 +175,6 @@ def parse_state(raw: bytes) -> dict[int, ChatState]:
 # -- the file ----------------------------------------------------------------------------------
 
 
-def write_json_atomically(path: Path, doc: Any) -> None:
-    """Temp file (0600) + flush + fsync + rename + directory fsync: after a crash or power
-    loss the file is the old state or the new one, never half of one."""
-    write_bytes_atomically(path, _json_bytes(doc))
-
-
-def _json_bytes(doc: Any) -> bytes:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def write_bytes_atomically(path: Path, data: bytes) -> None:
-    """``data`` to ``path`` as :func:`write_json_atomically` describes."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        Path(tmp).replace(path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            Path(tmp).unlink()
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
 Saved = dict[int, tuple[ChatState, bytes]]
 """Each chat's JSON as last written, with the state object it was made from."""
 
@@ -204,7 +186,7 @@ def write_chats(path: Path, chats: list[tuple[int, ChatState]], saved: Saved) ->
     for cid, state in chats:
         entry = saved.get(cid)
         if entry is None or entry[0] is not state:
-            entry = (state, b'"%d":' % cid + _json_bytes(state.to_data()))
+            entry = (state, b'"%d":' % cid + json_bytes(state.to_data()))
         out[cid] = entry
     head = b'{"version":%d,"chat_data":{' % STATE_VERSION
     write_bytes_atomically(path, head + b",".join(e[1] for e in out.values()) + b"}}")
@@ -262,11 +244,14 @@ class JsonPersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, Any]]
         self._writer: asyncio.Task[None] | None = None
 
     def idle_chats(self, now: float | None = None) -> list[int]:
-        """Chats whose last update is older than ``idle_s`` (none when expiry is off)."""
+        """Chats whose last update is older than ``idle_s`` (none when expiry is off); a chat
+        that follows a topic or asked for a digest is never idle: it is waiting for pushes."""
         if not self.idle_s:
             return []
         cutoff = (time.time() if now is None else now) - self.idle_s
-        return [cid for cid, seen in self._active.items() if seen < cutoff]
+        chats = self.chat_data or {}
+        return [cid for cid, seen in self._active.items()
+                if seen < cutoff and not (cid in chats and chats[cid].waits_for_pushes())]
 
     # -- what PTB reads ---------------------------------------------------------------------
 
@@ -304,7 +289,7 @@ class JsonPersistence(BasePersistence[dict[Any, Any], ChatState, dict[Any, Any]]
             self.chat_data = {}
         self._active[chat_id] = data.seen = time.time()
         old = self.chat_data.get(chat_id)
-        if not (data.history or data.shown or data.threads):  # nothing to remember: no entry
+        if not (data.history or data.shown or data.threads or data.waits_for_pushes()):
             if self.chat_data.pop(chat_id, None) is not None:
                 self._changed()
         elif old == data:
