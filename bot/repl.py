@@ -1,12 +1,10 @@
-"""``newsqa repl``: a chat with the articles at the terminal, or one question per line from a pipe.
-
-Both modes share one ``Repl`` (commands, conversation, error handling); only input and output
-differ. prompt_toolkit is imported only for a terminal, and the embedder is warmed up in the
-background after the prompt shows, so the prompt appears before the model is loaded.
-"""
+"""``newsqa repl``: a chat at the terminal, or one question per line from a pipe. Both modes
+share one ``Repl``; prompt_toolkit is imported only for a terminal, and the embedder warms up
+after the prompt shows, so the prompt appears before the model is loaded."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -61,11 +59,8 @@ def help_text(k: int, as_json: bool) -> str:
 
 
 class Repl:
-    """Commands and conversation state, independent of where lines come from.
-
-    ``out`` gets answers and what a command was asked to show; ``err`` gets status lines and
-    errors (in a pipe that is stderr, so stdout stays parseable).
-    """
+    """Commands and conversation state, independent of where lines come from. ``out`` gets
+    answers and what was asked for; ``err`` status lines and errors (stderr in a pipe)."""
 
     def __init__(self, engine: Engine, *, out: Console, err: Console, plain: bool,
                  follow_max: int = 10) -> None:
@@ -84,8 +79,6 @@ class Repl:
     @property
     def effective_k(self) -> int:
         return self.k or self.engine.cfg.top_k
-
-    # -- input --------------------------------------------------------------------------------
 
     def handle(self, line: str) -> bool:
         """Run one line (question or command); False means the user asked to leave."""
@@ -383,10 +376,10 @@ def _interactive(repl: Repl, settings: Settings, prompt_input: Any, prompt_outpu
         " — answers quote the indexed news articles verbatim. ",
         ("/help", "bold cyan"), " for commands, ", ("Ctrl-D", "bold"), " to leave.",
     ))
-    repl.warm_up(on_done=session.app.invalidate)  # thread-safe: redraws the toolbar count
+    repl.warm_up(on_done=lambda: _quietly(session.app.invalidate))  # the toolbar's count
     while True:
-        try:
-            line = session.prompt("› ")
+        try:  # an error in prompt_toolkit's loop is logged, not a "Press ENTER" wait forever
+            line = session.prompt("› ", set_exception_handler=False)
         except KeyboardInterrupt:  # at the prompt: prompt_toolkit already cleared the line
             continue
         except EOFError:
@@ -397,3 +390,9 @@ def _interactive(repl: Repl, settings: Settings, prompt_input: Any, prompt_outpu
         except KeyboardInterrupt:
             out.print(Text("cancelled", style="dim"))
     out.print(Text("bye", style="dim"))
+
+
+def _quietly(fn: Callable[[], None]) -> None:
+    """From another thread: the prompt may be closing meanwhile (loop closed)."""
+    with contextlib.suppress(RuntimeError):
+        fn()
