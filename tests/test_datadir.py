@@ -342,7 +342,9 @@ def test_disk_full_after_an_ingest_ask_sources_and_repl_answer_from_a_copy(
     env = cli_env(data, seeds, embedder)
     assert run_cli(["ingest", str(seeds)], env, tmp_path).returncode == 0
     filler = _fill(root)
-    os.truncate(filler, filler.stat().st_size - 1280 * 1024)
+    # 1.6 MB left: the 5-gram index of wire copies fits, Chroma's write runs out (1.4 MB:
+    # nothing reaches Chroma; 1.8 MB: everything fits; measured 2026-12-07)
+    os.truncate(filler, filler.stat().st_size - 1600 * 1024)
     line = _one_line_error(run_cli(["ingest", str(_articles(tmp_path / "more", 60))], env,
                                    tmp_path))
     assert "no space left" in line and "while ingesting" in line
@@ -355,17 +357,11 @@ def test_disk_full_after_an_ingest_ask_sources_and_repl_answer_from_a_copy(
         return lines
 
     ask = run_cli(["ask", Q, "--json"], env, tmp_path)
-    # Whether the stopped ingest left Chroma a log to apply depends on where the disk ran
-    # out (it did in quiet runs, not always with another suite running): what must hold is
-    # that answering works, with one warning line when it had to go on from a copy.
-    assert len(warnings(ask)) <= 1
+    assert len(warnings(ask)) == 1
     assert any("390" in c["quote"] for c in json.loads(ask.stdout)["citations"])
     sources = run_cli(["sources", "--json"], env, tmp_path)
     warnings(sources)
-    # (Since wire copies, the 5-gram index fills this small disk before Chroma is written,
-    # so the stopped ingest leaves no articles and no log here: noted in issue 23's closing
-    # note as a gap in this test; answering must work either way.)
-    assert len(json.loads(sources.stdout)) >= 2
+    assert len(json.loads(sources.stdout)) > 2  # what the stopped ingest wrote is there
     repl = subprocess.run([sys.executable, "-m", "bot", "repl"], input=f"{Q}\n", env=env,
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     warnings(repl)
