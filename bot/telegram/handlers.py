@@ -211,10 +211,12 @@ class NewsBot(BotBase):
         await query.answer()
         parts = render_answer(shown.answer, full=True)
         message = query.message if isinstance(query.message, Message) else None
-        if (
-            message is not None and len(parts) == 1
-            and shown.message_ids == [message.message_id]
-        ):
+        # The answer was this one message: its ids are recorded, or (with concurrent updates
+        # the button can be pressed before the sending handler records them) it rendered as one.
+        one = shown.message_ids == [message.message_id] if message is not None else False
+        if not shown.message_ids:
+            one = len(render_answer(shown.answer)) == 1
+        if message is not None and len(parts) == 1 and one:
             try:
                 await query.edit_message_text(
                     parts[0], parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
