@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from fakes import cli_env  # tests/ is on sys.path
+from feed_server import FeedServer
+from typer.testing import CliRunner
 
 from index.config import IndexConfig
 from index.embed import OnnxEmbedder
@@ -47,3 +51,25 @@ def seeded_engine(tmp_path_factory: pytest.TempPathFactory, embedder: OnnxEmbedd
     report = engine.ingest([str(seeds)])
     assert len(report.added) == 2, report.summary()
     return engine
+
+
+@pytest.fixture
+def srv() -> Iterator[FeedServer]:
+    """A local feed and article server on 127.0.0.1."""
+    with FeedServer() as server:
+        yield server
+
+
+@pytest.fixture
+def runner(tmp_path: Path, embedder: OnnxEmbedder, monkeypatch: pytest.MonkeyPatch
+           ) -> CliRunner:
+    """The ``newsqa`` CLI in-process over ``tmp_path/data``, private URLs allowed (the local
+    servers); test_cli.py has its own, over a seeds copy."""
+    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
+    for key in list(os.environ):
+        if key.startswith("NEWSQA_"):
+            monkeypatch.delenv(key)
+    for key, value in cli_env(tmp_path / "data", tmp_path / "seeds", embedder).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("NEWSQA_ALLOW_PRIVATE_URLS", "1")
+    return CliRunner()

@@ -55,3 +55,16 @@ def ingested_engine(root: Path, embedder: Any, articles: dict[str, str],
     report = e.ingest([str(docs)])
     assert len(report.added) == len(files), report.summary()
     return e
+
+
+def cli_env(data_dir: Path, seeds: Path, embedder: Any) -> dict[str, str]:
+    """Environment for a CLI run over ``data_dir``; the ONNX graph is linked, not rebuilt."""
+    share_graphs(data_dir / "models", embedder)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSQA_", "TELEGRAM_"))}
+    env.update(
+        NEWSQA_DATA_DIR=str(data_dir),
+        NEWSQA_SEEDS_DIR=str(seeds),
+        PYTHONPATH=str(Path(__file__).resolve().parents[1]),
+        COLUMNS="200",
+    )
+    return env

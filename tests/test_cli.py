@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from fakes import share_graphs, write_bad_files  # tests/ is on sys.path
+from fakes import cli_env, write_bad_files  # tests/ is on sys.path
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -23,19 +23,6 @@ from index.ingest.pipeline import ingest_lock
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
-
-
-def cli_env(data_dir: Path, seeds: Path, embedder: OnnxEmbedder) -> dict[str, str]:
-    """Environment for a CLI run over ``data_dir``; the ONNX graph is linked, not rebuilt."""
-    share_graphs(data_dir / "models", embedder)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSQA_", "TELEGRAM_"))}
-    env.update(
-        NEWSQA_DATA_DIR=str(data_dir),
-        NEWSQA_SEEDS_DIR=str(seeds),
-        PYTHONPATH=str(REPO),
-        COLUMNS="200",
-    )
-    return env
 
 
 def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -5,40 +5,17 @@ durations and missing files as one line each."""
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from feed_server import FeedServer
-from test_cli import cli_env  # tests/ is on sys.path
 from test_feeds import serve_page, story
 from typer.testing import CliRunner
 
 from bot.cli import app
-from index.embed import OnnxEmbedder
 
 ESCAPES = "\x1b]0;pwned\x07\x1b[2J"
 SHOWN = "\\x1b]0;pwned\\x07\\x1b[2J"  # how escape_name makes them visible
-
-
-@pytest.fixture
-def runner(tmp_path: Path, embedder: OnnxEmbedder, monkeypatch: pytest.MonkeyPatch
-           ) -> CliRunner:
-    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
-    for key in list(os.environ):
-        if key.startswith("NEWSQA_"):
-            monkeypatch.delenv(key)
-    for key, value in cli_env(tmp_path / "data", tmp_path / "seeds", embedder).items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("NEWSQA_ALLOW_PRIVATE_URLS", "1")
-    return CliRunner()
-
-
-@pytest.fixture
-def srv() -> Iterator[FeedServer]:
-    with FeedServer() as server:
-        yield server
 
 
 def no_controls(text: str) -> bool:

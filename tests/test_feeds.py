@@ -4,7 +4,7 @@ the real refresh, the real embedder and a real Chroma in tmp_path."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -60,12 +60,6 @@ def serve_page(srv: FeedServer, i: int, **kw: object) -> str:
 def _allow_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     """The hardening issue's private-address policy: tests fetch from 127.0.0.1."""
     monkeypatch.setenv("NEWSQA_ALLOW_PRIVATE_URLS", "1")
-
-
-@pytest.fixture
-def srv() -> Iterator[FeedServer]:
-    with FeedServer() as server:
-        yield server
 
 
 def refresh(engine: Engine, subs: Subscriptions, **kw: object) -> RefreshReport:

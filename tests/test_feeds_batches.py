@@ -3,7 +3,7 @@ against a local feed server, the real embedder and a real Chroma in tmp_path."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -13,12 +13,6 @@ from test_feeds import NOW, lines, refresh
 import index.feeds.refresh as refresh_module
 from index.engine import Engine
 from index.feeds.subscriptions import Subscriptions
-
-
-@pytest.fixture
-def srv() -> Iterator[FeedServer]:
-    with FeedServer() as server:
-        yield server
 
 
 def many(srv: FeedServer, n: int) -> list[Entry]:

@@ -4,12 +4,10 @@ server: typer's CliRunner in-process, and a real process for ``watch`` and its C
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,25 +18,6 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from index.embed import OnnxEmbedder
-
-
-@pytest.fixture
-def runner(tmp_path: Path, embedder: OnnxEmbedder, monkeypatch: pytest.MonkeyPatch
-           ) -> CliRunner:
-    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
-    for key in list(os.environ):
-        if key.startswith("NEWSQA_"):
-            monkeypatch.delenv(key)
-    for key, value in cli_env(tmp_path / "data", tmp_path / "seeds", embedder).items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("NEWSQA_ALLOW_PRIVATE_URLS", "1")
-    return CliRunner()
-
-
-@pytest.fixture
-def srv() -> Iterator[FeedServer]:
-    with FeedServer() as server:
-        yield server
 
 
 def test_feeds_add_list_refresh_remove_and_prune(runner: CliRunner, srv: FeedServer) -> None:

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import io
 import json
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from feed_server import FeedServer
 from rich.console import Console
-from test_cli import cli_env  # tests/ is on sys.path
 from test_feeds import STORIES, serve_page, story
 from typer.testing import CliRunner
 
@@ -40,23 +38,10 @@ def test_calibration_cases_with_the_shipped_thresholds(embedder: OnnxEmbedder) -
 
 
 @pytest.fixture
-def runner(tmp_path: Path, embedder: OnnxEmbedder, monkeypatch: pytest.MonkeyPatch
-           ) -> CliRunner:
-    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
-    for key in list(os.environ):
-        if key.startswith("NEWSQA_"):
-            monkeypatch.delenv(key)
-    for key, value in cli_env(tmp_path / "data", tmp_path / "seeds", embedder).items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("NEWSQA_ALLOW_PRIVATE_URLS", "1")
+def runner(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """conftest's CLI runner, with a follow limit of 2."""
     monkeypatch.setenv("NEWSQA_FOLLOW_MAX", "2")
-    return CliRunner()
-
-
-@pytest.fixture
-def srv() -> Iterator[FeedServer]:
-    with FeedServer() as server:
-        yield server
+    return runner
 
 
 def test_follow_commands_and_watch(runner: CliRunner, srv: FeedServer, tmp_path: Path) -> None:

@@ -31,12 +31,6 @@ def api() -> Iterator[FakeBotAPI]:
         yield fake
 
 
-@pytest.fixture
-def srv() -> Iterator[FeedServer]:
-    with FeedServer() as server:
-        yield server
-
-
 def feeds_of(app: Any) -> FeedsBot:
     feeds = app.bot_data["feeds"]
     assert isinstance(feeds, FeedsBot)

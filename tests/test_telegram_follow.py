@@ -35,12 +35,6 @@ def api() -> Iterator[FakeBotAPI]:
         yield fake
 
 
-@pytest.fixture
-def srv() -> Iterator[FeedServer]:
-    with FeedServer() as server:
-        yield server
-
-
 def delivered(api: FakeBotAPI, chat_id: int) -> list[str]:
     """Texts of the messages the API accepted for ``chat_id`` (failed sends left out)."""
     return [str(c.params["text"]) for c in api.calls_to("sendMessage", chat_id)
