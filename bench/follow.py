@@ -12,19 +12,15 @@ round trip, paced at 25 messages/s).
 
 from __future__ import annotations
 
-import json
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import common
 
 from bot.follows import Follow
 from bot.telegram.follow import render_push
-from index.config import IndexConfig
-from index.engine import Engine
 from index.follow import new_reports
+from tools.calibrate_follow import cases_index
 
 CASES = common.REPO / "tools" / "follow" / "cases.jsonl"
 OTHER_TOPICS = ["Sorn glacier survey", "Garnet Street library", "Riverside tram line",
@@ -33,17 +29,9 @@ TARGET_S = 2.0
 
 
 def main() -> None:
-    rows = [json.loads(x) for x in CASES.read_text(encoding="utf-8").splitlines() if x]
-    topics = [*dict.fromkeys(r["topic"] for r in rows), *OTHER_TOPICS]
     emb = common.embedder()
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "articles"
-        folder.mkdir()
-        for r in rows:
-            (folder / f"{r['id']}.txt").write_text(f"{r['title']}\n{r['text']}\n",
-                                                  encoding="utf-8")
-        engine = Engine(IndexConfig(data_dir=Path(tmp) / "data"), embedder=emb)
-        engine.ingest([str(folder)])
+    with cases_index(emb, CASES) as (engine, rows):
+        topics = [*dict.fromkeys(r["topic"] for r in rows), *OTHER_TOPICS]
         added = [a.article_id for a in engine.sources()]
         new_reports(engine.store, emb, engine.reader, "warm up", added[:1])  # reader loaded
         runs = []

@@ -33,6 +33,8 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +48,12 @@ from index.follow import Features, features
 CASES = Path(__file__).with_name("follow") / "cases.jsonl"
 
 
-def scored(embedder: Any, cases: Path = CASES) -> list[tuple[str, Features]]:
-    """``(label, features)`` for every (topic, article) pair of the cases."""
+@contextmanager
+def cases_index(
+    embedder: Any, cases: Path = CASES
+) -> Iterator[tuple[Engine, list[dict[str, Any]]]]:
+    """The cases' articles ingested into a throwaway index, with the case rows (also the
+    push-latency bench's index: ``bench/follow.py``)."""
     rows = [json.loads(x) for x in cases.read_text(encoding="utf-8").splitlines() if x]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "articles"
@@ -57,6 +63,12 @@ def scored(embedder: Any, cases: Path = CASES) -> list[tuple[str, Features]]:
                                                   encoding="utf-8")
         engine = Engine(IndexConfig(data_dir=Path(tmp) / "data"), embedder=embedder)
         engine.ingest([str(folder)])
+        yield engine, rows
+
+
+def scored(embedder: Any, cases: Path = CASES) -> list[tuple[str, Features]]:
+    """``(label, features)`` for every (topic, article) pair of the cases."""
+    with cases_index(embedder, cases) as (engine, rows):
         ids = {Path(a.path or "").stem: a.article_id for a in engine.sources()}
         out = []
         for topic in dict.fromkeys(r["topic"] for r in rows):
