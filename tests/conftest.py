@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from fakes import cli_env  # tests/ is on sys.path
+from fake_bot_api import FakeBotAPI  # tests/ is on sys.path
+from fakes import cli_env
 from feed_server import FeedServer
 from typer.testing import CliRunner
 
@@ -73,3 +74,10 @@ def runner(tmp_path: Path, embedder: OnnxEmbedder, monkeypatch: pytest.MonkeyPat
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("NEWSQA_ALLOW_PRIVATE_URLS", "1")
     return CliRunner()
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotAPI]:
+    """An imitation Telegram Bot API on 127.0.0.1."""
+    with FakeBotAPI() as fake:
+        yield fake

@@ -74,12 +74,6 @@ async def running(settings: Settings, engine: Engine) -> AsyncIterator[App]:
         await app.post_shutdown(app)
 
 
-@pytest.fixture
-def api() -> Any:
-    with FakeBotAPI() as fake:
-        yield fake
-
-
 def texts(messages: list[dict[str, Any]]) -> list[str]:
     return [str(m["text"]) for m in messages]
 

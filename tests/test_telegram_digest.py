@@ -6,22 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 import test_telegram as tg  # tests/ is on sys.path: its settings and `running` helpers
 from fake_bot_api import FakeBotAPI
 
 from bot.telegram.digest import parse_when
 from index.engine import Engine
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as fake:
-        yield fake
 
 
 async def say(api: FakeBotAPI, chat_id: int, text: str) -> str:

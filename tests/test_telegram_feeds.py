@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +23,6 @@ from index.feeds.subscriptions import Subscriptions
 @pytest.fixture(autouse=True)
 def _allow_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSQA_ALLOW_PRIVATE_URLS", "1")
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as fake:
-        yield fake
 
 
 def feeds_of(app: Any) -> FeedsBot:

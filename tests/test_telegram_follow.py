@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -27,12 +27,6 @@ from index.feeds.subscriptions import Subscriptions
 @pytest.fixture(autouse=True)
 def _allow_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSQA_ALLOW_PRIVATE_URLS", "1")
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as fake:
-        yield fake
 
 
 def delivered(api: FakeBotAPI, chat_id: int) -> list[str]:
