@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fake_bot_api import FakeBotAPI  # tests/ is on sys.path
-from test_telegram import api, make_settings, running  # noqa: F401  (api is a fixture)
+from test_telegram import make_settings, running
 
 from index.engine import Engine
 
@@ -18,7 +18,7 @@ def article(title: str, fact: str) -> bytes:
 
 
 async def test_uploads_whose_names_sanitise_alike_are_both_kept(
-    api: FakeBotAPI, make_engine: Callable[..., Engine], tmp_path: Path  # noqa: F811
+    api: FakeBotAPI, make_engine: Callable[..., Engine], tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "data"
     engine = make_engine("data")
