@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import click
 import typer
 from rich.console import Console
 from rich.text import Text
@@ -107,7 +108,12 @@ def command_settings() -> Settings:
 
 
 def make_engine(settings: Settings) -> Engine:
-    return Engine(settings.index_config())
+    """An engine closed when the running command ends (its Chroma files and connections)."""
+    engine = Engine(settings.index_config())
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(engine.close)
+    return engine
 
 
 @contextmanager

@@ -104,7 +104,23 @@ class Engine:
     def reset_store(self) -> None:
         """Forget the store handle so the next call reconnects (after a server outage)."""
         with self._lock:
-            self._store = None
+            store, self._store = self._store, None
+        if store is not None:
+            store.retire()
+
+    def close(self) -> None:
+        """Close the store (Chroma's files and connections); the next call opens it again.
+        A long-running process closes engines it drops, or each keeps ~10 descriptors."""
+        with self._lock:
+            store, self._store = self._store, None
+        if store is not None:
+            store.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def llm(self) -> Any:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fake_bot_api import FakeBotAPI  # tests/ is on sys.path
@@ -16,11 +18,48 @@ from typer.testing import CliRunner
 from index.config import IndexConfig
 from index.embed import OnnxEmbedder
 from index.engine import Engine
+from index.store.collection import ChromaChunks
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 SHARED = REPO.parent / "shared"
 EVAL_DEV = SHARED / "eval-dev"
+
+_OPENED: list[Any] = []  # engines and stores this test module made (kept alive to close them)
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()  # every engine alive, any module's
+
+
+def _track(cls: Any) -> None:
+    init = cls.__init__
+
+    def tracked(self: Any, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        _OPENED.append(self)
+        if isinstance(self, Engine):
+            _ENGINES.add(self)
+
+    cls.__init__ = tracked
+
+
+_track(Engine)
+_track(ChromaChunks)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _close_engines() -> Iterator[None]:
+    """Close every engine and store a test module opened: an open index holds ~10
+    descriptors, and past 1,024 prompt_toolkit's ``select()`` fails. A store that an engine
+    of an earlier module (the session's ``seeded_engine``) opened here is that engine's to
+    close; the engine reopens it on its next use."""
+    yield
+    opened, _OPENED[:] = list(_OPENED), []
+    for item in opened:
+        if isinstance(item, Engine):
+            item.close()
+    owned = {id(e._store) for e in list(_ENGINES) if e._store is not None}
+    for item in opened:
+        if not isinstance(item, Engine) and id(item) not in owned:
+            item.close()
 
 
 @pytest.fixture(scope="session")
@@ -32,18 +71,25 @@ def embedder(tmp_path_factory: pytest.TempPathFactory) -> OnnxEmbedder:
 @pytest.fixture
 def make_engine(
     tmp_path: Path, embedder: OnnxEmbedder
-) -> Callable[..., Engine]:
-    """Engines over a fresh persistent Chroma in ``tmp_path`` sharing the session embedder."""
+) -> Iterator[Callable[..., Engine]]:
+    """Engines over a fresh persistent Chroma in ``tmp_path`` sharing the session embedder,
+    closed after the test (each open index holds ~10 file descriptors)."""
+    made: list[Engine] = []
 
     def factory(name: str = "data", **overrides: object) -> Engine:
         cfg = IndexConfig(data_dir=tmp_path / name, **overrides)  # type: ignore[arg-type]
-        return Engine(cfg, embedder=embedder)
+        made.append(Engine(cfg, embedder=embedder))
+        return made[-1]
 
-    return factory
+    yield factory
+    for engine in made:
+        engine.close()
 
 
 @pytest.fixture(scope="session")
-def seeded_engine(tmp_path_factory: pytest.TempPathFactory, embedder: OnnxEmbedder) -> Engine:
+def seeded_engine(
+    tmp_path_factory: pytest.TempPathFactory, embedder: OnnxEmbedder
+) -> Iterator[Engine]:
     """One index over a copy of the two seed articles, shared read-only by answer tests."""
     root = tmp_path_factory.mktemp("seeded")
     seeds = root / "seeds"
@@ -51,7 +97,8 @@ def seeded_engine(tmp_path_factory: pytest.TempPathFactory, embedder: OnnxEmbedd
     engine = Engine(IndexConfig(data_dir=root / "data"), embedder=embedder)
     report = engine.ingest([str(seeds)])
     assert len(report.added) == 2, report.summary()
-    return engine
+    yield engine
+    engine.close()
 
 
 @pytest.fixture

@@ -22,10 +22,21 @@ from index.engine import Engine
 from index.types import Answer
 
 REPO = Path(__file__).resolve().parents[1]
-HELDOUT = [json.loads(x) for x in (REPO / "tools/news_intent/heldout.jsonl").read_text(
-    encoding="utf-8").splitlines() if x.strip()]
-MISSED = {  # held-out misses of the committed classifier (index/answer/model/NEWS_INTENT.md)
-    "What made the news yesterday?", "Daily briefing, please."}
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    text = (REPO / "tools/news_intent" / name).read_text(encoding="utf-8")
+    return [json.loads(x) for x in text.splitlines() if x.strip()]
+
+
+# Three held-out files, each written by someone who saw neither the training examples nor
+# the other files (index/answer/model/NEWS_INTENT.md).
+HELDOUT = _rows("heldout.jsonl") + _rows("heldout2.jsonl") + _rows("heldout3.jsonl")
+MISSED = {  # held-out general requests scored under 0.5: asked as questions (and refused)
+    "Can I get the evening briefing?"}
+TAKEN_AS_GENERAL = {  # held-out topical requests taken for general ones (a wider briefing)
+    "What's happening in Japan?", "Catch me up on the World Cup",
+    "Anything new on Elon Musk today?"}
 TODAY = date.today()
 
 
@@ -90,6 +101,15 @@ def outlets_cited(a: Answer) -> list[str]:
 def test_heldout_news_requests_get_the_top_stories(engine: Engine, question: str) -> None:
     answer = engine.answer(question)
     assert is_top_stories(answer), answer.answer
+
+
+@pytest.mark.parametrize("question", [
+    pytest.param(r["text"], marks=pytest.mark.xfail(strict=True, reason="classifier: general"))
+    if r["text"] in TAKEN_AS_GENERAL else r["text"] for r in HELDOUT if r["label"] == "topic"])
+def test_heldout_topical_requests_are_not_the_general_top_stories(
+    engine: Engine, question: str
+) -> None:
+    assert not is_top_stories(engine.answer(question))
 
 
 @pytest.mark.parametrize("question", [

@@ -29,7 +29,7 @@ from index.answer.cite import citation_of, closest_articles, outlet_of, refusal
 from index.answer.compare import Comparison, compare, topic_of, value_of
 from index.answer.evidence import Sentence, score_sentences
 from index.answer.headlines import top_stories
-from index.answer.intent import asks_for_news
+from index.answer.intent import INSTEAD_OF_REFUSAL, news_probability, news_threshold
 from index.answer.outlets import named_outlets, outlets_named
 from index.answer.period import period_of
 from index.answer.question import QType, Question, parse
@@ -82,7 +82,8 @@ class Answerer:
                 refused=True,
                 timings_ms={"retrieve": 0.0, "compose": 0.0, "total": 0.0},
             )
-        briefing = self._briefing(q, filters)
+        p_news = news_probability(q.text, self.embedder)
+        briefing = self._briefing(q, filters, p_news)
         if briefing is not None:
             total = (time.perf_counter() - t0) * 1000
             briefing.question = question
@@ -116,6 +117,8 @@ class Answerer:
             ))
         else:
             result, comparison = self._compose(q, cands, sents, outlets, parts, filters)
+        if result.refused and p_news >= INSTEAD_OF_REFUSAL and not missing:
+            result = top_stories(self.store, q, filters, period_of(q.text))
         if self.llm is not None and comparison is not None:
             # The LLM may only choose among these numbered, verbatim sentences.
             numbered = [citation_of(n, x) for n, x in enumerate(sents[:LLM_CONTEXT], start=1)]
@@ -134,13 +137,13 @@ class Answerer:
             result.notice = f"{result.notice} {note}".strip() if result.notice else note
         return result
 
-    def _briefing(self, q: Question, filters: Filters | None) -> Answer | None:
+    def _briefing(self, q: Question, filters: Filters | None, p_news: float) -> Answer | None:
         """A briefing, when the question asks for one (it borrows nothing from earlier turns):
         the top stories for a request for the news in general ("Any news today?": the
         classifier's call, ``intent``; or "What's new?"), the newest articles on X for "what's
         the latest on X"; None for any other question."""
         topic = briefing_topic(q.text)
-        if topic == "" or asks_for_news(q.text, self.embedder):
+        if topic == "" or p_news >= news_threshold():
             return top_stories(self.store, q, filters, period_of(q.text))
         if topic is not None:
             return brief(self.store, self.embedder, q, topic, filters)

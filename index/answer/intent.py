@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 MODEL_PATH = Path(__file__).with_name("model") / "news_intent.json"
-MODEL_SHA256 = "d8d0c7e8bf5a6ec7ad87fee5d792b883fbeadbd7e298bf01e9c350e683158989"
+MODEL_SHA256 = "07ad5087aabeca6286448abc49b583d3a303e7b0f6b4c1a5b50a3b62b22135dc"
 """Of ``MODEL_PATH`` as ``tools/train_news_intent.py`` wrote it (it prints the digest)."""
 
 
@@ -60,14 +60,20 @@ def load_model(path: Path = MODEL_PATH, sha256: str | None = MODEL_SHA256) -> In
                        float(data["threshold"]))
 
 
+INSTEAD_OF_REFUSAL = 0.5
+"""A question the answer path would refuse gets the top stories instead when it is more
+likely a request for the news than not. A briefing in place of a refusal costs the user
+little; in place of an answer, much: hence the model's own, higher threshold for that."""
+
+
+def news_threshold() -> float:
+    """P(general request) at or above which a question gets the top stories, not an answer."""
+    return load_model().threshold
+
+
 def news_probability(text: str, embedder: Any) -> float:
     """P(``text`` asks for the news in general), from its vector by ``embedder``."""
+    if not text.strip():
+        return 0.0
     vector = np.asarray(embedder.embed([text])[0], dtype=np.float32)
     return load_model().probability(vector)
-
-
-def asks_for_news(text: str, embedder: Any) -> bool:
-    """Whether ``text`` asks for the news (in general or for a period), not for a fact."""
-    if not text.strip():
-        return False
-    return news_probability(text, embedder) >= load_model().threshold

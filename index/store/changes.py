@@ -16,8 +16,9 @@ import time
 from typing import Any
 
 from index.config import IndexConfig
-from index.store.client import forget_system, open_client
+from index.store.client import open_client
 from index.store.paths import bump_generation, db_stamp, ingest_running, mtime, read_generation
+from index.store.systems import detach, release
 
 log = logging.getLogger(__name__)
 
@@ -107,14 +108,16 @@ class WriteWatch:
                 self._counted = None
                 self._waiting = True
                 return n
+            old = self._client
             try:
-                forget_system(self._client)
+                detach(old)
                 self._client = open_client(self.cfg)
                 self._collection = self._open_collection()
             except Exception as exc:  # keep answering from stale handles; retry next read
                 log.debug("reopening the index failed: %s", exc)
                 self._counted = None
                 return n
+            release(old)  # stopped once reads still running on it are done
             n = self.count()
             self._seen = (n, *key[1:])
             self._mine = key[2]

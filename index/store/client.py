@@ -13,6 +13,7 @@ from typing import Any
 
 from index.config import IndexConfig
 from index.store.paths import make_private_dir
+from index.store.systems import adopt
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def open_client(cfg: IndexConfig) -> Any:
 
         path = _local_path(cfg)
         try:
-            return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+            return adopt(chromadb.PersistentClient(path=str(path), settings=_chroma_settings()))
         except Exception as exc:
             from index.datadir import forget_chroma_system, is_disk_full
 
@@ -47,7 +48,7 @@ def open_client(cfg: IndexConfig) -> Any:
     # client is built on a session that already has the same timeout.
     _preflight(cfg)
     try:
-        return _http_client(cfg)
+        return adopt(_http_client(cfg))
     except Exception as exc:
         raise StoreUnavailable(server_hint(cfg, exc)) from exc
 
@@ -97,7 +98,8 @@ def open_copy(cfg: IndexConfig, path: Path, what: str) -> Any:
 
     log.warning("%s; answering from a temporary copy of the index meanwhile",
                 DiskFull(cfg.data_dir, what=what))
-    return chromadb.PersistentClient(path=str(read_only_copy(path)), settings=_chroma_settings())
+    copy = read_only_copy(path)
+    return adopt(chromadb.PersistentClient(path=str(copy), settings=_chroma_settings()))
 
 
 def _local_path(cfg: IndexConfig) -> Path:
@@ -196,15 +198,3 @@ def is_stale_connection(exc: BaseException) -> bool:
     import httpx
 
     return any(isinstance(e, httpx.RemoteProtocolError) for e in _causes(exc))
-
-
-def forget_system(client: Any) -> None:
-    """Drop chromadb's per-path cached system so the next ``PersistentClient`` loads afresh.
-
-    Other handles on the old system keep working (stale); chromadb 1.5 internals, pinned.
-    """
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    ident = client._identifier
-    SharedSystemClient._identifier_to_system.pop(ident, None)
-    SharedSystemClient._identifier_to_refcount.pop(ident, None)

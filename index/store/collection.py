@@ -24,7 +24,6 @@ from index.config import IndexConfig
 from index.store.changes import WriteWatch
 from index.store.client import (
     StoreUnavailable,
-    forget_system,
     is_connection_error,
     is_stale_connection,
     open_client,
@@ -38,6 +37,7 @@ from index.store.meta import (
     encode_sentence_vectors,
 )
 from index.store.sidecar import FILE_NAME, SIDE_KEYS, ChunkSidecar
+from index.store.systems import release
 
 _GET_BATCH = 2000
 _ID_PAGE = 10_000
@@ -132,9 +132,9 @@ class ChromaChunks(WriteWatch):
                 return False
             if not (self.cfg.chroma_dir / "chroma.sqlite3").exists():
                 return False
-            forget_system(self._client)
             self._client = open_copy(self.cfg, self.cfg.chroma_dir, "reading the index")
             self._collection = self._open_collection()
+            release(failed)
             self._seen = self._counted = self._synced = None
             return True
 
@@ -145,6 +145,16 @@ class ChromaChunks(WriteWatch):
             from index.datadir import DiskFull
 
             raise DiskFull(self.cfg.data_dir, what="writing the index")
+
+    def retire(self) -> None:
+        """Dropped for a reconnect: the Chroma system is stopped once reads on it are done."""
+        release(self._client)
+
+    def close(self) -> None:
+        """Release the Chroma system and the sidecar's connection (their files and sockets)."""
+        release(self._client, now=True)
+        if self._side is not None:
+            self._side.close()
 
     @property
     def is_copy(self) -> bool:
