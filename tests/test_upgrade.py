@@ -10,6 +10,7 @@ number, over pages served by a local HTTP server.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import subprocess
@@ -30,16 +31,25 @@ from index.store import ANN_KEY, SCHEMA_KEY
 
 FIXTURE = Path(__file__).parent / "fixtures" / "index_v1.tar.gz"
 ROOT = Path("/tmp/newsqa_index_v1")  # where the old index was built: its paths point here
+LOCK = Path("/tmp/newsqa_index_v1.lock")
 
 
 @pytest.fixture
 def old_index() -> Iterator[Path]:
-    shutil.rmtree(ROOT, ignore_errors=True)
-    ROOT.mkdir(parents=True)
-    with tarfile.open(FIXTURE) as tar:
-        tar.extractall(ROOT, filter="data")
-    yield ROOT / "data"
-    shutil.rmtree(ROOT, ignore_errors=True)
+    """The old data dir at its fixed path, held under an exclusive lock: two test suites run
+    at once (or a test and a stray process) would otherwise unpack and delete it under each
+    other (a failed upgrade check seen in a paired run)."""
+    with LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            shutil.rmtree(ROOT, ignore_errors=True)
+            ROOT.mkdir(parents=True)
+            with tarfile.open(FIXTURE) as tar:
+                tar.extractall(ROOT, filter="data")
+            yield ROOT / "data"
+            shutil.rmtree(ROOT, ignore_errors=True)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def test_old_index_is_recognised_and_upgraded(old_index: Path, embedder: OnnxEmbedder) -> None:

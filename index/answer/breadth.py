@@ -47,14 +47,20 @@ def split_parts(text: str) -> list[str]:
 
 
 def question_parts(
-    embedder: Any, text: str, outlets: list[str], *, multipart: bool
+    embedder: Any, text: str, outlets: list[str], *, multipart: bool,
+    vector: np.ndarray | None = None,
 ) -> tuple[np.ndarray, Parts]:
-    """The question's vector, each named outlet's clause (when several are named) and, for a
-    ``multipart`` question, its clauses — all embedded in one call (one ONNX run, not two)."""
+    """The question's vector (``vector`` when the caller has it), each named outlet's clause
+    (when several are named) and, for a ``multipart`` question, its clauses — all embedded in
+    one call (one ONNX run, not two)."""
     by_outlet = {o: clause_naming(text, o, outlets) for o in outlets} if len(outlets) > 1 else {}
     clauses = split_parts(text) if multipart else []
-    vecs = [np.asarray(v, dtype=np.float32)
-            for v in embedder.embed([text, *by_outlet.values(), *clauses])]
+    texts = [*by_outlet.values(), *clauses]
+    if vector is None:
+        texts.insert(0, text)
+    vecs = [np.asarray(v, dtype=np.float32) for v in embedder.embed(texts)] if texts else []
+    if vector is not None:
+        vecs.insert(0, np.asarray(vector, dtype=np.float32))
     n = 1 + len(by_outlet)
     return vecs[0], Parts(
         {o: (t, v) for (o, t), v in zip(by_outlet.items(), vecs[1:n], strict=True)},

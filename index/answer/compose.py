@@ -82,7 +82,8 @@ class Answerer:
                 refused=True,
                 timings_ms={"retrieve": 0.0, "compose": 0.0, "total": 0.0},
             )
-        p_news = news_probability(q.text, self.embedder)
+        tvec = np.asarray(self.embedder.embed([q.text])[0], dtype=np.float32)
+        p_news = news_probability(tvec)
         briefing = self._briefing(q, filters, p_news)
         if briefing is not None:
             total = (time.perf_counter() - t0) * 1000
@@ -93,7 +94,8 @@ class Answerer:
         outlets = named_outlets(q.text, indexed)
         missing = [o for o in outlets_named(q.text) if not named_outlets(o, indexed)]
         multipart = len(split_parts(q.resolved)) > 1
-        qvec, parts = question_parts(self.embedder, q.resolved, outlets, multipart=multipart)
+        qvec, parts = question_parts(self.embedder, q.resolved, outlets, multipart=multipart,
+                                     vector=tvec if q.resolved == q.text else None)
         search, svec = q.resolved, qvec
         if q.context:  # a reference left open: the previous question helps find, not read
             search = f"{q.resolved} {q.context}"

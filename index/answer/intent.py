@@ -16,7 +16,6 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -71,9 +70,7 @@ def news_threshold() -> float:
     return load_model().threshold
 
 
-def news_probability(text: str, embedder: Any) -> float:
-    """P(``text`` asks for the news in general), from its vector by ``embedder``."""
-    if not text.strip():
-        return 0.0
-    vector = np.asarray(embedder.embed([text])[0], dtype=np.float32)
+def news_probability(vector: np.ndarray) -> float:
+    """P(the question asks for the news in general), from its vector by the engine's
+    embedder (the same vector retrieval uses: no second embedding)."""
     return load_model().probability(vector)
