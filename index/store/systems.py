@@ -5,7 +5,9 @@ A store that reopens the index (another process wrote, or a private copy takes o
 stop the old system, or every reopen keeps its ~10 file descriptors until the process ends:
 a bot beside ``newsqa watch`` reopens after every refresh and runs out of descriptors. But a
 reader in another thread may still be inside a query on the old collection, so a *retired*
-system is stopped only ``RETIRE_AFTER_S`` later; a *closed* one (``Engine.close``) at once.
+system is stopped only by the first ``adopt``/``release`` at least ``RETIRE_AFTER_S`` later
+(so at most the systems retired since then, and the last one, stay open); a *closed* one
+(``Engine.close``) at once.
 
 chromadb's own refcount (``Client.close``) is keyed by path, so closing a retired client would
 stop the *new* system of the same path. We count our own clients per ``System`` object
