@@ -149,16 +149,6 @@ def translate(
     return None
 
 
-def forget_chroma_system(path: Path) -> None:
-    """Drop chromadb's cached system for ``path`` after a failed open: chromadb keeps the
-    half-started one and hands it out again (``'RustBindingsAPI' has no 'bindings'``).
-    chromadb 1.5 internals, pinned."""
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    SharedSystemClient._identifier_to_system.pop(str(path), None)
-    SharedSystemClient._identifier_to_refcount.pop(str(path), None)
-
-
 def read_only_copy(chroma_dir: Path) -> Path:
     """A private, writable copy of a read-only ``chroma/`` dir, removed at exit.
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from index.config import IndexConfig
 from index.store.paths import make_private_dir
-from index.store.systems import adopt
+from index.store.systems import adopt, forget_path
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,9 @@ def open_client(cfg: IndexConfig) -> Any:
         try:
             return adopt(chromadb.PersistentClient(path=str(path), settings=_chroma_settings()))
         except Exception as exc:
-            from index.datadir import forget_chroma_system, is_disk_full
+            from index.datadir import is_disk_full
 
-            forget_chroma_system(path)
+            forget_path(str(path))
             # Chroma writes when it opens: on a full disk, answer from a copy elsewhere.
             if not is_disk_full(exc) or not (path / "chroma.sqlite3").exists():
                 raise

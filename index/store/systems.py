@@ -30,7 +30,6 @@ RETIRE_AFTER_S = 30.0
 
 _lock = threading.Lock()
 _users: dict[int, int] = {}  # id(System) -> newsqa clients opened on it and not let go
-_systems: dict[int, Any] = {}  # id(System) -> System, while it has users
 _retired: list[tuple[float, Any]] = []  # (stop after, System)
 
 
@@ -40,7 +39,6 @@ def adopt(client: Any) -> Any:
     if system is not None:
         with _lock:
             _users[id(system)] = _users.get(id(system), 0) + 1
-            _systems[id(system)] = system
             client._newsqa_system = system
     _stop_due()
     return client
@@ -63,7 +61,6 @@ def release(client: Any, *, now: bool = False) -> None:
             _users[id(system)] = left
         else:
             _users.pop(id(system), None)
-            _systems.pop(id(system), None)
             if not now:
                 _retired.append((time.monotonic() + RETIRE_AFTER_S, system))
     if now and left <= 0:
@@ -103,6 +100,15 @@ def _system_of(client: Any) -> Any:
 
     ident = getattr(client, "_identifier", None)
     return SharedSystemClient._identifier_to_system.get(ident) if ident is not None else None
+
+
+def forget_path(path: str) -> None:
+    """Drop chromadb's cached system for ``path`` after a failed open: chromadb keeps the
+    half-started one and hands it out again (``'RustBindingsAPI' has no 'bindings'``)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient._identifier_to_system.pop(path, None)
+    SharedSystemClient._identifier_to_refcount.pop(path, None)
 
 
 def _uncache(system: Any) -> None:
