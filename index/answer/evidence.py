@@ -30,15 +30,6 @@ _PLACE = re.compile(r"\b(?:in|at|near|from|to)\s+((?:[A-Z][\w’'-]+)(?:\s+[A-Z]
 _NUMBER = re.compile(r"\b\d[\d,.]*(?:p|m|bn|k|tn|pc)?\b|"
                      r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|hundreds?|"
                      r"thousands?|millions?|dozens?)\b", re.IGNORECASE)
-_REASON = re.compile(
-    r"\b(?:because|due to|owing to|as a result|result of|thanks to|explain\w*|reasons?|"
-    r"after (?:\w+ing|failing)|amid|following|citing|saying|said (?:it|he|she|they|that)|"
-    r"accus\w*|blam\w*|in protest|over (?:concerns?|fears?)|so that|in order to|led to|"
-    r"caus\w*|believe|argu\w*|rule that|not (?:have )?enough|too (?:\w+)|unprofitable|"
-    r"losing money)\b", re.IGNORECASE)
-_UPDATE = re.compile(
-    r"\b(?:now|latest|new|revised|upgraded|downgraded|updated|risen|has become|came into "
-    r"force|no longer|so far)\b", re.IGNORECASE)
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)+)")
 
 
@@ -145,10 +136,6 @@ def score_sentences(
                 - (0.15 if short else 0.0)
             )
             out.append(sent)
-    if q.wants_latest:  # words that report a change point to the newer report
-        for x in out:
-            if _UPDATE.search(x.text):
-                x.score += 0.05
     if q.wants_latest and out:  # "latest"/"most recent": newer articles score higher
         stamps = [recency_key(x.chunk.meta.get("published")) for x in out]
         lo, hi = min(stamps), max(stamps)
@@ -191,11 +178,6 @@ def _headers(chunk: StoredChunk) -> dict[int, tuple[int, int]]:
     return out
 
 
-_MEAN_ASKED = re.compile(r"\bmeans?\b", re.IGNORECASE)
-_MEANING = re.compile(r"\b(?:means?|meaning|latin for|greek for|french for|translat\w+|"
-                      r"stands for|short for|named after|refers to)\b", re.IGNORECASE)
-
-
 def _cue(qtype: QType, text: str, q: Question, qtys: list[Quantity]) -> float:
     """How well the sentence has the *kind* of thing the question asks for."""
     if qtype is QType.NUMBER:
@@ -209,10 +191,6 @@ def _cue(qtype: QType, text: str, q: Question, qtys: list[Quantity]) -> float:
     if qtype is QType.NAME:
         names = [n for n in _NAME.findall(text) if not set(stems(n)) <= set(q.keywords)]
         return 1.0 if names else 0.0
-    if qtype is QType.REASON:  # a sentence that gives a cause or a stated motive
-        return 1.0 if _REASON.search(text) else 0.0
-    if qtype is QType.QUOTE and _MEAN_ASKED.search(q.text):  # "what does the name X mean"
-        return 1.0 if _MEANING.search(text) else 0.0
     if qtype is QType.QUOTE:
         return 1.0 if re.search(r"[“\"«].{8,}?[”\"»]", text) else 0.0
     return 0.0

@@ -31,7 +31,6 @@ class QType(str, Enum):
     PLACE = "place"
     YESNO = "yesno"
     QUOTE = "quote"
-    REASON = "reason"
     OTHER = "other"
 
 
@@ -59,25 +58,20 @@ def clean(raw: str) -> tuple[str, bool]:
     return text[:MAX_QUESTION_CHARS], truncated
 
 
-_COMPARED = r"(?:\w+er|more|less|fewer|before|after|up|down|better|worse|faster|slower)"
-_CHOICE = re.compile(rf"\b{_COMPARED} or {_COMPARED}\b|\b(\w+ing) or (\w+ing)\b|"
-                     r"\b(rise|grow|increase|win|gain|go up) or (fall|shrink|decrease|lose|"
-                     r"drop|go down)\b")
-
-
-# "what's the latest German unemployment figure": a number, whatever it measures
-MEASURE_ASKED = (r"\bwhat(?:'s| is| was| were)? (?:the )?(?:\w+ ){0,3}"
-                 r"(?:toll|wage|rate|figure|total|tally|score|margin|magnitude|size|share|"
-                 r"proportion|percentage)\b")
+_CHOICE = re.compile(r"\bor (?!not\b)\w")
+"""An alternative question ("is it selling better or worse?") asks for a choice, not yes/no."""
 
 
 def qtype_of(text: str) -> QType:
+    """The answer type named by the question's own grammar — how many / when / where / who,
+    what someone said, a yes/no question — and nothing keyed to a topic's nouns: lists of
+    "which bomber / reporter / fund" and "what's the toll / wage" were written for the dev set
+    and changed no held-out answer (docs/BENCHMARKS.md, "Rules the reader replaced")."""
     t = text.lower().strip()
-    if re.search(r"\bhow (many|much)\b|\bnumber of\b|\bwhat (was|is) the (total|number|count)|"
-                 + MEASURE_ASKED, t):
+    if re.search(r"\bhow (many|much)\b|\bnumber of\b|\bwhat (was|is) the (total|number|count)", t):
         return QType.NUMBER
     if re.search(r"\bwhat did .{1,60}\b(say|tell|state|write|announce|claim|call|describe|"
-                 r"label|dub|name)\b|\bwhat does .{1,40}\bmean\b|"
+                 r"label|dub|name)\b|"
                  r"\bwhat (was|were) .{1,40}\b(words|statement|message)\b", t):
         return QType.QUOTE
     if re.search(r"\bwhen\b|\bwhat (year|date|day|month|time)\b|"
@@ -86,19 +80,11 @@ def qtype_of(text: str) -> QType:
     if re.search(r"\bwhere\b|\bwhich (city|country|place|town|region)\b|"
                  r"\bin what (city|country)", t):
         return QType.PLACE
-    if re.search(r"^(\W*)(who|whom|whose)\b|\bwhich (?:\w+ )?(company|person|organi[sz]ation|"
-                 r"team|firm|man|woman|individual|country|player|group|entity|judge|reporter|"
-                 r"journalist|minister|official|leader|bomber|attacker|suspect|executive|"
-                 r"director|chairman|chief|boss|president|actor|actress|singer|candidate|"
-                 r"funds?|investor|bank|airline|club|party|agency|union|retailer|film|book|"
-                 r"show|song|album)\b|\bwho\b", t):  # (films and shows: a title cue only)
+    if re.search(r"\bwho(?:m|se)?\b", t):
         return QType.NAME
-    if re.search(r"^\W*why\b|\bwhat (?:caused|led to|prompted|is behind|was behind)\b|"
-                 r"\bfor what reason\b|\bhow come\b", t):
-        return QType.REASON
     if re.match(r"^(\W*)(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b",
                 t) and not _CHOICE.search(t):
-        return QType.YESNO  # ("is it selling better or worse": a choice, not yes/no)
+        return QType.YESNO
     return QType.OTHER
 
 
