@@ -142,6 +142,11 @@ class ArticleInfo:
     seq: int = 0
     """When it was first ingested (microseconds; 0: before groups): orders a group."""
 
+    @property
+    def story(self) -> str:
+        """Its report: the wire-copy group, or the article itself (an old manifest)."""
+        return self.group or self.article_id
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 

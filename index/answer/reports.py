@@ -33,7 +33,7 @@ class Reports:
     def of(cls, articles: Sequence[ArticleInfo]) -> Reports:
         out = cls()
         for a in articles:
-            out.members.setdefault(a.group or a.article_id, []).append(a)
+            out.members.setdefault(a.story, []).append(a)
         for group in out.members.values():
             group.sort(key=lambda a: (a.published or "~", a.seq, a.article_id))
             out.rank.update((a.article_id, i) for i, a in enumerate(group))
@@ -103,7 +103,7 @@ def one_per_story(articles: Sequence[ArticleInfo], reports: Reports) -> list[Art
     the order of each group's first."""
     best: dict[str, ArticleInfo] = {}
     for a in articles:
-        key = a.group or a.article_id
+        key = a.story
         kept = best.get(key)
         if kept is None or reports.rank.get(a.article_id, 0) < reports.rank.get(
                 kept.article_id, 0):
