@@ -244,7 +244,7 @@ class Engine:
         k: int | None = None,
         filters: Filters | None = None,
     ) -> Answer:
-        from index.answer.compose import Answerer
+        from index.respond import Answerer
 
         answerer = Answerer(self.store, self.embedder, self.reader, self.llm)
         with self._data_dir_errors("answering"):

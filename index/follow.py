@@ -23,17 +23,17 @@ from typing import Any
 
 import numpy as np
 
-from index.answer.briefing import lede
 from index.answer.calibration import MAX_CANDIDATES
 from index.answer.cite import citation_of
 from index.answer.compare import is_update
 from index.answer.conflicts import quantities
 from index.answer.evidence import score_sentences
-from index.answer.question import parse, stems
 from index.answer.read import read
 from index.answer.retrieve import Candidate
+from index.brief.briefing import lede
 from index.store import ChunkStore
 from index.types import Answer, Citation, Claim, Conflict
+from index.understand.question import parse, stems
 
 FOLLOW_COVERED = 0.75
 """Share of the topic's words (stemmed) the headline and the lede name: all of up to three,

@@ -34,11 +34,11 @@ from llama_index.core.chat_engine.types import (
 from llama_index.core.query_engine import CustomQueryEngine
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from index.answer.question import clean
 from index.answer.retrieve import Candidate, Filters, retrieve
 from index.config import IndexConfig
 from index.engine import Engine, remember
 from index.types import Answer, Citation, Turn
+from index.understand.question import clean
 
 ARTICLE_KEYS = ("article_id", "title", "source", "published", "url", "path")
 """Article fields every node carries (strings, "" when unknown)."""
@@ -190,7 +190,7 @@ class NewsqaQueryEngine(CustomQueryEngine):
 class NewsqaChatEngine(BaseChatEngine):
     """newsqa's answers as a LlamaIndex chat engine: each ``chat(message)`` is answered by
     ``Engine.answer`` after the conversation so far, exactly as the REPL and the bot answer a
-    follow-up (``index.answer.followup``; ``metadata["resolved_question"]`` says how it was
+    follow-up (``index.understand.followup``; ``metadata["resolved_question"]`` says how it was
     understood). A ``chat_history`` passed in replaces the conversation: its user messages,
     each with the assistant message after it, become the turns. Streaming yields the whole
     answer as one chunk: it is extracted, not generated.

@@ -175,7 +175,7 @@ def test_followup_where_was_that(seeded_engine: Engine) -> None:
 def test_a_question_naming_nothing_leans_on_the_chat(seeded_engine: Engine) -> None:
     """"Who was man of the match?" after a turn stands alone (no rewrite) but ranks the
     previous answer's articles higher; a question that names its own subject does not."""
-    from index.answer.question import parse
+    from index.understand.question import parse
 
     first = seeded_engine.answer("How many Ukrainians returned home on Friday?")
     turn = turn_of(first)

@@ -130,7 +130,7 @@ def test_how_long_needs_a_span_of_time(engine: Engine) -> None:
 
 
 def test_each_named_outlet_answers_its_own_clause() -> None:
-    from index.answer.outlets import clause_naming
+    from index.understand.outlets import clause_naming
 
     q = ("Which company, covered by TechCrunch for its ability to construct new factories, "
          "also offers a two-pack of cables as noted by Polygon, and is considered by sellers "

@@ -6,7 +6,7 @@ subject, it stands alone and is answered exactly as if asked fresh (same citatio
 question that names nothing leans on the chat's last turn for retrieval — and which sentence
 must be quoted. Resolution itself is
 also checked turn by turn on hand-made ``Turn``s (``test_resolution``), where the previous
-answer's lead is fixed rather than the reader's, so each rule of ``index.answer.followup``
+answer's lead is fixed rather than the reader's, so each rule of ``index.understand.followup``
 is pinned down.
 """
 
@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from index.answer.followup import resolve
-from index.answer.question import STOPWORDS
 from index.engine import Engine, remember
 from index.types import Turn
+from index.understand.followup import resolve
+from index.understand.question import STOPWORDS
 from tests.fakes import ingested_engine, news_article
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from fakes import ingested_engine, news_article  # tests/ is on sys.path
 
-from index.answer.period import period_of
-from index.answer.stories import group_stories
+from index.brief.stories import group_stories
 from index.embed import OnnxEmbedder
 from index.engine import Engine
 from index.types import Answer
+from index.understand.period import period_of
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -30,7 +30,7 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 
 # Three held-out files, each written by someone who saw neither the training examples nor
-# the other files (index/answer/model/NEWS_INTENT.md).
+# the other files (index/understand/model/NEWS_INTENT.md).
 HELDOUT = _rows("heldout.jsonl") + _rows("heldout2.jsonl") + _rows("heldout3.jsonl")
 MISSED = {  # held-out general requests scored under 0.5: asked as questions (and refused)
     "Can I get the evening briefing?"}

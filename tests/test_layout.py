@@ -17,15 +17,18 @@ Every import counts: top-level ones, lazy ones inside functions and ``if TYPE_CH
      1. ingest / embed / read / store (peers): ``ingest/``, ``feeds/``, ``retention``,
         ``embed/`` (today ``embedder``, ``onnx_graph``, ``li_embedding``), ``read/`` (the
         trained reader), ``store`` (or ``store/``)
-     2. answer (peers): ``answer/``, ``retrieve``, ``llm/``
-     3. ``engine`` — the facade both front ends use
-     4. ``llamaindex`` — LlamaIndex entry points over the engine
+     2. understand: ``understand/`` (the question: cleaned, typed, follow-ups, intent)
+     3. answer (peers): ``answer/`` (search → read → refuse → compare → compose), ``llm/``
+     4. briefings and following (peers): ``brief/``, ``follow``
+     5. ``respond`` — the one path: a briefing or an answer
+     6. ``engine`` — the facade both front ends use
+     7. ``llamaindex`` — LlamaIndex entry points over the engine
    ``bot`` (the front ends), above all of ``index``:
-     5. shared (peers): ``settings``, ``escape``, ``render``, ``console``
-     6. front ends, which never import each other: ``repl``, ``feeds_cli``, ``telegram/``,
+     8. shared (peers): ``settings``, ``escape``, ``render``, ``console``
+     9. front ends, which never import each other: ``repl``, ``feeds_cli``, ``telegram/``,
         ``eval/``
-     7. ``cli`` — the ``newsqa`` command
-     8. ``__main__``
+    10. ``cli`` — the ``newsqa`` command
+    11. ``__main__``
 
    A module that matches no unit below fails the test until it is given a place.
 """
@@ -57,7 +60,10 @@ LAYERS = (
                                             "index.embed", "index.read", "index.store",
                                             "index.upgrade"),
           peers=True),
-    Layer("index answer", ("index.answer", "index.llm", "index.follow"), peers=True),
+    Layer("index understand", ("index.understand",)),
+    Layer("index answer", ("index.answer", "index.llm"), peers=True),
+    Layer("index brief/follow", ("index.brief", "index.follow"), peers=True),
+    Layer("index respond", ("index.respond",)),
     Layer("index engine", ("index.engine",)),
     Layer("index llamaindex", ("index.llamaindex",)),
     Layer("bot shared", ("bot", "bot.settings", "bot.escape", "bot.render", "bot.console",
@@ -277,7 +283,7 @@ def test_checker_finds_planted_violations(tmp_path: Path) -> None:
         "index/ingest/__init__.py": "",
         "index/ingest/read.py": (
             "from typing import TYPE_CHECKING\n"
-            "if TYPE_CHECKING:\n    from index.answer.compose import Answerer\n"
+            "if TYPE_CHECKING:\n    from index.answer.compose import compose\n"
         ),
         "index/answer/__init__.py": "",
         "index/answer/compose.py": "def f():\n    from ..ingest import read\n",  # relative

@@ -15,11 +15,11 @@ from llama_index.core.llms import MockLLM
 from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from index.answer.question import clean
 from index.answer.retrieve import Filters, retrieve
 from index.engine import Engine
 from index.llamaindex import NewsqaQueryEngine, NewsqaRetriever, open_engine
 from index.text import display
+from index.understand.question import clean
 
 CONFLICT_Q = "How many Ukrainians returned home on Friday?"
 REFUSED_Q = "How many bus drivers were laid off?"

@@ -21,14 +21,14 @@ from typing import Any
 import pytest
 from fake_llm_server import FakeLLMServer  # tests/ is on sys.path (no __init__.py)
 
-from index.answer.compose import Answerer
-from index.answer.question import parse
 from index.config import IndexConfig, LLMConfig
 from index.embed import OnnxEmbedder
 from index.engine import Engine
 from index.llm import NO_ANSWER, REJECTED, TIMED_OUT, UNAVAILABLE, LLMChooser
 from index.llm.chooser import MAX_IN_FLIGHT
+from index.respond import Answerer
 from index.types import Answer, Citation
+from index.understand.question import parse
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 Q_FRIDAY = "How many Ukrainians returned home on Friday?"

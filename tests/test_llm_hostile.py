@@ -27,7 +27,6 @@ from test_llm import Q_FRIDAY, SENTENCE_390, ask, n_of, offline, openai_cfg, sen
 from typer.testing import CliRunner
 
 from bot.cli import app as cli_app
-from index.answer.question import parse
 from index.config import IndexConfig, LLMConfig
 from index.embed import OnnxEmbedder
 from index.engine import Engine
@@ -41,6 +40,7 @@ from index.llm import (
     is_injection,
 )
 from index.types import Answer, Choice, Citation
+from index.understand.question import parse
 
 SENTENCE_RUSSIANS = "120 civilians were repatriated"
 SENTENCE_BELARUS = "at a designated border point near Belarus"

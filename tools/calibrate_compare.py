@@ -21,11 +21,10 @@ ALIKE_GRID = (0.3, 0.4, 0.5, 0.6, 0.7)
 
 def main(argv: list[str] | None = None) -> int:
     from index.answer.compare import compare
-    from index.answer.evidence import score_sentences
-    from index.answer.question import parse
     from index.answer.read import read
-    from index.answer.retrieve import retrieve
+    from index.answer.search import search
     from index.engine import Engine
+    from index.understand.question import parse
 
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("questions", type=Path)
@@ -36,9 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     for line in args.questions.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         q = parse(row["question"])
-        qvec = engine.embedder.embed([q.resolved])[0]
-        cands = retrieve(engine.store, qvec, q.resolved, engine.cfg.top_k)
-        ws = read(engine.reader, q, score_sentences(engine.store, q, qvec, cands))
+        found = search(engine.store, engine.embedder, q, engine.cfg.top_k)
+        ws = read(engine.reader, q, found.sentences)
         wanted = row.get("type") in ("conflict", "latest") and row.get("answerable", True)
         runs.append((q, ws, wanted))
     n_want = sum(w for *_, w in runs)

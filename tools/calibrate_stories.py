@@ -1,4 +1,4 @@
-"""Choose ``index.answer.stories.SAME_STORY``: when two reports tell one story.
+"""Choose ``index.brief.stories.SAME_STORY``: when two reports tell one story.
 
     python -m tools.calibrate_stories [--models DIR] [--reports tools/stories/reports.jsonl]
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.answer.stories import group_stories
+from index.brief.stories import group_stories
 from index.embed import OnnxEmbedder
 
 REPORTS = Path(__file__).with_name("stories") / "reports.jsonl"

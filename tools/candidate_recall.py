@@ -25,10 +25,9 @@ def norm(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from index.answer.evidence import score_sentences
-    from index.answer.question import parse
-    from index.answer.retrieve import retrieve
+    from index.answer.search import search
     from index.engine import Engine
+    from index.understand.question import parse
 
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("questions", type=Path)
@@ -47,9 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         golds = q["answer"] if isinstance(q["answer"], list) else [q["answer"]]
         golds = [norm(str(g)) for g in golds if str(g).strip()]
         parsed = parse(q["question"])
-        qvec = engine.embedder.embed([parsed.resolved])[0]
-        cands = retrieve(engine.store, qvec, parsed.resolved, engine.cfg.top_k)
-        sents = score_sentences(engine.store, parsed, qvec, cands)
+        sents = search(engine.store, engine.embedder, parsed, engine.cfg.top_k).sentences
         first = next((i for i, s in enumerate(sents) if any(g in norm(s.text) for g in golds)),
                      None)
         n += 1

@@ -33,19 +33,13 @@ RATE = 0.5
 
 def candidates(questions: Path, data: Path) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per answerable question with a gold among its read sentences: (features, labels)."""
-    from index.answer.breadth import cover_named, question_parts, split_parts
-    from index.answer.evidence import score_sentences
-    from index.answer.outlets import named_outlets
-    from index.answer.question import parse
     from index.answer.read import logit, read
-    from index.answer.reports import one_report, reports_of
-    from index.answer.retrieve import retrieve
+    from index.answer.search import search
     from index.engine import Engine
+    from index.understand.question import parse
 
     out = []
     with Engine(IndexConfig(data_dir=data)) as engine:
-        store, embedder = engine.store, engine.embedder
-        indexed = sorted({a.source for a in store.articles() if a.source})
         for line in questions.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
             if not row.get("answerable", True) or row.get("history"):
@@ -53,13 +47,7 @@ def candidates(questions: Path, data: Path) -> list[tuple[np.ndarray, np.ndarray
             golds = row["answer"] if isinstance(row["answer"], list) else [row["answer"]]
             golds = [norm(str(g)) for g in [*golds, *row.get("accept_also", [])] if str(g)]
             q = parse(row["question"])
-            outlets = named_outlets(q.text, indexed)
-            qvec, parts = question_parts(embedder, q.resolved, outlets,
-                                         multipart=len(split_parts(q.resolved)) > 1)
-            cands = retrieve(store, qvec, q.resolved, engine.cfg.top_k)
-            cands = cover_named(store, q, qvec, cands, outlets, None, parts)
-            sents = one_report(score_sentences(store, q, qvec, cands, outlets),
-                               reports_of(store))
+            sents = search(engine.store, engine.embedder, q, engine.cfg.top_k).sentences
             ws = read(engine.reader, q, sents)
             y = np.array([any(g in norm(w.sentence.text) for g in golds) for w in ws], float)
             if not y.any():

@@ -1,4 +1,4 @@
-"""Train the "asks for the news in general" classifier (``index/answer/intent.py``).
+"""Train the "asks for the news in general" classifier (``index/understand/intent.py``).
 
     python -m tools.train_news_intent [--models DIR] [--out PATH] \
         [--check tools/news_intent/heldout.jsonl ...]
@@ -16,7 +16,7 @@ rows with ``label`` are scored as above, rows with ``question`` (an eval set's q
 all specific questions, so every positive there is a false briefing.
 
 Writes the weights (rounded to 6 decimals, so a rebuild is byte-identical) and prints the
-file's sha256 for ``index.answer.intent.MODEL_SHA256``.
+file's sha256 for ``index.understand.intent.MODEL_SHA256``.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index.answer.intent import MODEL_PATH
 from index.embed import MODEL_NAME, OnnxEmbedder
+from index.understand.intent import MODEL_PATH
 
 TRAIN = Path(__file__).with_name("news_intent") / "train.jsonl"
 L2_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)

@@ -1,8 +1,8 @@
-"""Answering, in the order a question flows: ``question`` (understand: clean, type, follow-ups)
-and ``briefing`` ("what's the latest on X") → ``retrieve`` (vectors + BM25 fused) and
-``breadth`` / ``outlets`` (each named outlet, day and clause covered) → ``evidence`` (the
-candidate sentences, cheaply scored) → ``read`` (the trained reader: witnesses with spans) →
-``refuse`` (answer or not) → ``compare`` (the articles' answers agree, disagree or update) →
-``compose`` (the ``Answerer``: lead, quotes, ``Answer``) with ``cite`` (citations, refusals).
-Thresholds: ``calibration``.
+"""Answering a question from the indexed articles, in the order a question flows: ``search``
+(``retrieve`` vectors + BM25 fused; ``breadth`` covers each named outlet, day and clause;
+``evidence`` scores the candidate sentences cheaply; ``reports`` keeps one per report) →
+``compose``, which runs ``read`` (the trained reader: witnesses with spans) → ``refuse``
+(answer or not) → ``compare`` (the articles' answers agree, disagree or update) → the lead,
+quotes and citations (``cite``). Thresholds: ``calibration``. The question arrives parsed by
+``index.understand``; ``index.respond`` chooses between this and a briefing.
 """

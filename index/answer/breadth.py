@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from index.answer.outlets import best_for_clause, clause_naming, named_outlets
-from index.answer.question import stems
 from index.answer.retrieve import Candidate, Filters, retrieve
 from index.store import ChunkStore
+from index.understand.outlets import best_for_clause, clause_naming, named_outlets
+from index.understand.question import stems
 
 MIN_PART_WORDS = 4  # content words a clause needs to be a part of its own
 MAX_PARTS = 6

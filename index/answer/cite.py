@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from index.answer.question import STOPWORDS, Question
 from index.answer.reports import CARRIED_KEY, REPORT_KEY
 from index.answer.retrieve import Candidate
 from index.text import display
 from index.types import Answer, ArticleInfo, Citation
+from index.understand.question import STOPWORDS, Question
 
 
 def outlet_of(s: Any) -> str:

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from index.answer.calibration import COMPARE_P, MIN_ALIKE, MIN_NAMES_COVERED
 from index.answer.conflicts import quantities
 from index.answer.evidence import context_stems
-from index.answer.question import QType, Question, stems
 from index.answer.read import Witness, fits
+from index.understand.question import QType, Question, stems
 
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
           "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12}

@@ -1,13 +1,7 @@
-"""The one path from a question to a cited ``Answer``, shared by the REPL, CLI, Telegram, the
-eval and the LlamaIndex entry points. Stages, each a plain function over typed data:
-
-    understand (``question.parse``; briefings, outlets)
-    → retrieve (``retrieve``, ``breadth.cover_named``)
-    → read (``evidence.score_sentences`` caps the candidates, ``read.read`` runs the reader)
-    → decide (``refuse``: answer or say the articles do not)
-    → compare (``compare``: the articles' answers agree, disagree or update)
-    → compose (here: lead, quotes, citations)
-    → choose (optional: an LLM picks the quotes and a verbatim lead; rendered here too).
+"""Compose: the found evidence → a cited ``Answer``. Reads the candidates (``read``),
+decides whether they answer (``refuse``), compares the articles' answers (``compare``), then
+writes the lead, the quotes and their citations; an optional LLM may only choose among
+numbered verbatim sentences (rendered here too).
 
 Every quote is sliced from the stored chunk text by its recorded offsets, so it is by
 construction a substring of the original article; ``cite.verify`` re-checks it.
@@ -15,31 +9,22 @@ construction a substring of the original article; ``cite.verify`` re-checks it.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
-import numpy as np
-
-from index.answer.breadth import Parts, cover_named, question_parts, split_parts, widen
-from index.answer.briefing import brief, briefing_topic
+from index.answer.breadth import widen
 from index.answer.calibration import LEAD_P, LEAD_SPAN_P
 from index.answer.cite import citation_of, closest_articles, outlet_of, refusal
 from index.answer.compare import Comparison, compare, topic_of, value_of
-from index.answer.evidence import Sentence, score_sentences
-from index.answer.headlines import top_stories
-from index.answer.intent import INSTEAD_OF_REFUSAL, news_probability, news_threshold
-from index.answer.outlets import named_outlets, outlets_named
-from index.answer.period import period_of
-from index.answer.question import QType, Question, parse
+from index.answer.evidence import Sentence
 from index.answer.read import Witness, fits, read
 from index.answer.refuse import missing_reason, names_covered, should_refuse, signals
-from index.answer.reports import one_report, reports_of
-from index.answer.retrieve import Candidate, Filters, retrieve
-from index.store import ChunkStore
+from index.answer.retrieve import Filters
+from index.answer.search import Found
 from index.text import normalize
-from index.types import Answer, Choice, Citation, Claim, Conflict, Turn
+from index.types import Answer, Choice, Citation, Claim, Conflict
+from index.understand.question import QType, Question
 
 MAX_QUOTES = 3
 MAX_GROUPS = 4  # values shown for one compared slot
@@ -54,149 +39,70 @@ class Chooser(Protocol):
     def choose(self, q: Question, numbered: Sequence[Citation]) -> Choice: ...
 
 
-class Answerer:
-    """understand → retrieve → read → decide → compare → compose."""
+def compose(
+    reader: Any, q: Question, found: Found, filters: Filters | None = None,
+    llm: Chooser | None = None,
+) -> Answer:
+    """The answer to ``q`` from what ``search`` found (a refusal when it does not answer)."""
+    if found.missing and found.chunks:
+        # What an outlet we hold no article from reported cannot be checked: say so.
+        names = " or ".join(found.missing)
+        return refusal(q, closest_articles(found.chunks), (
+            f"None of the indexed articles are from {names}, so I cannot check what "
+            f"{'it' if len(found.missing) == 1 else 'they'} reported. "
+            "Add such articles with /ingest (or `newsqa ingest`), or ask about the "
+            "outlets listed by /sources."
+        ))
+    result, comparison = _compose(reader, q, found, filters)
+    if llm is not None and comparison is not None:
+        # The LLM may only choose among these numbered, verbatim sentences.
+        sents = found.sentences
+        numbered = [citation_of(n, x) for n, x in enumerate(sents[:LLM_CONTEXT], start=1)]
+        result = _chosen(q, result, comparison, sents, llm.choose(q, numbered))
+    return result
 
-    def __init__(
-        self, store: ChunkStore, embedder: Any, reader: Any, llm: Chooser | None = None
-    ) -> None:
-        self.store = store
-        self.embedder = embedder
-        self.reader = reader
-        self.llm = llm
 
-    def answer(
-        self,
-        question: str,
-        history: Sequence[Turn] = (),
-        *,
-        k: int = 8,
-        filters: Filters | None = None,
-    ) -> Answer:
-        t0 = time.perf_counter()
-        q = parse(question, tuple(history))
-        if not q.text.strip():
-            return Answer(
-                question=question,
-                answer="Please type a question about the indexed news articles.",
-                refused=True,
-                timings_ms={"retrieve": 0.0, "compose": 0.0, "total": 0.0},
-            )
-        tvec = np.asarray(self.embedder.embed([q.text])[0], dtype=np.float32)
-        p_news = news_probability(tvec)
-        briefing = self._briefing(q, filters, p_news)
-        if briefing is not None:
-            total = (time.perf_counter() - t0) * 1000
-            briefing.question = question
-            briefing.timings_ms = {"retrieve": total, "compose": 0.0, "total": total}
-            return briefing
-        indexed = sorted({a.source for a in self.store.articles() if a.source})
-        outlets = named_outlets(q.text, indexed)
-        missing = [o for o in outlets_named(q.text) if not named_outlets(o, indexed)]
-        multipart = len(split_parts(q.resolved)) > 1
-        qvec, parts = question_parts(self.embedder, q.resolved, outlets, multipart=multipart,
-                                     vector=tvec if q.resolved == q.text else None)
-        search, svec = q.resolved, qvec
-        if q.context:  # a reference left open: the previous question helps find, not read
-            search = f"{q.resolved} {q.context}"
-            svec = np.asarray(self.embedder.embed([search])[0], dtype=np.float32)
-        cands = retrieve(
-            self.store, svec, search, k, filters=filters, boost_articles=q.boost_articles
-        )
-        cands = cover_named(self.store, q, qvec, cands, outlets, filters, parts)
-        t1 = time.perf_counter()
-        sents = score_sentences(self.store, q, qvec, cands, outlets) if cands else []
-        sents = one_report(sents, reports_of(self.store))  # wire copies: one report
-        comparison: Comparison | None = None
-        if missing and cands:
-            # What an outlet we hold no article from reported cannot be checked: say so.
-            names = " or ".join(missing)
-            result = refusal(q, closest_articles(cands), (
-                f"None of the indexed articles are from {names}, so I cannot check what "
-                f"{'it' if len(missing) == 1 else 'they'} reported. "
-                "Add such articles with /ingest (or `newsqa ingest`), or ask about the "
-                "outlets listed by /sources."
-            ))
-        else:
-            result, comparison = self._compose(q, cands, sents, outlets, parts, filters)
-        if result.refused and p_news >= INSTEAD_OF_REFUSAL and not missing:
-            result = top_stories(self.store, q, filters, period_of(q.text))
-        if self.llm is not None and comparison is not None:
-            # The LLM may only choose among these numbered, verbatim sentences.
-            numbered = [citation_of(n, x) for n, x in enumerate(sents[:LLM_CONTEXT], start=1)]
-            result = _chosen(q, result, comparison, sents, self.llm.choose(q, numbered))
-        t2 = time.perf_counter()
-        result.question = question
-        result.timings_ms = {
-            "retrieve": (t1 - t0) * 1000,
-            "compose": (t2 - t1) * 1000,
-            "total": (t2 - t0) * 1000,
-        }
-        if q.resolved != q.text:
-            result.resolved_question = q.resolved
-        if q.truncated:
-            note = "Your question was very long; only its first 1000 characters were used."
-            result.notice = f"{result.notice} {note}".strip() if result.notice else note
-        return result
-
-    def _briefing(self, q: Question, filters: Filters | None, p_news: float) -> Answer | None:
-        """A briefing, when the question asks for one (it borrows nothing from earlier turns):
-        the top stories for a request for the news in general ("Any news today?": the
-        classifier's call, ``intent``; or "What's new?"), the newest articles on X for "what's
-        the latest on X"; None for any other question."""
-        topic = briefing_topic(q.text)
-        if topic == "" or p_news >= news_threshold():
-            return top_stories(self.store, q, filters, period_of(q.text))
-        if topic is not None:
-            return brief(self.store, self.embedder, q, topic, filters)
-        return None
-
-    def _compose(
-        self,
-        q: Question,
-        cands: list[Candidate],
-        sents: list[Sentence],
-        outlets: Sequence[str],
-        parts: Parts,
-        filters: Filters | None,
-    ) -> tuple[Answer, Comparison | None]:
-        """The offline answer, and the comparison it rests on (None for a refusal)."""
-        if not cands and filters is not None and filters.active():
-            return refusal(q, [], "No indexed article matches the outlet or dates asked for: "
-                                  "see /sources (or `newsqa sources`) for what is indexed."), None
-        if not cands:
-            empty = "The index is empty: add articles with `newsqa ingest PATH`."
-            return refusal(q, [], empty), None
-        closest = closest_articles(cands)
-        witnesses = read(self.reader, q, sents)
-        sig = signals(q, witnesses)
-        # A question of several parts (clauses, or outlets named) is answered by several
-        # witnesses, not by one sentence: the one-sentence decision does not apply to it; it
-        # is refused when the retrieved articles do not name what it names.
-        several = bool(parts.clauses) or bool(outlets)
-        refuse = not names_covered(q, cands) if several else should_refuse(sig)
-        if refuse:
-            result = refusal(q, closest, missing_reason(q, witnesses))
-            result.signals = sig
-            return result, None
-        comparison = compare(q, witnesses)
-        best, lead = _lead(q, witnesses, comparison)
-        chosen = _quotes(best, witnesses, comparison)
-        chosen = widen(chosen, sents, best.sentence, outlets, parts, q.dates, same=_same,
-                       limit=MAX_QUOTES)
-        number_of = {id(s): n for n, s in enumerate(chosen, start=1)}
-        conflicts = _conflicts(q, comparison, chosen, number_of)
-        agreeing = _agreeing(comparison, chosen, number_of) if lead else []
-        text = _answer_text(q, chosen, number_of, conflicts, lead, agreeing)
-        return Answer(
-            question=q.raw,
-            answer=text,
-            refused=False,
-            citations=[citation_of(n, s) for n, s in enumerate(chosen, start=1)],
-            conflicts=conflicts,
-            closest=closest,
-            signals=sig,
-        ), comparison
+def _compose(
+    reader: Any, q: Question, found: Found, filters: Filters | None
+) -> tuple[Answer, Comparison | None]:
+    """The offline answer, and the comparison it rests on (None for a refusal)."""
+    cands, sents, outlets, parts = found.chunks, found.sentences, found.outlets, found.parts
+    if not cands and filters is not None and filters.active():
+        return refusal(q, [], "No indexed article matches the outlet or dates asked for: "
+                              "see /sources (or `newsqa sources`) for what is indexed."), None
+    if not cands:
+        empty = "The index is empty: add articles with `newsqa ingest PATH`."
+        return refusal(q, [], empty), None
+    closest = closest_articles(cands)
+    witnesses = read(reader, q, sents)
+    sig = signals(q, witnesses)
+    # A question of several parts (clauses, or outlets named) is answered by several
+    # witnesses, not by one sentence: the one-sentence decision does not apply to it; it
+    # is refused when the retrieved articles do not name what it names.
+    several = bool(parts.clauses) or bool(outlets)
+    refuse = not names_covered(q, cands) if several else should_refuse(sig)
+    if refuse:
+        result = refusal(q, closest, missing_reason(q, witnesses))
+        result.signals = sig
+        return result, None
+    comparison = compare(q, witnesses)
+    best, lead = _lead(q, witnesses, comparison)
+    chosen = _quotes(best, witnesses, comparison)
+    chosen = widen(chosen, sents, best.sentence, outlets, parts, q.dates, same=_same,
+                   limit=MAX_QUOTES)
+    number_of = {id(s): n for n, s in enumerate(chosen, start=1)}
+    conflicts = _conflicts(q, comparison, chosen, number_of)
+    agreeing = _agreeing(comparison, chosen, number_of) if lead else []
+    text = _answer_text(q, chosen, number_of, conflicts, lead, agreeing)
+    return Answer(
+        question=q.raw,
+        answer=text,
+        refused=False,
+        citations=[citation_of(n, s) for n, s in enumerate(chosen, start=1)],
+        conflicts=conflicts,
+        closest=closest,
+        signals=sig,
+    ), comparison
 
 
 def _chosen(

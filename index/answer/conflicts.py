@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.answer.question import stems
+from index.understand.question import stems
 
 _NUM = re.compile(
     r"(?P<hedge>\b(?:nearly|almost|around|about|approximately|roughly|some|over|more than|"

@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 
 from index.answer.conflicts import Quantity, quantities
-from index.answer.question import QType, Question, stems
 from index.answer.retrieve import Candidate, recency_key
 from index.store import ChunkStore, StoredChunk, decode_sentence_vectors, group_of
 from index.text import display
 from index.types import decode_annotations
+from index.understand.question import QType, Question, stems
 
 _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December|"

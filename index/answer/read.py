@@ -17,7 +17,7 @@ from typing import Any
 
 from index.answer.calibration import CHEAP_WEIGHT, MAX_CANDIDATES
 from index.answer.evidence import Sentence
-from index.answer.question import QType, Question, stems
+from index.understand.question import QType, Question, stems
 
 _DIGIT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                     r"dozens?|hundreds?|thousands?|millions?|billions?)\b", re.IGNORECASE)

@@ -19,9 +19,9 @@ from index.answer.calibration import (
     REFUSE_BELOW,
 )
 from index.answer.evidence import context_stems
-from index.answer.question import Question, stems
 from index.answer.read import Witness, logit
 from index.answer.retrieve import Candidate
+from index.understand.question import Question, stems
 
 
 def signals(q: Question, witnesses: Sequence[Witness]) -> dict[str, float]:

@@ -122,7 +122,7 @@ def load_nlp() -> Any:
 @lru_cache(maxsize=1)
 def load_parser() -> Any:
     """The same checked pipeline with its tagger and parser (~1.5 s the first time): for
-    reading a follow-up question against the previous one (``index.answer.followup``), a few
+    reading a follow-up question against the previous one (``index.understand.followup``), a few
     words at a time; ingest never runs it."""
     with _lock:
         import spacy

@@ -23,10 +23,10 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from index.answer.question import Question
 from index.config import LLMConfig
 from index.llm.contract import ContractError, Prompt, build_prompt, parse_choice, schema
 from index.types import Choice, Citation
+from index.understand.question import Question
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from index.answer.question import Question
 from index.llm.guard import clean, is_injection
 from index.types import Citation
+from index.understand.question import Question
 
 MAX_CHOSEN = 3  # sentences an answer quotes (as the offline composer's MAX_QUOTES)
 MAX_LEAD_CHARS = 120

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from index.answer.question import stems
+from index.understand.question import stems
 
 # Well-known outlets, matched case-sensitively in questions. Naming one that the index holds no
 # article from means the question's premise cannot be checked. (Ambiguous words such as "Time"

@@ -24,12 +24,12 @@ from index.answer.cite import citation_of, outlet_of, refusal
 from index.answer.compare import is_update
 from index.answer.conflicts import quantities
 from index.answer.evidence import Sentence
-from index.answer.question import Question, stems
 from index.answer.reports import name, one_per_story, reports_of
 from index.answer.retrieve import Filters, retrieve
 from index.store import ChunkStore
 from index.text import display
 from index.types import Answer, ArticleInfo, Claim, Conflict, decode_annotations
+from index.understand.question import Question, stems
 
 BRIEF_ARTICLES = 4
 MIN_TOPIC_COVER = 0.66  # share of a long topic's content words an article must mention

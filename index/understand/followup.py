@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from index.answer.words import stems
 from index.text import normalize
 from index.types import Turn
+from index.understand.words import stems
 
 _PERSON = frozenset({"he", "him", "his", "she", "her", "hers"})
 _OTHER = frozenset({"they", "them", "their", "theirs", "it", "its"})

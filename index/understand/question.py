@@ -1,5 +1,5 @@
 """Reading a question: cleaning, answer type, keywords, key entities; follow-ups are resolved
-by ``index.answer.followup``."""
+by ``index.understand.followup``."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from index.answer.followup import resolve
-from index.answer.words import STOPWORDS, stems
 from index.text import normalize
 from index.types import Turn
+from index.understand.followup import resolve
+from index.understand.words import STOPWORDS, stems
 
 MAX_QUESTION_CHARS = 1000
 

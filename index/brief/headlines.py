@@ -13,16 +13,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from index.answer.briefing import lede, passes, stage
 from index.answer.cite import citation_of, outlet_of, refusal
 from index.answer.evidence import Sentence
-from index.answer.period import Period
-from index.answer.question import Question
 from index.answer.reports import name, one_per_story, reports_of
 from index.answer.retrieve import Filters
-from index.answer.stories import group_stories
+from index.brief.briefing import lede, passes, stage
+from index.brief.stories import group_stories
 from index.store import ChunkStore
 from index.types import Answer, ArticleInfo
+from index.understand.period import Period
+from index.understand.question import Question
 
 BRIEF_STORIES = 5
 STORY_POOL = 40
