@@ -45,10 +45,14 @@ bench: $(STAMP)
 	$(PY) bench/run_all.py
 
 # Retrain the reader (hours on 2 cores; resumable), then export it into index/read/model.
+# Stage 1: SQuAD pairs, 2 epochs; stage 2: one more epoch seeing each article's title.
 READER_RUN ?= data/reader-run
+READER_TITLE_RUN ?= data/reader-title
 reader: $(TRAIN_STAMP)
-	$(TRAIN_PY) -m tools.train_reader --out $(READER_RUN) --resume
-	$(TRAIN_PY) -m tools.train_reader --out $(READER_RUN) --export index/read/model
+	$(TRAIN_PY) -m tools.train_reader --out $(READER_RUN) --epochs 2 --resume
+	$(TRAIN_PY) -m tools.train_reader --out $(READER_TITLE_RUN) \
+		--init $(READER_RUN)/reader.safetensors --epochs 1 --lr 3e-5 --seed 15 --title --resume
+	$(TRAIN_PY) -m tools.train_reader --out $(READER_TITLE_RUN) --title --export index/read/model
 
 clean:
 	rm -rf $(VENV) $(TRAIN_VENV) data .pytest_cache .mypy_cache .ruff_cache

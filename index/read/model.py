@@ -6,6 +6,7 @@ tokenizer is the embedder's MiniLM tokenizer (same vocabulary), already checked 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tokenizers import Tokenizer
@@ -15,8 +16,21 @@ from index.embed.model import default_model_dir, verify_model_dir
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 MODEL_FILE = "reader.onnx"
 # Pinned: a changed or corrupt file must not silently change every answer.
-EXPECTED_SHA256 = "43987309aee6ffaaf835f0df32f7bc5c90982dc11721eb69d803cdabc6dcf9ec"
+EXPECTED_SHA256 = "d6573bfa06bedd98ad89473cc4c6e6b6a316c918e7412dfda128c3234ab1832c"
 MAX_LENGTH = 128  # question + sentence pieces, as in training
+CONTEXT_CHARS = 80  # of the title a reader trained with ``--title`` sees before the sentence
+
+
+def with_context(context: str, sentence: str) -> str:
+    """The reader's second segment: ``title | sentence`` (the sentence alone without one)."""
+    return f"{context[:CONTEXT_CHARS]} | {sentence}" if context else sentence
+
+
+def uses_title(model_dir: Path) -> bool:
+    """Was this reader trained to see the article's title (``reader.json``: ``{"context":
+    "title"}``, written by ``--export`` of a ``--title`` run)?"""
+    config = model_dir / "reader.json"
+    return config.is_file() and json.loads(config.read_text()).get("context") == "title"
 
 
 class ReaderError(RuntimeError):

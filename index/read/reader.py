@@ -25,6 +25,8 @@ from index.read.model import (
     MODEL_FILE,
     ReaderError,
     load_tokenizer,
+    uses_title,
+    with_context,
 )
 
 MAX_SPAN_TOKENS = 16
@@ -53,6 +55,7 @@ class Reader:
         verify: bool = True,
     ) -> None:
         path = (model_dir or MODEL_DIR) / MODEL_FILE
+        self.uses_title = uses_title(model_dir or MODEL_DIR)
         if not path.is_file():
             raise ReaderError(
                 f"The reader model {path} is missing; it is part of the repository "
@@ -74,11 +77,17 @@ class Reader:
             str(path), sess_options=opts, providers=["CPUExecutionProvider"]
         )
 
-    def read(self, question: str, sentences: Sequence[str]) -> list[Reading]:
-        """One :class:`Reading` per sentence, in the given order."""
+    def read(
+        self, question: str, sentences: Sequence[str], titles: Sequence[str] | None = None
+    ) -> list[Reading]:
+        """One :class:`Reading` per sentence, in the given order; ``titles`` (each sentence's
+        article title) are read before the sentences by a reader trained with them."""
         if not sentences:
             return []
-        encs = self._tok.encode_batch([(question, s) for s in sentences])
+        contexts = list(titles) if self.uses_title and titles else [""] * len(sentences)
+        seconds = [with_context(c, s) for c, s in zip(contexts, sentences, strict=True)]
+        shifts = [len(with_context(c, "")) for c in contexts]
+        encs = self._tok.encode_batch([(question, s) for s in seconds])
         order = sorted(range(len(encs)), key=lambda i: len(encs[i].ids))
         out: list[Reading | None] = [None] * len(encs)
         for b in range(0, len(order), _BATCH):
@@ -96,7 +105,7 @@ class Reader:
                 {"input_ids": ids, "attention_mask": mask, "token_type_ids": types},
             )
             for r, i in enumerate(rows):
-                out[i] = _decode(logits[r], encs[i].sequence_ids, encs[i].offsets)
+                out[i] = _decode(logits[r], encs[i].sequence_ids, encs[i].offsets, shifts[i])
         return [r for r in out if r is not None]
 
 
@@ -115,10 +124,10 @@ def shared_reader() -> Reader:
 
 
 def _decode(
-    logits: np.ndarray, seq_ids: list[int | None], offsets: list[tuple[int, int]]
+    logits: np.ndarray, seq_ids: list[int | None], offsets: list[tuple[int, int]], shift: int = 0
 ) -> Reading:
     score = 1.0 / (1.0 + math.exp(-float(logits[0, 0])))
-    idx = [j for j, s in enumerate(seq_ids) if s == 1]
+    idx = [j for j, s in enumerate(seq_ids) if s == 1 and offsets[j][0] >= shift]
     if not idx:
         return Reading(score, None, 0.0)
     start = logits[idx, 1].astype(np.float64)
@@ -131,5 +140,5 @@ def _decode(
     outer = np.outer(p_start, p_end)
     joint = np.triu(outer) - np.triu(outer, MAX_SPAN_TOKENS)
     a, b = np.unravel_index(int(np.argmax(joint)), joint.shape)
-    span = (offsets[idx[a]][0], offsets[idx[b]][1])
+    span = (offsets[idx[a]][0] - shift, offsets[idx[b]][1] - shift)
     return Reading(score, span, float(joint[a, b]))
