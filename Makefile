@@ -44,7 +44,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/run_all.py
 
-# Retrain the reader (hours on 2 cores; resumable), then export it into index/read/model.
+# Retrain the reader (~75 min on 2 cores; resumable), then export it into index/read/model;
+# then pin the digest the export prints in index/read/model.py and the model card.
 # Stage 1: SQuAD pairs, 2 epochs; stage 2: one more epoch seeing each article's title.
 READER_RUN ?= data/reader-run
 READER_TITLE_RUN ?= data/reader-title

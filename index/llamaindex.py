@@ -2,11 +2,11 @@
 ``NewsqaQueryEngine`` (a ``CustomQueryEngine``) and ``NewsqaChatEngine`` (a
 ``BaseChatEngine``: follow-ups), for code that composes LlamaIndex objects.
 
-Neither is a second implementation. The retriever runs ``index.retrieve.retrieve`` — the hybrid
-(Chroma vectors + BM25, reciprocal-rank fused, diversified by article) retrieval the composer
-itself starts from — on the question cleaned as the answer path cleans it. The query engine
-calls ``Engine.answer``, the one path the REPL, the CLI and the Telegram bot use, and only
-re-shapes its ``Answer`` into a LlamaIndex ``Response``.
+Neither is a second implementation. The retriever runs ``index.answer.retrieve.retrieve`` —
+the hybrid (Chroma vectors + BM25, reciprocal-rank fused, diversified by article) retrieval
+the composer itself starts from — on the question cleaned as the answer path cleans it. The
+query engine calls ``Engine.answer``, the one path the REPL, the CLI and the Telegram bot use,
+and only re-shapes its ``Answer`` into a LlamaIndex ``Response``.
 
 Node metadata uses the names of ``newsqa ask --json``: ``article_id``, ``chunk_id``, ``title``,
 ``source`` (the outlet, "" when unknown), ``published`` (ISO date or ""), ``url``, ``path``,

@@ -144,6 +144,20 @@ def test_the_committed_model_matches_its_card() -> None:
     assert (MODEL_DIR / MODEL_FILE).stat().st_size <= 50 * 1024 * 1024
 
 
+def test_the_models_ship_inside_the_package() -> None:
+    """A non-editable install (the Dockerfile's) must carry every committed model file:
+    ``pyproject.toml``'s package-data covers each file of each ``model/`` folder."""
+    import fnmatch
+    import tomllib
+
+    data = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    patterns = data["package-data"]
+    for path in sorted((REPO / "index").rglob("model/*")):
+        package = ".".join(path.parent.parent.relative_to(REPO).parts)
+        rel = path.relative_to(path.parent.parent).as_posix()
+        assert any(fnmatch.fnmatch(rel, p) for p in patterns.get(package, [])), path
+
+
 def test_the_answer_path_never_imports_torch() -> None:
     """Torch is a training-only extra in its own venv (``.venv-train``): the runtime venv
     cannot import it, and no module of ``index/`` or ``bot/`` names it."""

@@ -8,6 +8,7 @@ quantisation (≈23 MB, faster, less exact); ``fp32`` is the plain graph (≈90 
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -61,5 +62,7 @@ def export(weights_path: Path, out_dir: Path, *, fmt: str = "fp16") -> int:
             fp32 = Path(tmp) / "fp32.onnx"
             write_atomically(graph, fp32)
             quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8)
-    print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB, {fmt})")
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB, {fmt}), sha256 {digest}: "
+          "pin it as EXPECTED_SHA256 in index/read/model.py and in the model card")
     return 0

@@ -1,8 +1,9 @@
 """SQuAD paragraphs → (question, sentence) pairs for the reader, split by whole article.
 
-Shared by ``tools/train_reader.py`` (training, torch) and ``tools/eval_reader.py`` (held-out
-metrics, onnxruntime). Sentences are cut with the ingest splitter (``index.ingest.segment``) so
-the model sees the same units at training time as at answer time.
+Used by ``tools/train_reader.py`` (training, torch) and ``tools/squad_slice.py`` (the tune and
+held-out slices the answer path is measured on). Sentences are cut with the ingest splitter
+(``index.ingest.segment``) so the model sees the same units at training time as at answer
+time.
 
 Split (by ``sha1(title) % 10``, fixed so every run agrees): bucket 0 is the **held-out** slice,
 never trained or tuned on; bucket 1 is the **tune** slice (thresholds and the refusal classifier

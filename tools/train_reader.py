@@ -1,6 +1,6 @@
-"""Train newsqa's reader: a MiniLM-L6 cross-encoder over ``question [SEP] sentence`` with one
-linear head giving, per token, (answers, start, end) logits — the answer probability is read at
-[CLS], the span from the sentence's tokens.
+"""Train newsqa's reader: a MiniLM-L6 cross-encoder over ``question [SEP] [title |] sentence``
+with one linear head giving, per token, (answers, start, end) logits — the answer probability
+is read at [CLS], the span from the sentence's tokens.
 
 Training-only: needs CPU torch (``pip install torch==2.13.0``); the answer path runs the exported
 ONNX graph with onnxruntime and never imports torch.

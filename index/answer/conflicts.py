@@ -1,6 +1,6 @@
 """Quantities in a sentence: a number with the noun phrase that follows it ("390 Ukrainians",
 "2,000 people"), keyed by the stemmed head noun. ``evidence`` uses them as a cue that a
-sentence counts what a "how many" question asks for; sources are compared in ``agree``.
+sentence counts what a "how many" question asks for; sources are compared in ``compare``.
 """
 
 from __future__ import annotations

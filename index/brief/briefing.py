@@ -8,7 +8,7 @@ up to ``BRIEF_ARTICLES`` articles that mention the topic (each name in it, and i
 words: all of one or two, two thirds of more, half when a name is given), dated ones newest
 first, then undated ones by relevance, each with its first quotable sentence (the lede; headings,
 captions and bylines are never quoted) and its outlet and day. Counts the ledes give for the
-same thing are compared (``agree``): where they differ the briefing says so, as a
+same thing are compared (``answer.compare``): where they differ the briefing says so, as a
 disagreement or, for dated reports, an update.
 """
 

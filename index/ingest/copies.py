@@ -10,7 +10,7 @@ docs/BENCHMARKS.md, "Wire copies").
 Each ingested article gets a group label in its chunks' metadata (``GROUP_KEY``) and an ingest
 order (``SEQ_KEY``). A label never changes once written, so removing an article needs no
 rewrite: the group's original (earliest published, then first ingested) is decided by whoever
-is still indexed when an answer is composed (``index.answer.copies``). Articles indexed before
+is still indexed when an answer is composed (``index.answer.reports``). Articles indexed before
 groups existed have no label and are each a group of their own (``group_of``); their 5-grams
 are computed from their stored text once, so later copies of them still join them.
 

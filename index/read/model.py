@@ -17,7 +17,7 @@ MODEL_DIR = Path(__file__).resolve().parent / "model"
 MODEL_FILE = "reader.onnx"
 # Pinned: a changed or corrupt file must not silently change every answer.
 EXPECTED_SHA256 = "d6573bfa06bedd98ad89473cc4c6e6b6a316c918e7412dfda128c3234ab1832c"
-MAX_LENGTH = 128  # question + sentence pieces, as in training
+MAX_LENGTH = 128  # question + (title |) sentence pieces, as in training
 CONTEXT_CHARS = 80  # of the title a reader trained with ``--title`` sees before the sentence
 
 

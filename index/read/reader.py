@@ -1,8 +1,9 @@
 """The reader: one ONNX run scores every candidate sentence for a question.
 
-A cross-encoder over ``[CLS] question [SEP] sentence [SEP]`` (MiniLM-L6, trained by
-``tools/train_reader.py``) gives per token three logits: *answers* (read at [CLS]: does this
-sentence answer the question?) and the *start* / *end* of the answer span inside the sentence.
+A cross-encoder over ``[CLS] question [SEP] title | sentence [SEP]`` (MiniLM-L6, trained by
+``tools/train_reader.py``; the title only for a model whose ``reader.json`` says so) gives per
+token three logits: *answers* (read at [CLS]: does this sentence answer the question?) and the
+*start* / *end* of the answer span inside the sentence (never the title).
 Candidates are batched in one run, sorted by length so padding stays small. No torch here.
 """
 

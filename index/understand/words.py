@@ -1,5 +1,6 @@
 """Words as every stage compares them: lower-cased, stop words out, Snowball-stemmed (the
-same shape as the BM25 side). The lowest module of ``index.answer``: everything may use it."""
+same shape as the BM25 side). The lowest module of ``index.understand``: every later stage may
+use it."""
 
 from __future__ import annotations
 

@@ -1,0 +1,59 @@
+"""Quantities in a sentence: a number with the noun phrase that follows it ("390 Ukrainians",
+"2,000 people"), keyed by the stemmed head noun. ``evidence`` uses them as a cue that a
+sentence counts what a "how many" question asks for; sources are compared in ``agree``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.understand.question import stems
+
+_NUM = re.compile(
+    r"(?P<hedge>\b(?:nearly|almost|around|about|approximately|roughly|some|over|more than|"
+    r"fewer than|less than|at least|up to|close to)\s+)?"
+    r"(?<![\w.,])(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w.,]*\d)(?!st|nd|rd|th|%)"
+    r"(?P<tail>(?:\s+[A-Za-z][\w’'-]*){1,4})?",
+    re.IGNORECASE,
+)
+_STOP_TAIL = frozenset(
+    """and or of from to in on at by for with from each per who which that than as have has had
+    were was are is be been will would returned freed released repatriated swapped exchanged
+    killed said the a an since this these those""".split()
+)
+_SYNONYMS = {
+    "individu": "peopl", "person": "peopl", "peopl": "peopl", "detaine": "prison",
+    "prison": "prison", "captiv": "prison",
+}
+_YEARISH = re.compile(r"^(1[89]\d\d|20\d\d)$")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    value: float
+    text: str  # the number as written plus its noun phrase, e.g. "270 Ukrainians"
+    key: str  # stemmed head noun, synonyms merged
+    hedged: bool
+
+
+def quantities(sentence: str) -> list[Quantity]:
+    out: list[Quantity] = []
+    for m in _NUM.finditer(sentence):
+        num = m.group("num")
+        words: list[str] = []
+        for w in (m.group("tail") or "").split():
+            if w.lower() in _STOP_TAIL or w.lower().endswith("ed"):
+                break
+            words.append(w.strip("’'"))
+        if not words or (_YEARISH.match(num) and not words):
+            continue
+        if _YEARISH.match(num) and words and words[0][:1].isupper() is False and len(words) > 2:
+            continue
+        head = stems(words[-1])
+        if not head:
+            continue
+        key = _SYNONYMS.get(head[0], head[0])
+        value = float(num.replace(",", ""))
+        out.append(Quantity(value, f"{num} {' '.join(words)}", key, bool(m.group("hedge"))))
+    return out

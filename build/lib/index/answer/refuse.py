@@ -1,0 +1,94 @@
+"""Refusal as a decision of its own: a small logistic classifier over general signals of how
+well the closest evidence fits the question — the reader's confidence in the best sentence
+and its span, how many sentences it is sure of, the best sentence's cosine, and how many of
+the question's words that sentence contains. Weights and threshold live in
+``index.answer.calibration`` (fitted on the tune slices, checked on the held-out slice);
+``signals`` also records a few signals the fit left out, for the next calibration.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+from index.answer.calibration import (
+    MIN_NAMES_COVERED,
+    REFUSAL_BIAS,
+    REFUSAL_WEIGHTS,
+    REFUSE_BELOW,
+)
+from index.answer.evidence import context_stems
+from index.answer.read import Witness, logit
+from index.answer.retrieve import Candidate
+from index.understand.question import Question, stems
+
+
+def signals(q: Question, witnesses: Sequence[Witness]) -> dict[str, float]:
+    """The refusal classifier's inputs (also written to ``Answer.signals`` for the eval)."""
+    if not witnesses:
+        return {}
+    best = witnesses[0]
+    top_p = max(w.p for w in witnesses)
+    sems = sorted((w.sentence.semantic for w in witnesses), reverse=True)
+    context = context_stems(best.sentence)
+    words = set(q.keywords)
+    names = set(q.entities)
+    return {
+        "reader_logit": logit(top_p),
+        "best_logit": logit(best.p),
+        "cosine": sems[0],
+        "margin": sems[0] - sum(sems[:10]) / len(sems[:10]),
+        "coverage": len(words & context) / len(words) if words else 1.0,
+        "names": len(names & context) / len(names) if names else 1.0,
+        "in_sentence": len(words & set(stems(best.sentence.text))) / len(words) if words else 1.0,
+        "span_p": best.span_p,
+        "sure": math.log1p(sum(w.p >= 0.5 for w in witnesses)),
+    }
+
+
+def p_answerable(sig: dict[str, float]) -> float:
+    z = REFUSAL_BIAS + sum(w * sig.get(name, 0.0) for name, w in REFUSAL_WEIGHTS.items())
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def should_refuse(sig: dict[str, float]) -> bool:
+    return not sig or p_answerable(sig) < REFUSE_BELOW
+
+
+def names_covered(q: Question, cands: Sequence[Candidate]) -> bool:
+    """Do the retrieved chunks (with titles and outlets) name at least ``MIN_NAMES_COVERED``
+    of what the question names? (The old answer gate's check, kept for several-part
+    questions: calibrated on the MultiHop dev set, 100 % of null questions refused.)"""
+    if not q.entities:
+        return True
+    seen: set[str] = set()
+    for c in cands:
+        seen.update(stems(c.chunk.text))
+        seen.update(stems(str(c.chunk.meta.get("title", ""))))
+        seen.update(stems(str(c.chunk.meta.get("source", ""))))
+    return sum(e in seen for e in q.entities) / len(q.entities) >= MIN_NAMES_COVERED
+
+
+def missing_reason(q: Question, witnesses: Sequence[Witness]) -> str:
+    """What the articles lack, and the closest passage, for the refusal message."""
+    if not witnesses:
+        return "I could not find an answer to that in the indexed articles."
+    best = witnesses[0].sentence
+    context = context_stems(best)
+    absent = [w for w in _shown_names(q) if not set(stems(w)) <= context]
+    absent += [w for w in re.findall(r"[A-Za-z][\w’'-]+", q.resolved)
+               if (st := stems(w)) and not set(st) <= context
+               and not any(w in a for a in absent)][: max(0, 3 - len(absent))]
+    outlet = str(best.chunk.meta.get("source") or "") or f"“{best.chunk.meta.get('title', '')}”"
+    said = f"The closest passage ({outlet}) says: “{best.text}”"
+    if absent:
+        return (f"The articles do not answer that: the closest passages do not mention "
+                f"{', '.join(absent)}. {said}")
+    return f"The articles do not answer that: none of the closest sentences states it. {said}"
+
+
+def _shown_names(q: Question) -> list[str]:
+    """The question's names as written ("Malaysia"), for the refusal message."""
+    words = re.findall(r"\b[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*", q.resolved)
+    return [w for w in words if set(stems(w)) & set(q.entities)]

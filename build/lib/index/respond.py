@@ -1,0 +1,101 @@
+"""The one path from a question to a cited ``Answer``, shared by the REPL, CLI, Telegram, the
+eval and the LlamaIndex entry points. Stages, each a folder or module, each a plain function
+over typed data:
+
+    understand (``understand/``: the question cleaned, typed, its follow-up resolved;
+                does it ask for the news in general?)
+    → brief   (``brief/``: top stories, or the latest on X — a briefing, not an answer)
+    → search  (``answer/search``: chunks retrieved, each named outlet and clause covered,
+               their sentences cheaply scored, one per report)
+    → compose (``answer/compose``: the reader reads the candidates, ``refuse`` decides,
+               ``compare`` weighs the articles' answers, then lead, quotes, citations).
+
+A refused question that reads as a request for the news gets the top stories instead.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from index.answer.compose import Chooser, compose
+from index.answer.retrieve import Filters
+from index.answer.search import search
+from index.brief.briefing import brief, briefing_topic
+from index.brief.headlines import top_stories
+from index.store import ChunkStore
+from index.types import Answer, Turn
+from index.understand.intent import INSTEAD_OF_REFUSAL, news_probability, news_threshold
+from index.understand.period import period_of
+from index.understand.question import Question, parse
+
+
+class Answerer:
+    """understand → brief or (search → compose)."""
+
+    def __init__(
+        self, store: ChunkStore, embedder: Any, reader: Any, llm: Chooser | None = None
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.reader = reader
+        self.llm = llm
+
+    def answer(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        k: int = 8,
+        filters: Filters | None = None,
+    ) -> Answer:
+        t0 = time.perf_counter()
+        q = parse(question, tuple(history))
+        if not q.text.strip():
+            return Answer(
+                question=question,
+                answer="Please type a question about the indexed news articles.",
+                refused=True,
+                timings_ms={"retrieve": 0.0, "compose": 0.0, "total": 0.0},
+            )
+        tvec = np.asarray(self.embedder.embed([q.text])[0], dtype=np.float32)
+        p_news = news_probability(tvec)
+        briefing = self._briefing(q, filters, p_news)
+        if briefing is not None:
+            total = (time.perf_counter() - t0) * 1000
+            briefing.question = question
+            briefing.timings_ms = {"retrieve": total, "compose": 0.0, "total": total}
+            return briefing
+        found = search(self.store, self.embedder, q, k, filters, vector=tvec)
+        t1 = time.perf_counter()
+        result = compose(self.reader, q, found, filters, self.llm)
+        if result.refused and p_news >= INSTEAD_OF_REFUSAL and not found.missing:
+            result = top_stories(self.store, q, filters, period_of(q.text))
+        t2 = time.perf_counter()
+        result.question = question
+        result.timings_ms = {
+            "retrieve": (t1 - t0) * 1000,
+            "compose": (t2 - t1) * 1000,
+            "total": (t2 - t0) * 1000,
+        }
+        if q.resolved != q.text:
+            result.resolved_question = q.resolved
+        if q.truncated:
+            note = "Your question was very long; only its first 1000 characters were used."
+            result.notice = f"{result.notice} {note}".strip() if result.notice else note
+        return result
+
+    def _briefing(self, q: Question, filters: Filters | None, p_news: float) -> Answer | None:
+        """A briefing, when the question asks for one (it borrows nothing from earlier turns):
+        the top stories for a request for the news in general ("Any news today?": the
+        classifier's call, ``intent``; or "What's new?"), the newest articles on X for "what's
+        the latest on X"; None for any other question."""
+        topic = briefing_topic(q.text)
+        if topic == "" or p_news >= news_threshold():
+            return top_stories(self.store, q, filters, period_of(q.text))
+        if topic is not None:
+            return brief(self.store, self.embedder, q, topic, filters)
+        return None
