@@ -203,6 +203,26 @@ def test_an_increment_is_not_the_count(engine: Engine) -> None:
     assert answer.conflicts == [], answer.answer
 
 
+def test_a_values_unit_is_the_noun_after_its_own_number() -> None:
+    """"352 were injured, at least 99 seriously": 352 counts no noun written after it (so it
+    meets any count), not "seriously", the noun after the next number."""
+    from types import SimpleNamespace
+
+    from index.answer.compare import value_of
+    from index.understand.question import parse
+
+    q = parse("How many people were hurt in the blast?")
+    for text, number, unit in [
+        ("Besides the 12 people killed, 352 were injured, at least 99 seriously.", 352, ""),
+        ("The blast injured 352 workers, at least 99 seriously.", 352, "worker"),
+    ]:
+        at = text.index(str(number))
+        w = SimpleNamespace(span=str(number), span_at=(at, at + len(str(number))),
+                            sentence=SimpleNamespace(text=text))
+        v = value_of(q, w)  # type: ignore[arg-type]
+        assert v is not None and (v.number, v.unit) == (number, unit), (text, v)
+
+
 @pytest.mark.xfail(strict=True, reason=READER_LIMIT)
 def test_killed_and_injured_are_different_counts(engine: Engine) -> None:
     answer = engine.answer("How many workers did the Riverside mill blast kill?")

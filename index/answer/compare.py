@@ -82,7 +82,8 @@ def value_of(q: Question, w: Witness) -> Value | None:
         s = re.match(r"\s*(thousand|million|billion|trillion|bn|mn|tn)\b", after)
         scale = _SCALE[s.group(1)] if s else 1.0
     at = w.span_at[0] + m.start("num")
-    counted = next(iter(quantities(w.sentence.text[at:at + 80])), None)  # "390 Ukrainians"
+    # the noun its own number counts ("390 Ukrainians"), not a later number's
+    counted = next((x for x in quantities(w.sentence.text[at:at + 80]) if x.at == 0), None)
     unit = "%" if m.group("pct") else _currency(m.group("cur"), w.span + " " + after)
     if not unit and counted is not None:
         unit = counted.key

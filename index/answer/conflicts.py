@@ -35,6 +35,7 @@ class Quantity:
     text: str  # the number as written plus its noun phrase, e.g. "270 Ukrainians"
     key: str  # stemmed head noun, synonyms merged
     hedged: bool
+    at: int = 0  # where the number starts in the sentence
 
 
 def quantities(sentence: str) -> list[Quantity]:
@@ -55,5 +56,6 @@ def quantities(sentence: str) -> list[Quantity]:
             continue
         key = _SYNONYMS.get(head[0], head[0])
         value = float(num.replace(",", ""))
-        out.append(Quantity(value, f"{num} {' '.join(words)}", key, bool(m.group("hedge"))))
+        out.append(Quantity(value, f"{num} {' '.join(words)}", key, bool(m.group("hedge")),
+                            m.start("num")))
     return out
