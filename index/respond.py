@@ -7,8 +7,11 @@ over typed data:
     → brief   (``brief/``: top stories, or the latest on X — a briefing, not an answer)
     → search  (``answer/search``: chunks retrieved, each named outlet and clause covered,
                their sentences cheaply scored, one per report)
-    → compose (``answer/compose``: the reader reads the candidates, ``refuse`` decides,
-               ``compare`` weighs the articles' answers, then lead, quotes, citations).
+    → read    (``answer/read``: the trained reader reads the candidates: witnesses)
+    → decide  (``answer/refuse.decide``: do the articles answer? else a refusal that says
+               what is missing and shows the closest passage)
+    → compare (``answer/compare``: the articles' answers agree, disagree or update)
+    → compose (``answer/compose``: lead, quotes, citations; an optional LLM only chooses).
 
 A refused question that reads as a request for the news gets the top stories instead.
 """
@@ -21,7 +24,10 @@ from typing import Any
 
 import numpy as np
 
+from index.answer.compare import compare
 from index.answer.compose import Chooser, compose
+from index.answer.read import read
+from index.answer.refuse import decide
 from index.answer.retrieve import Filters
 from index.answer.search import search
 from index.brief.briefing import brief, briefing_topic
@@ -34,7 +40,7 @@ from index.understand.question import Question, parse
 
 
 class Answerer:
-    """understand → brief or (search → compose)."""
+    """understand → a briefing, or search → read → decide → compare → compose."""
 
     def __init__(
         self, store: ChunkStore, embedder: Any, reader: Any, llm: Chooser | None = None
@@ -71,9 +77,15 @@ class Answerer:
             return briefing
         found = search(self.store, self.embedder, q, k, filters, vector=tvec)
         t1 = time.perf_counter()
-        result = compose(self.reader, q, found, filters, self.llm)
-        if result.refused and p_news >= INSTEAD_OF_REFUSAL and not found.missing:
+        witnesses = read(self.reader, q, found.sentences)
+        decision = decide(q, found, witnesses, filters)
+        if decision.refusal is None:
+            result = compose(q, found, witnesses, compare(q, witnesses), decision.signals,
+                             self.llm)
+        elif p_news >= INSTEAD_OF_REFUSAL and not found.missing:
             result = top_stories(self.store, q, filters, period_of(q.text))
+        else:
+            result = decision.refusal
         t2 = time.perf_counter()
         result.question = question
         result.timings_ms = {

@@ -1,7 +1,6 @@
-"""Compose: the found evidence → a cited ``Answer``. Reads the candidates (``read``),
-decides whether they answer (``refuse``), compares the articles' answers (``compare``), then
-writes the lead, the quotes and their citations; an optional LLM may only choose among
-numbered verbatim sentences (rendered here too).
+"""Compose: the last stage. From the witnesses (``read``), once ``refuse`` decided the articles
+answer and ``compare`` weighed their answers, write the lead, the quotes and their citations;
+an optional LLM may only choose among numbered verbatim sentences (rendered here too).
 
 Every quote is sliced from the stored chunk text by its recorded offsets, so it is by
 construction a substring of the original article; ``cite.verify`` re-checks it.
@@ -11,16 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Protocol
 
 from index.answer.breadth import widen
 from index.answer.calibration import LEAD_P, LEAD_SPAN_P
-from index.answer.cite import citation_of, closest_articles, outlet_of, refusal
-from index.answer.compare import Comparison, compare, topic_of, value_of
+from index.answer.cite import citation_of, closest_articles, outlet_of
+from index.answer.compare import Comparison, topic_of, value_of
 from index.answer.evidence import Sentence
-from index.answer.read import Witness, fits, read
-from index.answer.refuse import missing_reason, names_covered, should_refuse, signals
-from index.answer.retrieve import Filters
+from index.answer.read import Witness, fits
 from index.answer.search import Found
 from index.text import normalize
 from index.types import Answer, Choice, Citation, Claim, Conflict
@@ -40,52 +37,18 @@ class Chooser(Protocol):
 
 
 def compose(
-    reader: Any, q: Question, found: Found, filters: Filters | None = None,
+    q: Question,
+    found: Found,
+    witnesses: list[Witness],
+    comparison: Comparison,
+    signals: dict[str, float],
     llm: Chooser | None = None,
 ) -> Answer:
-    """The answer to ``q`` from what ``search`` found (a refusal when it does not answer)."""
-    if found.missing and found.chunks:
-        # What an outlet we hold no article from reported cannot be checked: say so.
-        names = " or ".join(found.missing)
-        return refusal(q, closest_articles(found.chunks), (
-            f"None of the indexed articles are from {names}, so I cannot check what "
-            f"{'it' if len(found.missing) == 1 else 'they'} reported. "
-            "Add such articles with /ingest (or `newsqa ingest`), or ask about the "
-            "outlets listed by /sources."
-        ))
-    result, comparison = _compose(reader, q, found, filters)
-    if llm is not None and comparison is not None:
-        # The LLM may only choose among these numbered, verbatim sentences.
-        sents = found.sentences
-        numbered = [citation_of(n, x) for n, x in enumerate(sents[:LLM_CONTEXT], start=1)]
-        result = _chosen(q, result, comparison, sents, llm.choose(q, numbered))
-    return result
-
-
-def _compose(
-    reader: Any, q: Question, found: Found, filters: Filters | None
-) -> tuple[Answer, Comparison | None]:
-    """The offline answer, and the comparison it rests on (None for a refusal)."""
-    cands, sents, outlets, parts = found.chunks, found.sentences, found.outlets, found.parts
-    if not cands and filters is not None and filters.active():
-        return refusal(q, [], "No indexed article matches the outlet or dates asked for: "
-                              "see /sources (or `newsqa sources`) for what is indexed."), None
-    if not cands:
-        empty = "The index is empty: add articles with `newsqa ingest PATH`."
-        return refusal(q, [], empty), None
-    closest = closest_articles(cands)
-    witnesses = read(reader, q, sents)
-    sig = signals(q, witnesses)
-    # A question of several parts (clauses, or outlets named) is answered by several
-    # witnesses, not by one sentence: the one-sentence decision does not apply to it; it
-    # is refused when the retrieved articles do not name what it names.
-    several = bool(parts.clauses) or bool(outlets)
-    refuse = not names_covered(q, cands) if several else should_refuse(sig)
-    if refuse:
-        result = refusal(q, closest, missing_reason(q, witnesses))
-        result.signals = sig
-        return result, None
-    comparison = compare(q, witnesses)
+    """The answer text for a question the articles answer (``refuse.decide`` said so): the
+    lead, the quotes (the best witness, each compared value's sources, close witnesses of
+    other articles, each named outlet's and clause's), the sources' conflicts, citations;
+    with an LLM, its choice among numbered verbatim sentences, rendered the same way."""
+    sents, outlets, parts = found.sentences, found.outlets, found.parts
     best, lead = _lead(q, witnesses, comparison)
     chosen = _quotes(best, witnesses, comparison)
     chosen = widen(chosen, sents, best.sentence, outlets, parts, q.dates, same=_same,
@@ -93,16 +56,20 @@ def _compose(
     number_of = {id(s): n for n, s in enumerate(chosen, start=1)}
     conflicts = _conflicts(q, comparison, chosen, number_of)
     agreeing = _agreeing(comparison, chosen, number_of) if lead else []
-    text = _answer_text(q, chosen, number_of, conflicts, lead, agreeing)
-    return Answer(
+    result = Answer(
         question=q.raw,
-        answer=text,
+        answer=_answer_text(q, chosen, number_of, conflicts, lead, agreeing),
         refused=False,
         citations=[citation_of(n, s) for n, s in enumerate(chosen, start=1)],
         conflicts=conflicts,
-        closest=closest,
-        signals=sig,
-    ), comparison
+        closest=closest_articles(found.chunks),
+        signals=signals,
+    )
+    if llm is not None:
+        # The LLM may only choose among these numbered, verbatim sentences.
+        numbered = [citation_of(n, x) for n, x in enumerate(sents[:LLM_CONTEXT], start=1)]
+        result = _chosen(q, result, comparison, sents, llm.choose(q, numbered))
+    return result
 
 
 def _chosen(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from index.answer.calibration import (
     MIN_NAMES_COVERED,
@@ -18,10 +19,56 @@ from index.answer.calibration import (
     REFUSAL_WEIGHTS,
     REFUSE_BELOW,
 )
+from index.answer.cite import closest_articles, refusal
 from index.answer.evidence import context_stems
 from index.answer.read import Witness, logit
-from index.answer.retrieve import Candidate
+from index.answer.retrieve import Candidate, Filters
+from index.answer.search import Found
+from index.types import Answer
 from index.understand.question import Question, stems
+
+
+@dataclass
+class Decision:
+    """The decision stage's outcome: a refusal (None when the articles answer), and the
+    classifier's signals either way (``Answer.signals``, for the eval and the next fit)."""
+
+    refusal: Answer | None
+    signals: dict[str, float] = field(default_factory=dict)
+
+
+def decide(
+    q: Question, found: Found, witnesses: Sequence[Witness], filters: Filters | None = None
+) -> Decision:
+    """Do the articles answer ``q``? No when an outlet it names is not indexed, when nothing
+    (or nothing within the filters) is indexed, when a several-part question's names are not
+    in the retrieved chunks, or when the calibrated classifier says so."""
+    if found.missing and found.chunks:
+        # What an outlet we hold no article from reported cannot be checked: say so.
+        names = " or ".join(found.missing)
+        return Decision(refusal(q, closest_articles(found.chunks), (
+            f"None of the indexed articles are from {names}, so I cannot check what "
+            f"{'it' if len(found.missing) == 1 else 'they'} reported. "
+            "Add such articles with /ingest (or `newsqa ingest`), or ask about the "
+            "outlets listed by /sources."
+        )))
+    if not found.chunks and filters is not None and filters.active():
+        return Decision(refusal(q, [], "No indexed article matches the outlet or dates asked "
+                                       "for: see /sources (or `newsqa sources`) for what is "
+                                       "indexed."))
+    if not found.chunks:
+        return Decision(refusal(q, [], "The index is empty: add articles with `newsqa ingest "
+                                       "PATH`."))
+    sig = signals(q, witnesses)
+    # A question of several parts (clauses, or outlets named) is answered by several
+    # witnesses, not by one sentence: the one-sentence decision does not apply to it; it
+    # is refused when the retrieved articles do not name what it names.
+    several = bool(found.parts.clauses) or bool(found.outlets)
+    if not names_covered(q, found.chunks) if several else should_refuse(sig):
+        result = refusal(q, closest_articles(found.chunks), missing_reason(q, witnesses))
+        result.signals = sig
+        return Decision(result, sig)
+    return Decision(None, sig)
 
 
 def signals(q: Question, witnesses: Sequence[Witness]) -> dict[str, float]:
