@@ -57,7 +57,21 @@ def _answered(api: FakeBotAPI, chat: int) -> str:
     b"\x80\x04\x95garbage", b"[1, 2, 3]", b'{"version": 99}',
     b'{"version": 1, "chat_data": {"seven": {}}}',
     b'{"version": 1, "chat_data": {"7": {"history": [{"question": 1}]}}}',
-], ids=["empty", "blank", "truncated", "binary", "list", "version", "bad-id", "bad-turn"])
+    # hostile (issue 19): before, RecursionError or OverflowError at start (a crash loop), or
+    # wrong types kept
+    b'{"version": 1, "chat_data": {"7": {"history": ' + b"[" * 100_000 + b"]" * 100_000
+    + b"}}}",
+    b'{"version": 1, "chat_data": {"7": {"shown": {"k": {"answer": {"question": "q", '
+    b'"answer": "a", "refused": false}, "message_ids": [1e400]}}}}}',
+    b'{"version": 1, "chat_data": {"7": {"history": [{"question": ["q"], '
+    b'"resolved": {"q": [1]}, "answer": 5, "article_ids": [[["x"]]]}]}}}',
+    b'{"version": 1, "chat_data": {"7": {"shown": {"k": {"answer": {"question": "q", '
+    b'"answer": "a", "refused": false, "citations": [{"n": true, "quote": "q", '
+    b'"article_id": "a", "chunk_id": "c", "title": "t", "source": null, "published": null, '
+    b'"url": null, "path": null, "start": 1e400}]}}}}}}',
+    b'{"version": 1, "chat_data": {"123456789012345678901234567890": {}}}',
+], ids=["empty", "blank", "truncated", "binary", "list", "version", "bad-id", "bad-turn",
+        "deep", "inf-message-id", "turn-types", "citation-types", "huge-chat-id"])
 async def test_bad_state_file_is_moved_aside_and_the_bot_starts(
     bot_api: FakeBotAPI, seeded_engine: Engine, tmp_path: Path, content: bytes,
     caplog: pytest.LogCaptureFixture,
@@ -72,8 +86,9 @@ async def test_bad_state_file_is_moved_aside_and_the_bot_starts(
     assert "390" in reply["text"]
     [aside] = [p for p in data_dir.iterdir() if p.name.startswith(f"{STATE_FILE}.bad-")]
     assert aside.read_bytes() == content  # kept for a post-mortem, not deleted
-    assert any("unreadable" in r.getMessage() and str(aside) in r.getMessage()
-               for r in caplog.records if r.levelno == logging.WARNING)
+    [warning] = [r.getMessage() for r in caplog.records
+                 if r.levelno == logging.WARNING and "unreadable" in r.getMessage()]
+    assert str(aside) in warning and "\n" not in warning and len(warning) < 600  # one line
     saved = json.loads((data_dir / STATE_FILE).read_text(encoding="utf-8"))
     assert [t["question"] for t in saved["chat_data"]["401"]["history"]] == [Q]
 

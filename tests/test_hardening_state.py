@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import os
 import shutil
 import subprocess
@@ -161,41 +160,7 @@ async def test_saves_leave_the_event_loop_and_reserialize_only_changed_chats(
     assert reloaded[7].history == changed.history and reloaded[8] == _busy_chat(8)
 
 
-# -- item 19: a hostile state file -------------------------------------------------------------
-
-
-@pytest.mark.parametrize("content", [
-    b'{"version": 1, "chat_data": {"7": {"history": ' + b"[" * 100_000 + b"]" * 100_000
-    + b"}}}",
-    b'{"version": 1, "chat_data": {"7": {"shown": {"k": {"answer": {"question": "q", '
-    b'"answer": "a", "refused": false}, "message_ids": [1e400]}}}}}',
-    b'{"version": 1, "chat_data": {"7": {"history": [{"question": ["q"], '
-    b'"resolved": {"q": [1]}, "answer": 5, "article_ids": [[["x"]]]}]}}}',
-    b'{"version": 1, "chat_data": {"7": {"shown": {"k": {"answer": {"question": "q", '
-    b'"answer": "a", "refused": false, "citations": [{"n": true, "quote": "q", '
-    b'"article_id": "a", "chunk_id": "c", "title": "t", "source": null, "published": null, '
-    b'"url": null, "path": null, "start": 1e400}]}}}}}}',
-    b'{"version": 1, "chat_data": {"123456789012345678901234567890": {}}}',
-], ids=["deep", "inf-message-id", "turn-types", "citation-types", "huge-chat-id"])
-async def test_hostile_state_file_is_moved_aside_and_the_bot_starts(
-    bot_api: FakeBotAPI, seeded_engine: Engine, tmp_path: Path, content: bytes,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """Before: RecursionError or OverflowError at start (a crash loop), or wrong types kept."""
-    data_dir = tmp_path / "state"
-    data_dir.mkdir()
-    (data_dir / STATE_FILE).write_bytes(content)
-    caplog.set_level(logging.WARNING)
-    async with running(make_settings(bot_api, data_dir), seeded_engine):
-        bot_api.message(7, Q)
-        [reply] = await bot_api.wait_sent(7)
-    assert "390" in reply["text"]
-    [aside] = [p for p in data_dir.iterdir() if p.name.startswith(f"{STATE_FILE}.bad-")]
-    assert aside.read_bytes() == content
-    [warning] = [r.getMessage() for r in caplog.records
-                 if r.levelno == logging.WARNING and "unreadable" in r.getMessage()]
-    assert str(aside) in warning and "\n" not in warning and len(warning) < 600
-    assert [t["question"] for t in _saved_chats(data_dir)["7"]["history"]] == [Q]
+# -- item 19: hostile state files are in test_hardening_bot (bad state files)
 
 
 def test_state_bounds_keep_what_the_bot_itself_writes(tmp_path: Path) -> None:
