@@ -1,4 +1,5 @@
-"""Run every benchmark and the dev-set eval, then rewrite docs/BENCHMARKS.md (``make bench``).
+"""Run every benchmark and the dev-set eval, then rewrite their sections of docs/BENCHMARKS.md
+(``make bench``).
 
 Each bench runs as its own process (``python bench/<name>.py --no-docs``) so one's memory and
 caches never flatter the next; its last stdout line is its JSON result. Builds are cached under
@@ -180,11 +181,12 @@ def write_doc(results: dict[str, dict[str, Any]], started: str, machine: dict[st
         "- Latencies are wall-clock on a shared machine; other processes running at the same "
         "time inflate them (see the load average above).",
     ])
-    parts = [common.DOC_HEADER.strip(), "", common.section("run", run),
-             common.section("targets", targets(results))]
-    parts += [common.section(name, body) for name, body in bodies(results).items()]
-    common.DOC.parent.mkdir(parents=True, exist_ok=True)
-    common.DOC.write_text("\n".join(parts).rstrip() + "\n", encoding="utf-8")
+    # Each measured section is replaced in place; everything else in the file (the sections
+    # other scripts own and the hand-written before/after records) is kept as it is.
+    common.update_section("run", run)
+    common.update_section("targets", targets(results))
+    for name, body in bodies(results).items():
+        common.update_section(name, body)
 
 
 def _names(flag: str) -> set[str]:
