@@ -77,7 +77,8 @@ class Answerer:
             return briefing
         found = search(self.store, self.embedder, q, k, filters, vector=tvec)
         t1 = time.perf_counter()
-        witnesses = read(self.reader, q, found.sentences)
+        # A question naming an outlet we hold nothing from is refused unread (``decide``).
+        witnesses = read(self.reader, q, found.sentences) if not found.missing else []
         decision = decide(q, found, witnesses, filters)
         if decision.refusal is None:
             result = compose(q, found, witnesses, compare(q, witnesses), decision.signals,

@@ -90,6 +90,15 @@ def test_no_outlet_attribution_names_the_article(engine: Engine) -> None:
     assert "According to" in answer.answer
 
 
+def test_an_outlet_with_no_indexed_article_is_refused_with_why(engine: Engine) -> None:
+    """What Reuters reported cannot be checked when no Reuters article is indexed: refused
+    (unread), saying so, with the closest articles."""
+    answer = engine.answer("What did Reuters report about the chemical plant explosion?")
+    assert answer.refused, answer.answer
+    assert "None of the indexed articles are from Reuters" in answer.answer
+    assert answer.closest and not answer.citations
+
+
 def test_outlet_premise_is_checked(engine: Engine) -> None:
     answer = engine.answer("What did Metro Daily report about the chemical plant explosion?")
     assert answer.refused or all(c.source != "Metro Daily" for c in answer.citations)
