@@ -106,7 +106,7 @@ class Pair:
 
 def training_pairs(
     articles: list[Article], negatives: int, seed: int, far: int = 0, swaps: int = 0,
-    title: bool = False,
+    title: bool = False, cross: int = 0,
 ) -> list[Pair]:
     """Each answerable question's gold sentence, and the ``negatives`` sentences of its
     paragraph that share most words with it (hard negatives: same topic, no answer); for an
@@ -115,7 +115,9 @@ def training_pairs(
     ``far``: also that many sentences from the article's *other* paragraphs that share most
     words with the question (at answer time the reader sees the whole index, not a paragraph).
     ``swaps``: that many on-topic unanswerables made from answerable questions (``swapped``).
-    ``title``: each pair carries its article's title as context."""
+    ``title``: each pair carries its article's title as context.
+    ``cross``: that many *other* questions of the same paragraph paired with this question's
+    gold sentence, labelled 0 when the sentence holds none of their answers (``crossed``)."""
     rng = random.Random(seed)
     pool = sorted({w for art in articles for q in art.questions for w in content_words(q.text)
                    if len(w) > 3 and not w.isdigit()})
@@ -147,6 +149,10 @@ def training_pairs(
                     key=overlap,
                 )
                 pairs.extend(Pair(q.text, art.sentences[i], 0, None) for i in other[:far])
+            if q.answerable and cross:
+                gold = min(q.gold)
+                for other in crossed(q, art, gold, rng, cross):
+                    pairs.append(Pair(other.text, art.sentences[gold], 0, None))
             if q.answerable and swaps:
                 gold = min(q.gold)
                 for text in swapped(q, art.sentences[gold], art_words, pool, rng, swaps):
@@ -156,6 +162,22 @@ def training_pairs(
                 p.context = art.title.replace("_", " ")
     rng.shuffle(pairs)
     return pairs
+
+
+def crossed(q: Question, art: Article, gold: int, rng: random.Random, n: int) -> list[Question]:
+    """Questions of ``q``'s paragraph that its gold sentence does not answer: on-topic, of the
+    same article and often of the same kind ("how many were hurt?" beside "how many died?"),
+    so the reader learns that a sentence answers one question, not every question near it.
+    A question counts as answered when the sentence contains one of its answers. The ``n``
+    sharing most words with the sentence (the hardest), ties in a seeded order."""
+    sentence = art.sentences[gold].lower()
+    words = content_words(sentence)
+    others = [o for o in art.questions
+              if o is not q and o.paragraph == q.paragraph and o.text != q.text
+              and gold not in o.gold and not any(a.lower() in sentence for a in o.answers if a)]
+    rng.shuffle(others)
+    others.sort(key=lambda o: -len(content_words(o.text) & words))
+    return others[:n]
 
 
 def swapped(
