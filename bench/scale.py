@@ -63,8 +63,8 @@ def build_step(chunks: int, start_article: int) -> None:
     from index.config import IndexConfig
     from index.ingest.chunk import SCHEMA_VERSION, article_version, chunk_id_for
     from index.ingest.parse import article_id_for
-    from index.store import ANN_KEY, SCHEMA_KEY, ChunkStore
-    from index.types import Article, Block, BlockKind, Chunk, encode_annotations
+    from index.store import SCHEMA_KEY, ChunkStore
+    from index.types import Article, Block, BlockKind, Chunk
 
     emb = common.embedder()
     texts, vectors = common.sentence_pool(emb)
@@ -112,10 +112,9 @@ def build_step(chunks: int, start_article: int) -> None:
             batch["ids"].append(chunk.chunk_id)
             batch["vecs"].append(mean / max(float(np.linalg.norm(mean)), 1e-12))
             batch["docs"].append(body)
-            # What the ingest writes, with no entities (spliced text has no reliable ones).
+            # What the ingest writes.
             batch["metas"].append(chunk.metadata(article) | {
-                ANN_KEY: encode_annotations([[] for _ in para]), SCHEMA_KEY: SCHEMA_VERSION,
-                "ingested": today})
+                SCHEMA_KEY: SCHEMA_VERSION, "ingested": today})
             batch["svecs"].append(np.stack(svecs))
         if len(batch["ids"]) >= 2000:
             flush()

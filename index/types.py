@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -286,7 +285,7 @@ class IngestReport:
     chunks_embedded: int = 0
     timings_s: dict[str, float] = field(default_factory=dict)
     """Seconds per stage: read (decode, extract, parse), segment (sentences, chunks),
-    annotate (entities), embed, write (Chroma, BM25)."""
+    embed, write (Chroma, BM25)."""
 
     @contextmanager
     def timer(self, stage: str) -> Iterator[None]:
@@ -306,23 +305,3 @@ class IngestReport:
             f"unchanged {len(self.unchanged)}, removed {len(self.removed)}, "
             f"skipped {len(self.skipped)}"
         )
-
-
-Annotation = list[Any]
-"""One entity of a sentence: ``[start, end, label, norm]`` (see ``index.ingest.annotate``)."""
-
-
-def encode_annotations(annotations: Sequence[Sequence[Annotation]]) -> str:
-    """Compact JSON for a chunk's ``ann`` metadata: one list of annotations per sentence."""
-    return json.dumps(annotations, separators=(",", ":"), ensure_ascii=False)
-
-
-def decode_annotations(raw: object) -> list[list[Annotation]]:
-    """The per-sentence annotations of a chunk's ``ann`` metadata ([] when absent or bad)."""
-    if not isinstance(raw, str) or not raw:
-        return []
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return []
-    return data if isinstance(data, list) else []

@@ -1,20 +1,17 @@
-"""The ingest's speed choices keep its output: every sentence is embedded once (chunk vectors
-are derived), and annotating in a worker thread while embedding stores exactly what the
-serial order stores. Real embedder, real spaCy, real Chroma; timings live in bench/."""
+"""The ingest's speed choice keeps its output: every sentence is embedded once (chunk vectors
+are derived). Real embedder, real Chroma; timings live in bench/."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import pytest
 
-import index.ingest.pipeline as pipeline
 from index.config import IndexConfig
 from index.embed import OnnxEmbedder
 from index.engine import Engine
-from index.store import ANN_KEY, decode_sentence_vectors, spans_of_meta
+from index.store import decode_sentence_vectors, spans_of_meta
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -32,16 +29,6 @@ class CountingEmbedder:
 
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
-
-
-def _snapshot(engine: Engine) -> dict[str, tuple[str, str, np.ndarray]]:
-    ids = [c.chunk_id for c in engine.store.iter_all(include_documents=False)]
-    out = {}
-    for chunk in engine.store.get(ids):
-        mat = decode_sentence_vectors(chunk.meta)
-        assert mat is not None
-        out[chunk.chunk_id] = (chunk.text, str(chunk.meta[ANN_KEY]), mat)
-    return out
 
 
 def test_each_sentence_is_embedded_once_and_chunk_vectors_are_their_mean(
@@ -64,23 +51,3 @@ def test_each_sentence_is_embedded_once_and_chunk_vectors_are_their_mean(
         assert cos > 0.9999, chunk.chunk_id  # (sidecar rows are int8: not bit-identical)
     assert engine.ingest([str(seeds)]).chunks_embedded == 0
     assert len(counting.texts) == n_sentences  # unchanged articles embed nothing
-
-
-def test_overlapped_annotation_stores_what_the_serial_order_stores(
-    make_engine: Callable[..., Engine], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seeds = SEEDS
-    overlapped = make_engine("overlapped")
-    assert pipeline.OVERLAP_ANNOTATION
-    report = overlapped.ingest([str(seeds)])
-    assert "annotate_thread" in report.timings_s  # the worker thread did the annotating
-    monkeypatch.setattr(pipeline, "OVERLAP_ANNOTATION", False)
-    serial = make_engine("serial")
-    report = serial.ingest([str(seeds)])
-    assert "annotate_thread" not in report.timings_s
-    a, b = _snapshot(overlapped), _snapshot(serial)
-    assert a.keys() == b.keys() and a
-    for cid in a:
-        assert a[cid][:2] == b[cid][:2], cid  # same text, same entities
-        np.testing.assert_allclose(a[cid][2], b[cid][2], atol=1e-6)
-    assert any("390" in ann for _, ann, _ in a.values())  # entities were really annotated

@@ -35,7 +35,7 @@ def main() -> None:
     import pysbd
     import spacy
 
-    from index.ingest.annotate import model_path
+    from index.understand.parser import model_path
 
     seg = pysbd.Segmenter(language="en", clean=False)
     senter = spacy.load(model_path(), exclude=["parser", "lemmatizer", "ner"])

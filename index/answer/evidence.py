@@ -1,12 +1,11 @@
 """Evidence: the sentences of the retrieved chunks, read from the stored metadata (offsets,
-sentence vectors, entities, table headers) and scored for a question."""
+sentence vectors, table headers) and scored for a question."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -14,7 +13,6 @@ from index.answer.conflicts import Quantity, quantities
 from index.answer.retrieve import Candidate, recency_key
 from index.store import ChunkStore, StoredChunk, decode_sentence_vectors, group_of
 from index.text import display
-from index.types import decode_annotations
 from index.understand.question import QType, Question, stems
 
 _MONTHS = (
@@ -48,9 +46,6 @@ class Sentence:
     vec: np.ndarray | None = None
     quantities: list[Quantity] = field(default_factory=list)
     header: tuple[int, int] | None = None
-    ann: list[list[Any]] = field(default_factory=list)
-    """Entities annotated at ingest: ``[start, end, label, norm]`` in ``text[ann_offset:]``."""
-    ann_offset: int = 0
 
     @property
     def article_id(self) -> str:
@@ -95,7 +90,6 @@ def score_sentences(
         mat = vecs.get(chunk.chunk_id)
         headers = _headers(chunk)
         table_header = str(chunk.meta.get("table_header") or "")
-        anns = _annotations(chunk)
         for i, (s, e) in enumerate(spans):
             text = display(chunk.text[s - base : e - base])
             if not text.strip():
@@ -104,9 +98,6 @@ def score_sentences(
             if i in headers and table_header:  # a row is never shown without its header
                 prefix = f"{table_header}\n"
             sent = Sentence(prefix + text, s, e, chunk, i, header=headers.get(i))
-            if i < len(anns):
-                sent.ann = anns[i]
-                sent.ann_offset = len(prefix)  # annotations index the row, after its header
             if mat is not None and i < len(mat):
                 sent.vec = mat[i]
                 sent.semantic = float(mat[i] @ qvec)
@@ -161,11 +152,6 @@ def _spans(chunk: StoredChunk) -> list[tuple[int, int]]:
         start = int(chunk.meta.get("start", 0))
         spans = [(start, start + len(chunk.text))]
     return spans
-
-
-def _annotations(chunk: StoredChunk) -> list[list[list[Any]]]:
-    """Per-sentence entities from the chunk's ``ann`` metadata ([] for an old index)."""
-    return decode_annotations(chunk.meta.get("ann"))
 
 
 def _headers(chunk: StoredChunk) -> dict[int, tuple[int, int]]:

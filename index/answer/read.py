@@ -17,18 +17,13 @@ from typing import Any
 
 from index.answer.calibration import CHEAP_WEIGHT, MAX_CANDIDATES
 from index.answer.evidence import Sentence
+from index.ingest.dates import resolve_date
 from index.understand.question import QType, Question, stems
 
 _DIGIT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                     r"dozens?|hundreds?|thousands?|millions?|billions?)\b", re.IGNORECASE)
 _CAPITAL = re.compile(r"\b[A-Z]")
-_FITS: dict[QType, frozenset[str]] = {
-    QType.NUMBER: frozenset({"CARDINAL", "MONEY", "QUANTITY", "PERCENT", "ORDINAL"}),
-    QType.DATE: frozenset({"DATE", "TIME"}),
-    QType.PLACE: frozenset({"GPE", "LOC", "FAC", "ORG", "NORP"}),
-    QType.NAME: frozenset({"PERSON", "ORG", "GPE", "NORP", "WORK_OF_ART", "PRODUCT", "FAC",
-                           "EVENT", "LOC"}),
-}
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 
 
 def logit(p: float) -> float:
@@ -91,9 +86,10 @@ def _in_text(s: Sentence, span: tuple[int, int] | None) -> tuple[int, int] | Non
 
 def fits(q: Question, w: Witness) -> bool:
     """Is the span a value of the asked type, and not one the question already names? Numbers
-    need a digit or number word (not a number of the question); names, places and dates an
-    entity of a matching label annotated at ingest (or, for names and places, a capitalised
-    word), and none of the question's names. Untyped questions have no typed span."""
+    need a digit or number word (not a number of the question); dates a year, or words the
+    date parser resolves to a day against the article's date ("Friday", "13 November");
+    names and places a capitalised word, and none of the question's names. Untyped questions
+    have no typed span."""
     if w.span is None or w.span_at is None:
         return False
     if q.qtype is QType.NUMBER:
@@ -101,14 +97,6 @@ def fits(q: Question, w: Witness) -> bool:
         return bool(numbers) or bool(_DIGIT.search(w.span) and not re.search(r"\d", w.span))
     if set(stems(w.span)) & set(q.entities):
         return False
-    labels = _FITS.get(q.qtype)
-    if labels is None:
-        return False
-    a, b = w.span_at
-    off = w.sentence.ann_offset
-    for start, end, label, *_ in w.sentence.ann:
-        if str(label) in labels and start + off < b and end + off > a:
-            return True
     if q.qtype is QType.DATE:
-        return bool(re.search(r"\b(?:1[5-9]|20)\d\d\b", w.span))
-    return bool(_CAPITAL.search(w.span))
+        return bool(_YEAR.search(w.span)) or resolve_date(w.span, w.published or None) is not None
+    return q.qtype in (QType.PLACE, QType.NAME) and bool(_CAPITAL.search(w.span))

@@ -28,7 +28,7 @@ from index.answer.reports import name, one_per_story, reports_of
 from index.answer.retrieve import Filters, retrieve
 from index.store import ChunkStore
 from index.text import display
-from index.types import Answer, ArticleInfo, Claim, Conflict, decode_annotations
+from index.types import Answer, ArticleInfo, Claim, Conflict
 from index.understand.question import Question, stems
 
 BRIEF_ARTICLES = 4
@@ -171,7 +171,6 @@ def lede(store: ChunkStore, article_id: str) -> Sentence | None:
     for chunk in store.article(article_id)[:3]:
         text, meta = chunk.text, chunk.meta
         base = int(meta.get("start", 0))
-        anns = decode_annotations(meta.get("ann"))
         for i, part in enumerate(str(meta.get("sentences", "")).split(";")):
             if ":" not in part or meta.get("table_header"):
                 continue
@@ -179,8 +178,7 @@ def lede(store: ChunkStore, article_id: str) -> Sentence | None:
             quote = display(str(text)[s - base : e - base])
             if not quote.strip():
                 continue
-            sent = Sentence(quote, s, e, chunk, i, score=1.0,
-                            ann=anns[i] if i < len(anns) else [])
+            sent = Sentence(quote, s, e, chunk, i, score=1.0)
             if re.search(r"[.!?][\"”’')]*$", quote.strip()):
                 return sent  # a standfirst without a full stop is no lede
             first = first or sent

@@ -17,7 +17,6 @@ import fcntl
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -30,7 +29,6 @@ from index.ingest.chunk import SCHEMA_VERSION, chunk_article
 from index.ingest.copies import CopyIndex, copy_index, group_meta, reconcile
 from index.ingest.read import MAX_BYTES, Skipped, iter_inputs, load_input
 from index.store import (
-    ANN_KEY,
     LOCK_NAME,
     SCHEMA_KEY,
     ChunkStore,
@@ -38,7 +36,7 @@ from index.store import (
     spans_of_meta,
 )
 from index.text import display
-from index.types import Article, Chunk, IngestReport, encode_annotations
+from index.types import Article, Chunk, IngestReport
 
 
 class Embedder(Protocol):
@@ -55,9 +53,6 @@ class IngestBusy(RuntimeError):
 Progress = Callable[[str, int], None]
 
 _EMBED_FLUSH = 256  # chunks per embedding round: big enough to batch well across articles
-OVERLAP_ANNOTATION = True
-"""Run spaCy's entity pass in a worker thread while ONNX embeds the same round (both release
-the GIL for their heavy parts): on 2 cores see docs/BENCHMARKS.md, "Ingest speed"."""
 _LOCK_PATIENCE_S = 1.0  # readers probe the lock for microseconds (store.ingest_running)
 
 
@@ -232,9 +227,6 @@ def _flush(
         grouped = {p.article.article_id: group_meta(copies, p.article) for p in pending}
     pairs = [(p.article, c) for p in pending for c in p.chunks]
     if pairs:
-        pool = ThreadPoolExecutor(1, thread_name_prefix="annotate") if OVERLAP_ANNOTATION else None
-        started = time.perf_counter()
-        future = pool.submit(_annotations, pairs) if pool is not None else None
         reuse = _reusable(store, [cid for p in pending for cid in p.stale_ids])
         reused = [
             reuse.get(_reuse_key(a.article_id, c.text, c.start, c.sentence_spans))
@@ -261,14 +253,6 @@ def _flush(
         for j, r in enumerate(reused):
             if r is not None:
                 chunk_vecs[j] = r[0]
-        with report.timer("annotate"):  # overlapped: only the part not hidden by embedding
-            if future is not None and pool is not None:
-                anns = future.result()
-                pool.shutdown()
-                report.timings_s["annotate_thread"] = report.timings_s.get(
-                    "annotate_thread", 0.0) + time.perf_counter() - started
-            else:
-                anns = _annotations(pairs)
         today = date.today().isoformat()
         with report.timer("write"):
             store.upsert(
@@ -276,9 +260,9 @@ def _flush(
                 embeddings=chunk_vecs,
                 documents=[c.text for _, c in pairs],
                 metadatas=[
-                    c.metadata(a) | {ANN_KEY: ann, SCHEMA_KEY: SCHEMA_VERSION, "ingested": today}
+                    c.metadata(a) | {SCHEMA_KEY: SCHEMA_VERSION, "ingested": today}
                     | grouped[a.article_id]
-                    for (a, c), ann in zip(pairs, anns, strict=True)
+                    for a, c in pairs
                 ],
                 sentence_vectors=matrices,
             )
@@ -290,30 +274,6 @@ def _flush(
             store.delete(stale)
     for p in pending:
         (report.updated if p.status == "updated" else report.added).append(p.label)
-
-
-def _annotations(pairs: list[tuple[Article, Chunk]]) -> list[str]:
-    """Each chunk's per-sentence entities (``types.encode_annotations``), one spaCy pass for all.
-
-    Articles not in English get none: the English model's entities would be noise.
-    """
-    from index.ingest.annotate import annotate
-    from index.ingest.dates import resolve_date
-
-    out: list[str] = []
-    todo: list[tuple[int, str, str | None]] = []  # (chunk index, display sentence, published)
-    for j, (a, c) in enumerate(pairs):
-        if a.language == "en":
-            todo += [(j, display(a.text[s:e]), a.published) for s, e in c.sentence_spans]
-    per_chunk: list[list[list[Any]]] = [[] for _ in pairs]
-    anns = annotate([t[1] for t in todo], published=None, resolve_date=resolve_date,
-                    published_each=[t[2] for t in todo])  # one spaCy pass, big batches
-    for (j, _, _), sentence_anns in zip(todo, anns, strict=True):
-        per_chunk[j].append(sentence_anns)
-    for j, (_, c) in enumerate(pairs):
-        out.append(encode_annotations(per_chunk[j]) if per_chunk[j] else "")
-        assert not per_chunk[j] or len(per_chunk[j]) == len(c.sentence_spans)
-    return out
 
 
 def _prune(store: ChunkStore, report: IngestReport) -> None:

@@ -4,8 +4,7 @@ pysbd was chosen over spaCy's parser/senter on the news cases in ``tests/sentenc
 (abbreviations such as "U.S.", "Jan. 22", "3 p.m.", initials, quotes ending in "?”"):
 pysbd 22/22, spaCy parser 22/22, spaCy senter 21/22 ("9 a.m." ends a sentence); pysbd is
 also ~7x cheaper than the parser and has rules for 22 languages (``python
-tools/compare_splitters.py`` prints the counts). spaCy still annotates entities
-(``annotate``), without its parser.
+tools/compare_splitters.py`` prints the counts).
 
 Splitting runs on the *display* text of a block (entities decoded, Markdown removed) and the
 boundaries are mapped back to the original, so offsets always point into the verbatim text.

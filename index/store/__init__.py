@@ -8,7 +8,6 @@ beside it), ``bm25`` (the keyword index derived from it),
 from index.store.chunk_store import ChunkStore
 from index.store.client import StoreUnavailable
 from index.store.meta import (
-    ANN_KEY,
     GROUP_KEY,
     SCHEMA_KEY,
     SEQ_KEY,
@@ -22,7 +21,6 @@ from index.store.meta import (
 from index.store.paths import LOCK_NAME, ingest_running, make_private_dir
 
 __all__ = [
-    "ANN_KEY",
     "GROUP_KEY",
     "LOCK_NAME",
     "SCHEMA_KEY",

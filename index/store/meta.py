@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 
-ANN_KEY = "ann"  # chunk metadata: per-sentence entities (index.types.encode_annotations)
 SCHEMA_KEY = "schema"  # chunk metadata: the ingest schema that wrote it (ingest.chunk)
 SVEC_KEY = "svec"  # chunk metadata: its sentence vectors, see ``encode_sentence_vectors``
 GROUP_KEY = "group"  # chunk metadata: the article's group of wire copies (index.ingest.copies)

@@ -37,7 +37,8 @@ from typing import Any
 import numpy as np
 
 # Chunk metadata read only with the chunk itself (never filtered on, never listed per article):
-# kept here as JSON instead of as Chroma metadata, which string-indexes every value.
+# kept here as JSON instead of as Chroma metadata, which string-indexes every value. ("ann":
+# the entities ingest wrote until 2026-12-07; older indexes still carry them, nothing reads them.)
 SIDE_KEYS = (
     "ann", "sentences", "headers", "table_header", "heading", "content_hash", "start", "end",
     "paragraph",

@@ -42,7 +42,7 @@ def resolve(text: str, history: Sequence[Turn]) -> Resolution:
     """The question as it should be answered after ``history`` (see the module docstring)."""
     if not history or not text.strip():
         return Resolution(text, False)
-    from index.ingest.annotate import load_parser
+    from index.understand.parser import load_parser
 
     nlp = load_parser()
     prev = history[-1]
