@@ -128,19 +128,47 @@ def entities_of(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-_TARGET = re.compile(r"\bhow (?:many|much)\s+((?:[\w’'-]+\s+){0,2}?[\w’'-]+?)"
-                     r"(?=\s+(?:were|was|are|is|"
-                     r"have|has|had|did|do|does|will|would|could|can|returned|got|in|on|at|of|"
-                     r"from)\b|[?.!]|$)", re.IGNORECASE)
+_HOW = re.compile(r"\bhow (many|much)\s+(.*)", re.IGNORECASE)
+_AUX = frozenset("am is are was were be been have has had do does did will would shall should can "
+                 "could may might must".split())
+_SKIP = frozenset("of the a an his her their its our my your this that these those".split())
+_PLURAL_FORMS = frozenset("people men women children police staff personnel cattle mice geese "
+                          "feet teeth".split())
+
+
+def _plural(word: str) -> bool:
+    w = word.lower()
+    return w in _PLURAL_FORMS or (len(w) > 2 and w.endswith("s") and not w.endswith(("ss", "us")))
 
 
 def target_of(text: str) -> str | None:
-    """The counted noun of a "how many X" question, stemmed ("how many Russians" → russian)."""
-    m = _TARGET.search(text)
+    """The counted noun of a "how many X" question, stemmed ("how many Russians" → russian).
+
+    English counts plural nouns, and a noun phrase ends at its head: the last plural of the
+    words after "how many", up to a verb ("how many Paris *attackers* were", "how many *people*
+    died in …": a lower-case word after a plural ends the phrase), skipping "of the …" and
+    possessives. "how much X" measures a mass noun: X itself ("how much *debt*"), none when a
+    verb follows ("how much did …")."""
+    m = _HOW.search(text)
     if not m:
         return None
-    words = stems(m.group(1))
-    return words[-1] if words else None
+    words = re.findall(r"[\w’'-]+", m.group(2))
+    if m.group(1).lower() == "much":
+        head = words[0].lower() if words else ""
+        if not head or head in _AUX or head in _SKIP or head in ("per", "more", "less"):
+            return None
+        return (stems(head) or [None])[0]
+    found: str | None = None
+    for w in [w for w in words[:8] if w.lower() not in _SKIP][:4]:
+        if w.lower() in _AUX:
+            break
+        if re.search(r"['’]s$", w):
+            continue  # "Bush's": a possessive is no head
+        if _plural(w):
+            found = w
+        elif found is not None and w.islower():
+            break
+    return (stems(found) or [None])[0] if found else None
 
 
 def parse(raw: str, history: list[Turn] | tuple[Turn, ...] = ()) -> Question:
