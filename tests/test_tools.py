@@ -111,3 +111,24 @@ def test_lead_precision_reads_eval_rows(run: tuple[Path, Path, Path],
     questions, _, rows = run
     assert main([f"{rows}:{questions}"]) == 0
     assert "precision (leads kept)" in capsys.readouterr().out
+
+
+def test_bench_sections_hold_only_what_their_bench_writes() -> None:
+    """``make bench`` and each bench script replace the text between their markers in
+    docs/BENCHMARKS.md. A hand-written record inside such a section is deleted by the next run
+    (session 30 found 500 lines of before/after records inside the ingest_news markers): each
+    rewritten section must hold one ``##`` heading and no ``###`` subsection."""
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    names = set(re.findall(r'update_section\("(\w+)"', "".join(
+        p.read_text(encoding="utf-8") for p in (root / "bench").glob("*.py"))))
+    names |= {"eval", "ingest", "query", "baseline", "scale", "cold_start", "telegram_load",
+              "feeds"}  # run_all.bodies
+    doc = (root / "docs" / "BENCHMARKS.md").read_text(encoding="utf-8")
+    for name in sorted(names):
+        m = re.search(rf"<!-- bench:{name}:start -->(.*?)<!-- bench:{name}:end -->", doc, re.S)
+        assert m, f"section {name} has no markers"
+        body = m.group(1)
+        assert len(re.findall(r"^## ", body, re.M)) == 1, name
+        assert not re.findall(r"^### ", body, re.M), name
