@@ -248,3 +248,29 @@ def test_source_filter(seeded_engine: Engine) -> None:
 def test_k_is_respected(seeded_engine: Engine) -> None:
     answer = seeded_engine.answer("How many Ukrainians returned home on Friday?", k=2)
     assert len({c.chunk_id for c in answer.citations}) <= 2
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Why did the exchange happen?", "What did Zelensky say about the exchange?",
+     "How long did the prisoners spend in captivity?", "Where did the exchange take place?"],
+)
+def test_an_answer_the_reader_doubts_says_so(seeded_engine: Engine, question: str) -> None:
+    """When the reader gives the quoted sentence less than even odds of answering, the answer
+    says the articles may not answer and offers it as the closest passage, still verbatim
+    and cited; a sentence it believes is quoted as the answer."""
+    from index.answer.calibration import UNSURE_P
+    from index.answer.read import logit
+
+    answer = seeded_engine.answer(question)
+    assert not answer.refused and answer.citations
+    doubted = answer.signals["best_logit"] < logit(UNSURE_P)
+    hedge = "The articles may not answer this directly; the closest passage is from "
+    assert answer.answer.startswith(hedge) == doubted, (question, answer.signals)
+    assert answer.citations[0].quote in answer.answer.split("\n")[0]
+
+
+def test_the_reader_doubts_at_least_one_seed_answer(seeded_engine: Engine) -> None:
+    """The parametrised test above must see both branches."""
+    answer = seeded_engine.answer("Why did the exchange happen?")
+    assert answer.answer.startswith("The articles may not answer this directly")

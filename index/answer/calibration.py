@@ -40,6 +40,14 @@ value anyway, so a withheld lead costs the first statement nothing.
 ``python -m tools.lead_precision T.jsonl:QT.jsonl N.jsonl:QN.jsonl`` over eval runs made
 with the loosest lead thresholds (0.5 / 0.3)."""
 
+UNSURE_P = 0.5
+"""An answer whose best sentence the reader gives less than this (the reader's own boundary:
+more likely not an answer than an answer) says so: "The articles may not answer this
+directly; the closest passage …". Not tuned. It is the half-way point, and it costs no quote.
+Measured on answered questions of the seven news held-out sets (committed reader, 2026-12-07):
+it marks 38 of 71 unanswerables that the refusal let through, and 67 of 385 answerables, 29 of
+which still quote the gold first."""
+
 COMPARE_P = 0.9
 """Sources are compared only when the best witness is this sure of its value; another
 article's value joins when it counts exactly the asked noun, or when its witness is this sure

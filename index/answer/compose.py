@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from index.answer.breadth import widen
-from index.answer.calibration import LEAD_P, LEAD_SPAN_P
+from index.answer.calibration import LEAD_P, LEAD_SPAN_P, UNSURE_P
 from index.answer.cite import citation_of, closest_articles, outlet_of
 from index.answer.compare import Comparison, topic_of, value_of
 from index.answer.evidence import Sentence
@@ -58,7 +58,8 @@ def compose(
     agreeing = _agreeing(comparison, chosen, number_of) if lead else []
     result = Answer(
         question=q.raw,
-        answer=_answer_text(q, chosen, number_of, conflicts, lead, agreeing),
+        answer=_answer_text(q, chosen, number_of, conflicts, lead, agreeing,
+                            unsure=best.p < UNSURE_P),
         refused=False,
         citations=[citation_of(n, s) for n, s in enumerate(chosen, start=1)],
         conflicts=conflicts,
@@ -189,6 +190,8 @@ def _answer_text(
     conflicts: list[Conflict],
     lead: str | None,
     agreeing: Sequence[int] = (),
+    *,
+    unsure: bool = False,
 ) -> str:
     parts: list[str] = []
     by_number = {number_of[id(s)]: s for s in chosen}
@@ -225,7 +228,11 @@ def _answer_text(
         parts.append(f"{lead} — the sources agree: {given}.")
         lead = None
     head = f"{lead} — " if lead and not conflicts else ""
-    parts.append(f"{head}According to {attribution}: {best.text} [{number_of[id(best)]}]")
+    if unsure and not head and not conflicts:  # the reader doubts its best sentence: say so
+        parts.append("The articles may not answer this directly; the closest passage is from "
+                     f"{attribution}: {best.text} [{number_of[id(best)]}]")
+    else:
+        parts.append(f"{head}According to {attribution}: {best.text} [{number_of[id(best)]}]")
     for s in chosen[1:]:
         if any(number_of[id(s)] in cl.citations for c in conflicts for cl in c.claims):
             continue
