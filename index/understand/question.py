@@ -141,6 +141,11 @@ def _plural(word: str) -> bool:
     return w in _PLURAL_FORMS or (len(w) > 2 and w.endswith("s") and not w.endswith(("ss", "us")))
 
 
+def _stem(word: str) -> str | None:
+    words = stems(word)
+    return words[0] if words else None
+
+
 def target_of(text: str) -> str | None:
     """The counted noun of a "how many X" question, stemmed ("how many Russians" → russian).
 
@@ -157,7 +162,7 @@ def target_of(text: str) -> str | None:
         head = words[0].lower() if words else ""
         if not head or head in _AUX or head in _SKIP or head in ("per", "more", "less"):
             return None
-        return (stems(head) or [None])[0]
+        return _stem(head)
     found: str | None = None
     for w in [w for w in words[:8] if w.lower() not in _SKIP][:4]:
         if w.lower() in _AUX:
@@ -168,7 +173,7 @@ def target_of(text: str) -> str | None:
             found = w
         elif found is not None and w.islower():
             break
-    return (stems(found) or [None])[0] if found else None
+    return _stem(found) if found else None
 
 
 def parse(raw: str, history: list[Turn] | tuple[Turn, ...] = ()) -> Question:
