@@ -185,7 +185,7 @@ def test_the_training_script_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> 
     data.write_text(_tiny_squad(), encoding="utf-8")
     base = [str(python), "-m", "tools.train_reader", "--out", str(run)]
     subprocess.run([*base, "--data", str(data), "--epochs", "1", "--batch", "4",
-                    "--save-every", "2", "--title"],
+                    "--save-every", "2", "--title", "--cross", "1"],
                    cwd=REPO, check=True, timeout=120, capture_output=True)
     assert (run / "checkpoint.pt").is_file() and (run / "reader.safetensors").is_file()
     subprocess.run([*base, "--title", "--export", str(tmp_path / "model")], cwd=REPO,
@@ -196,6 +196,29 @@ def test_the_training_script_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> 
     assert 0.0 <= r.score <= 1.0
     assert r.span is None or r.span[1] <= len("Ann did.")
     shutil.rmtree(run)
+
+
+def test_crossed_questions_are_other_questions_the_gold_sentence_does_not_answer() -> None:
+    """``--cross``: a gold sentence is paired with another question of its paragraph as a
+    negative, never with one whose answer it holds, the hardest (most shared words) first."""
+    import random
+
+    from tools.reader_data import Article, Question, crossed
+
+    art = Article("Harbour town", ["Forty passengers were taken to hospital on Monday.",
+                                   "The Coastal Rail Authority will lead the inquiry."],
+                  [0, 0])
+    asked = Question("a", "How many passengers were taken to hospital?", "Harbour town", True,
+                     ["Forty"], {0}, {0: (0, 5)})
+    when = Question("b", "When were the passengers taken to hospital?", "Harbour town", True,
+                    ["Monday"], {0}, {0: (44, 50)})  # answered by the same sentence
+    who = Question("c", "Who will lead the inquiry?", "Harbour town", True,
+                   ["The Coastal Rail Authority"], {1}, {1: (0, 26)})
+    hurt = Question("d", "How many passengers were hurt in hospital?", "Harbour town", True,
+                    ["Twelve"], {2}, {2: (0, 6)})
+    art.questions = [asked, when, who, hurt]
+    assert crossed(asked, art, 0, random.Random(0), 1) == [hurt]
+    assert crossed(asked, art, 0, random.Random(0), 5) == [hurt, who]
 
 
 def _tiny_squad() -> str:
