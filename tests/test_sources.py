@@ -1,5 +1,5 @@
 """When sources agree, disagree or change over time (issue 12 examples): small real articles in
-tmp_path, the real ingest (spaCy NER), real Chroma and the real answer path — no mocks."""
+tmp_path, the real ingest, real Chroma and the real answer path — no mocks."""
 
 from __future__ import annotations
 
@@ -47,6 +47,16 @@ ARTICLES = {
     "mill-injured.txt": news_article(
         "Riverside mill blast injures dozens", "County Echo", "2024-02-12",
         "The blast at the Riverside flour mill injured 17 workers, officials said.",
+    ),
+    # people treated in hospital against people who died, in two reports of one fire
+    "ferry-hospital.txt": news_article(
+        "Kestrel harbour ferry fire", "Coast Daily", "2024-05-10",
+        "After the ferry fire at Kestrel harbour, 14 people were treated in hospital for "
+        "smoke inhalation, the port authority said.",
+    ),
+    "ferry-died.txt": news_article(
+        "Kestrel ferry fire toll", "Bay News", "2024-05-10",
+        "3 people died in the ferry fire at Kestrel harbour, the coastguard said.",
     ),
     # a figure that rises between Monday's and Thursday's reports
     "flood-monday.txt": news_article(
@@ -231,6 +241,14 @@ def test_killed_and_injured_are_different_counts(engine: Engine) -> None:
 
 
 # -- updates and disagreements -----------------------------------------------------------------
+
+
+def test_a_count_the_reader_does_not_take_for_an_answer_is_no_rival(engine: Engine) -> None:
+    """"3 people died" counts people too, but does not answer how many were treated in
+    hospital: no disagreement (a newcomer's case, session 30)."""
+    answer = engine.answer("How many people were treated in hospital after the Kestrel ferry fire?")
+    assert not answer.conflicts, answer.answer
+    assert "14 people" in first_statement(answer), answer.answer
 
 
 def test_rising_figure_is_an_update_led_by_the_newest(engine: Engine) -> None:
