@@ -243,6 +243,10 @@ def test_killed_and_injured_are_different_counts(engine: Engine) -> None:
 # -- updates and disagreements -----------------------------------------------------------------
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "issue 21, open: a count of the asked noun joins the comparison whatever the reader thinks "
+    "of its sentence; requiring reader P >= 0.5 fixed this and two held-out false flags but "
+    "lost the seeds' 270 Ukrainians (P 0.483), so it was reverted (session 30 note)"))
 def test_a_count_the_reader_does_not_take_for_an_answer_is_no_rival(engine: Engine) -> None:
     """"3 people died" counts people too, but does not answer how many were treated in
     hospital: no disagreement (a newcomer's case, session 30)."""

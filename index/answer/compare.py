@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from index.answer.calibration import COMPARE_P, MIN_ALIKE, MIN_NAMES_COVERED, UNSURE_P
+from index.answer.calibration import COMPARE_P, MIN_ALIKE, MIN_NAMES_COVERED
 from index.answer.conflicts import quantities
 from index.answer.evidence import context_stems
 from index.answer.read import Witness, fits
@@ -150,8 +150,7 @@ def compare(
     same unit, its paragraph names at least half of what the question names, and either it
     counts exactly the noun the question counts ("how many *Ukrainians*": "270 Ukrainians"),
     or the reader is as sure of it and the two sentences are
-    alike in meaning (``min_alike``: they speak of the same thing). A counted value's sentence
-    must still read as an answer (``UNSURE_P``)."""
+    alike in meaning (``min_alike``: they speak of the same thing)."""
     if q.qtype not in (QType.NUMBER, QType.DATE, QType.PLACE, QType.NAME) or not witnesses:
         return Comparison()
     best = witnesses[0]
@@ -167,9 +166,7 @@ def compare(
         v = value_of(q, w) if fits(q, w) and _names_all(q, w) else None
         if v is None or not _same_unit(v, lead):
             continue
-        # a count of the asked noun joins only if the reader thinks its sentence answers at
-        # all: "3 people died" is no answer to how many people were treated in hospital
-        counted = bool(q.target) and v.unit == q.target == lead.unit and w.p >= UNSURE_P
+        counted = bool(q.target) and v.unit == q.target == lead.unit
         if counted or (w.p >= min_p and _alike(best, w) >= min_alike):
             values.append(v)
     if not values:
