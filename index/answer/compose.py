@@ -228,11 +228,10 @@ def _answer_text(
         parts.append(f"{lead} — the sources agree: {given}.")
         lead = None
     head = f"{lead} — " if lead and not conflicts else ""
+    opening = f"{head}According to"
     if unsure and not head and not conflicts:  # the reader doubts its best sentence: say so
-        parts.append("The articles may not answer this directly; the closest passage is from "
-                     f"{attribution}: {best.text} [{number_of[id(best)]}]")
-    else:
-        parts.append(f"{head}According to {attribution}: {best.text} [{number_of[id(best)]}]")
+        opening = "The articles may not answer this directly; the closest passage is from"
+    parts.append(f"{opening} {attribution}: {best.text} [{number_of[id(best)]}]")
     for s in chosen[1:]:
         if any(number_of[id(s)] in cl.citations for c in conflicts for cl in c.claims):
             continue
