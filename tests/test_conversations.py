@@ -165,6 +165,10 @@ RESOLUTIONS = [
     (T("How many prisoners were exchanged?", "",
        ("Ukraine and Russia Conduct Massive Prisoner Swap Amid Ongoing Tensions",)),
      "What did Trump say about it?", "What did Trump say about the prisoner swap?", True),
+    # a headline the tagger reads as one long noun phrase: only its part the question shares
+    (T("How many residents were evacuated?", "",
+       ("Tarn valley flood forces mass evacuation",)),
+     "Where was that?", "Where was the evacuation?", True),
     # stands alone: a new subject, a person named in the question itself, nothing to lean on
     (T("How many prisoners were exchanged?", "780 — …"), "Who is Natalia?", None, False),
     (T("How many prisoners were exchanged?"), "What did Trump say about his plans?", None,

@@ -229,12 +229,16 @@ def _answer_text(
         lead = None
     head = f"{lead} — " if lead and not conflicts else ""
     opening = f"{head}According to"
-    if unsure and not head and not conflicts:  # the reader doubts its best sentence: say so
+    doubted = unsure and not head and not conflicts
+    if doubted:  # the reader doubts its best sentence: say so
         opening = "The articles may not answer this directly; the closest passage is from"
     parts.append(f"{opening} {attribution}: {best.text} [{number_of[id(best)]}]")
     for s in chosen[1:]:
         if any(number_of[id(s)] in cl.citations for c in conflicts for cl in c.claims):
             continue
-        parts.append(f"{outlet_of(s)} also reports: {s.text} [{number_of[id(s)]}]")
+        # after a doubted first quote, "X also reports" would read as confirmation of it
+        said = f"Another close passage is from {outlet_of(s)}" if doubted else (
+            f"{outlet_of(s)} also reports")
+        parts.append(f"{said}: {s.text} [{number_of[id(s)]}]")
     return "\n".join(parts)
 

@@ -122,7 +122,11 @@ def missing_reason(q: Question, witnesses: Sequence[Witness]) -> str:
     if not witnesses:
         return "I could not find an answer to that in the indexed articles."
     best = witnesses[0].sentence
-    context = context_stems(best)
+    # "the closest passages do not mention X" must hold of every passage read, not only
+    # of the best one: a name another read passage mentions is not said to be missing
+    context: set[str] = set()
+    for w in witnesses:
+        context |= context_stems(w.sentence)
     absent = [w for w in _shown_names(q) if not set(stems(w)) <= context]
     absent += [w for w in re.findall(r"[A-Za-z][\w’'-]+", q.resolved)
                if (st := stems(w)) and not set(st) <= context

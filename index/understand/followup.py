@@ -134,7 +134,8 @@ def _value_of(turn: Turn) -> str | None:
 def _story(history: Sequence[Turn], nlp: Any) -> str | None:
     """What the story is called: the noun phrase of the last answer's headlines that shares
     most words with that turn's question ("How many prisoners were exchanged?" over "Massive
-    Prisoner Exchange: …" → "the prisoner exchange": its nouns). None without such a phrase."""
+    Prisoner Exchange: …" → "the prisoner exchange": its nouns from the first one the question
+    shares). None without such a phrase."""
     for turn in reversed(history):
         if not turn.titles:
             continue
@@ -154,6 +155,10 @@ def _story(history: Sequence[Turn], nlp: Any) -> str | None:
                 if not words or chunk.root.i in named:
                     continue
                 shared = len(asked & set(stems(chunk.text)))
+                # from the first word the question shares: "flood forces mass evacuation"
+                # (a headline the tagger reads as one noun phrase) names "the evacuation"
+                words = words[next((i for i, t in enumerate(words)
+                                    if asked & set(stems(t.text))), 0):]
                 if shared and (best is None or shared > best[0]):
                     text = " ".join(doc[t.i].text if t.i in named or not doc[t.i].text.istitle()
                                     else t.text for t in words)

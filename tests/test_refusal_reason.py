@@ -1,0 +1,65 @@
+"""What a refusal says is missing must be true of every passage the reader read, not only of
+the closest one: three reports of one flood (our own text), the real ingest, Chroma and answer
+path."""
+
+from __future__ import annotations
+
+import pytest
+from fakes import ingested_engine, news_article  # tests/ is on sys.path
+
+from index.embed import OnnxEmbedder
+from index.engine import Engine
+
+ARTICLES = {
+    "gazette.txt": news_article(
+        "Tarn valley flood forces mass evacuation", "River Gazette", "2024-03-04",
+        "Officials said 1,200 residents were evacuated from the flooded Tarn valley on Sunday.",
+        "Two people died when their car was swept off a bridge near Millbrook, police said. "
+        "Fourteen people were treated in hospital for injuries and hypothermia.",
+        "The river crested on Saturday at 6.2 metres, the highest level since 1998. Mayor Ana "
+        "Petrov said the town's two shelters were full by Sunday evening.",
+    ),
+    "wire.txt": news_article(
+        "Thousands leave homes as Tarn river bursts its banks", "Northern Wire", "2024-03-04",
+        "About 1,800 residents were evacuated from the Tarn valley, regional authorities said "
+        "on Monday.",
+        "Relief coordinator Jonas Hale said 12 schools would stay closed until Thursday. The "
+        "Kessel dam held, engineers said, though they warned that water could spill over it "
+        "on Wednesday.",
+    ),
+    "post.txt": news_article(
+        "Tarn valley residents begin returning home", "Harbour Post", "2024-03-07",
+        "Most of the residents evacuated from the Tarn valley began returning home on "
+        "Thursday, the mayor's office said.",
+        "The death toll rose to four after a missing fisherman was found near Millbrook on "
+        "Wednesday. Insurers estimated the damage at 45 million euros.",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory, embedder: OnnxEmbedder) -> Engine:
+    return ingested_engine(tmp_path_factory.mktemp("flood"), embedder, ARTICLES)
+
+
+def reason(engine: Engine, question: str) -> str:
+    answer = engine.answer(question)
+    assert answer.refused, answer.answer
+    return answer.answer.split(". The closest passage")[0]
+
+
+@pytest.mark.parametrize("question", ["When did Jonas Hale visit Millbrook?",
+                                      "How many soldiers were injured near Millbrook?"])
+def test_a_name_some_read_passage_mentions_is_not_called_missing(
+    engine: Engine, question: str
+) -> None:
+    """Jonas Hale and Millbrook are each in a report the reader read (the closest passage
+    lacks them): the refusal must not say the passages do not mention them."""
+    said = reason(engine, question)
+    assert "do not mention" in said, said  # what no passage has is still named ...
+    assert "Jonas Hale" not in said and "Millbrook" not in said, said  # ... nothing else
+
+
+def test_what_no_passage_mentions_is_named(engine: Engine) -> None:
+    said = reason(engine, "Who is the police chief of Millbrook?")
+    assert said.endswith("do not mention chief"), said
