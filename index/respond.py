@@ -32,6 +32,7 @@ from index.answer.retrieve import Filters
 from index.answer.search import search
 from index.brief.briefing import brief, briefing_topic
 from index.brief.headlines import top_stories
+from index.brief.stories import StoryOf
 from index.store import ChunkStore
 from index.types import Answer, Turn
 from index.understand.intent import INSTEAD_OF_REFUSAL, news_probability, news_threshold
@@ -60,7 +61,7 @@ class Answerer:
     ) -> Answer:
         t0 = time.perf_counter()
         q = parse(question, tuple(history))
-        if not q.text.strip():
+        if not any(ch.isalnum() for ch in q.text):  # empty, or only punctuation ("?!?...")
             return Answer(
                 question=question,
                 answer="Please type a question about the indexed news articles.",
@@ -81,8 +82,12 @@ class Answerer:
         witnesses = read(self.reader, q, found.sentences) if not found.missing else []
         decision = decide(q, found, witnesses, filters)
         if decision.refusal is None:
-            result = compose(q, found, witnesses, compare(q, witnesses), decision.signals,
-                             self.llm)
+            # the retrieved articles, so a long story's reports link through each other
+            stories = StoryOf(self.store, [c.article_id for c in found.chunks]
+                              + [w.article_id for w in witnesses])
+            comparison = compare(q, witnesses,
+                                 same_story=lambda a, b: stories.same(a.article_id, b.article_id))
+            result = compose(q, found, witnesses, comparison, decision.signals, self.llm)
         elif p_news >= INSTEAD_OF_REFUSAL and not found.missing:
             result = top_stories(self.store, q, filters, period_of(q.text))
         else:
@@ -97,7 +102,8 @@ class Answerer:
         if q.resolved != q.text:
             result.resolved_question = q.resolved
         if q.truncated:
-            note = "Your question was very long; only its first 1000 characters were used."
+            note = ("Your message was very long; only its last 1000 characters up to its last "
+                    "question mark were read as the question.")
             result.notice = f"{result.notice} {note}".strip() if result.notice else note
         return result
 

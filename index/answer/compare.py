@@ -14,7 +14,7 @@ when no two reports of one day differ; anything else that differs is a **disagre
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from index.answer.calibration import COMPARE_P, MIN_ALIKE, MIN_NAMES_COVERED
@@ -143,6 +143,7 @@ def compare(
     *,
     min_p: float = COMPARE_P,
     min_alike: float = MIN_ALIKE,
+    same_story: Callable[[Witness, Witness], bool] | None = None,
 ) -> Comparison:
     """The best witness's value against each other report's best witness's (an article and
     its wire copies are one report: ``index.answer.reports``). The best must
@@ -150,7 +151,10 @@ def compare(
     same unit, its paragraph names at least half of what the question names, and either it
     counts exactly the noun the question counts ("how many *Ukrainians*": "270 Ukrainians"),
     or the reader is as sure of it and the two sentences are
-    alike in meaning (``min_alike``: they speak of the same thing)."""
+    alike in meaning (``min_alike``: they speak of the same thing). A count of the asked noun
+    has no such tie, and sources can only disagree about an event both report: with
+    ``same_story`` it joins only from a report of the best witness's story (a fire's 800
+    evacuated people are no rival to a ferry's 12 dead people)."""
     if q.qtype not in (QType.NUMBER, QType.DATE, QType.PLACE, QType.NAME) or not witnesses:
         return Comparison()
     best = witnesses[0]
@@ -167,6 +171,8 @@ def compare(
         if v is None or not _same_unit(v, lead):
             continue
         counted = bool(q.target) and v.unit == q.target == lead.unit
+        if counted and same_story is not None:  # nothing else ties a bare count to the lead
+            counted = same_story(best, w)
         if counted or (w.p >= min_p and _alike(best, w) >= min_alike):
             values.append(v)
     if not values:

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from index.answer.calibration import SAME_STORY
+from index.brief.briefing import lede
+from index.store import ChunkStore
 
 
 def group_stories(
@@ -44,3 +46,52 @@ def group_stories(
         else:
             home.append(i)
     return groups
+
+
+class StoryOf:
+    """Are two articles reports of one story? Linked ledes (as ``group_stories`` links them)
+    among the articles an answer read (``articles``), so a long story whose reports
+    open on different angles ("death toll rises to 130", "suicide bomber identified") is
+    linked through the reports between them. Ledes are read from the store on the first
+    question asked, once; an article without a lede vector is a story of its own."""
+
+    def __init__(self, store: ChunkStore, articles: Sequence[str]) -> None:
+        self._store = store
+        self._articles = list(dict.fromkeys(articles))
+        self._group: dict[str, int] | None = None
+
+    def vector(self, article_id: str) -> np.ndarray | None:
+        s = lede(self._store, article_id)
+        if s is None:
+            return None
+        mat = self._store.sentence_vectors([s.chunk.chunk_id]).get(s.chunk.chunk_id)
+        return mat[s.index] if mat is not None and s.index < len(mat) else None
+
+    def same(self, a: str, b: str) -> bool:
+        if a == b:
+            return True
+        if self._group is None:
+            self._group = _linked(self._articles, [self.vector(x) for x in self._articles])
+        return a in self._group and self._group.get(a) == self._group.get(b)
+
+
+def _linked(ids: Sequence[str], vectors: Sequence[np.ndarray | None],
+            threshold: float = SAME_STORY) -> dict[str, int]:
+    """Each id's story: connected components of "ledes at least ``threshold`` alike", in any
+    order (``group_stories`` keeps the briefing's order instead, and never merges groups)."""
+    root = list(range(len(ids)))
+
+    def find(i: int) -> int:
+        while root[i] != i:
+            root[i] = root[root[i]]
+            i = root[i]
+        return i
+
+    units = [None if v is None or not np.linalg.norm(v) else
+             np.asarray(v, dtype=np.float64).ravel() / np.linalg.norm(v) for v in vectors]
+    for i, u in enumerate(units):
+        for j in range(i):
+            w = units[j]
+            if u is not None and w is not None and float(u @ w) >= threshold:
+                root[find(i)] = find(j)
+    return {x: find(i) for i, x in enumerate(ids)}
