@@ -224,6 +224,33 @@ def test_disk_full_ingest_stops_in_one_line_and_recovers(
     assert "added 0, updated 0, unchanged 62" in redo.stdout
 
 
+def test_a_model_cache_too_big_for_the_disk_is_never_started(
+    small_fs: Callable[[str], Path]
+) -> None:
+    """The embedding model cache is written only when it fits with the index's reserve to
+    spare: a write that ran until the disk was full (then removed its temp file) left the
+    store, opening in another thread meanwhile, no byte ("0 KB free while opening the
+    index", seen under load)."""
+    import errno
+
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    from index.embed.onnx_graph import write_atomically
+
+    root = small_fs("8m")
+    # 4 MB: it would fit on the 8 MB disk, but leave the index less than its reserve
+    weights = numpy_helper.from_array(np.zeros(2**20, dtype=np.float32), "w")
+    model = onnx.helper.make_model(onnx.helper.make_graph([], "g", [], [], [weights]))
+    before = shutil.disk_usage(root).free
+    with pytest.raises(OSError) as caught:
+        write_atomically(model, root / "models" / "big.onnx")
+    assert caught.value.errno == errno.ENOSPC
+    assert shutil.disk_usage(root).free == before  # nothing was written, not even for a while
+    assert not list((root / "models").iterdir())
+
+
 def test_disk_full_model_build_says_so_in_one_line_and_answers(
     tmp_path: Path, small_fs: Callable[[str], Path]
 ) -> None:

@@ -152,13 +152,14 @@ class OnnxEmbedder:
         try:
             write_atomically(graph, self.onnx_path)
         except OSError as exc:  # a read-only or full data dir: answer anyway, from memory
-            from index.datadir import is_disk_full
+            from index.datadir import MIN_FREE_BYTES, is_disk_full
 
-            why = "its disk is full" if is_disk_full(exc) else "it is read-only"
+            why = "too little room on its disk" if is_disk_full(exc) else "it is read-only"
             log.warning(
                 "could not save the embedding model in %s (%s): built it in memory for this "
                 "run; %s free there keeps it for the next runs",
-                self.onnx_path.parent, why, f"{graph.ByteSize() // 2**20 + 1} MB",
+                self.onnx_path.parent, why,
+                f"{(graph.ByteSize() + MIN_FREE_BYTES) // 2**20 + 1} MB",
             )
             return ort.InferenceSession(
                 graph.SerializeToString(), self._session_options(),
@@ -191,6 +192,9 @@ class OnnxEmbedder:
         cannot be written (read-only or full disk), a plain session: the next start tries
         again. A bad graph raises as ``InferenceSession`` does."""
         try:
+            from index.embed.onnx_graph import ensure_room
+
+            ensure_room(self.optimized_path.parent, Path(graph_path).stat().st_size)
             fd, tmp = tempfile.mkstemp(prefix=f".{self.optimized_path.name}.", suffix=".tmp",
                                        dir=self.optimized_path.parent)
             os.close(fd)

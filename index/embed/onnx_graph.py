@@ -8,6 +8,7 @@ Gather-on-Range form.
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import tempfile
@@ -201,9 +202,23 @@ def build_graph(weights: dict[str, FloatArray], *, reader: bool = False) -> onnx
     return model
 
 
+def ensure_room(directory: Path, size: int) -> None:
+    """Raise ENOSPC when writing ``size`` bytes in ``directory`` would leave less than what an
+    ingest or a first start wants free there (``index.datadir.MIN_FREE_BYTES``)."""
+    from index.datadir import MIN_FREE_BYTES, free_bytes
+
+    free = free_bytes(directory)
+    if free is not None and free < size + MIN_FREE_BYTES:
+        raise OSError(errno.ENOSPC, f"{free // 2**20} MB free, {size // 2**20 + 1} MB needed "
+                      "plus room for the index", str(directory))
+
+
 def write_atomically(model: onnx.ModelProto, target: Path) -> None:
-    """Write to a temp file in the same directory, then rename: readers never see half a file."""
+    """Write to a temp file in the same directory, then rename: readers never see half a file.
+    Refused (ENOSPC) unless the file fits with ``MIN_FREE_BYTES`` to spare: a cache written
+    until the disk is full would leave the index, opening meanwhile, no byte to write."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    ensure_room(target.parent, model.ByteSize())
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
