@@ -7,6 +7,7 @@ printed as one line (no traceback) with a non-zero exit.
 
 from __future__ import annotations
 
+import datetime
 import json
 import sys
 from pathlib import Path
@@ -84,6 +85,9 @@ def ask(
     for name, day in (("--since", since), ("--until", until)):
         if day is not None and not _iso_day(day):
             raise typer.BadParameter(f"{day!r} is not a date: use YYYY-MM-DD.", param_hint=name)
+    if since and until and _day(since) > _day(until):
+        raise typer.BadParameter(f"{since} is after --until {until}: no article can be in "
+                                 "that range.", param_hint="--since")
     settings = command_settings()
     # Cold start: the parser and the embedder load in threads while Chroma opens, and the
     # cyclic GC (pure overhead over ~2 s of imports) waits until the answer is out.
@@ -111,11 +115,13 @@ def ask(
     print_answer(out, answer)
 
 
-def _iso_day(text: str) -> bool:
-    import datetime
+def _day(text: str) -> datetime.date:
+    return datetime.date.fromisoformat(text)
 
+
+def _iso_day(text: str) -> bool:
     try:
-        datetime.date.fromisoformat(text)
+        _day(text)
     except ValueError:
         return False
     return True

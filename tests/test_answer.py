@@ -278,3 +278,28 @@ def test_the_reader_doubts_at_least_one_seed_answer(seeded_engine: Engine) -> No
     """The parametrised test above must see both branches."""
     answer = seeded_engine.answer("Why did the exchange happen?")
     assert answer.answer.startswith("The articles may not answer this directly")
+
+
+@pytest.mark.parametrize("text", ["", "   ", "?!?...", "…"])
+def test_no_words_no_search(seeded_engine: Engine, text: str) -> None:
+    """Input with no letter or digit is asked for again, not answered with a random passage."""
+    answer = seeded_engine.answer(text)
+    assert answer.refused and answer.answer.startswith("Please type a question"), answer.answer
+    assert answer.citations == [] and answer.closest == []
+
+
+def test_a_long_message_is_read_for_its_last_question(seeded_engine: Engine) -> None:
+    """Pasted context with the question at the end: the question is what is answered, and the
+    notice says the message was cut."""
+    from index.understand.question import MAX_QUESTION_CHARS, clean
+
+    filler = "I have been reading a lot about this and wondering what happened. " * 40
+    text, cut = clean(filler + "How many Ukrainians returned home on Friday? Thanks!")
+    assert cut and len(text) <= MAX_QUESTION_CHARS
+    assert text.endswith("How many Ukrainians returned home on Friday?")
+    assert not text.startswith(("ondering", "appened"))  # from a word's start
+
+    answer = seeded_engine.answer(filler + "How many Ukrainians returned home on Friday?")
+    assert not answer.refused, answer.answer
+    assert any("390" in c.quote for c in answer.citations), answer.answer
+    assert answer.notice and "very long" in answer.notice

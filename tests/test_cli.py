@@ -140,6 +140,9 @@ def test_ask_filters_bad_date_and_no_match(runner: CliRunner, seeds: Path) -> No
     assert runner.invoke(app, ["ingest", str(seeds)]).exit_code == 0
     bad = runner.invoke(app, ["ask", "How many Ukrainians returned?", "--since", "2026-13-01"])
     assert bad.exit_code == 2 and "not a date" in bad.output
+    inverted = runner.invoke(app, ["ask", "How many Ukrainians returned?", "--since",
+                                   "2026-12-01", "--until", "2026-11-01"])
+    assert inverted.exit_code == 2 and "is after --until 2026-11-01" in inverted.output
     none = runner.invoke(app, ["ask", "How many Ukrainians returned?", "--source", "Nobody",
                                "--json"])
     assert none.exit_code == 0, none.output

@@ -251,7 +251,8 @@ def parse_text(
     sample = " ".join(text[b.start : b.end] for b in blocks if b.kind in QUOTABLE)[:4000]
     language = detect_language(sample)
     if language != "en":
-        notes.append(f"language {language}: answers are tuned for English")
+        notes.append(f"detected language {language!r}, not English: answers are tuned for "
+                     "English")
     published_raw = first_of(published_hint, fields.get("published"), fields.get("date"), dated)
     published = parse_date(published_raw) if published_raw else None
     if published_raw and published is None:

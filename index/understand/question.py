@@ -51,11 +51,19 @@ class Question:
 
 
 def clean(raw: str) -> tuple[str, bool]:
-    """Strip tags and entities, collapse whitespace, cap the length; returns (text, truncated)."""
+    """Strip tags and entities, collapse whitespace, cap the length (keeping the end, where a
+    long message asks its question); returns (text, truncated)."""
     text = normalize(html.unescape(_TAG.sub(" ", raw)))
     text = "".join(ch for ch in text if ch.isprintable())
-    truncated = len(text) > MAX_QUESTION_CHARS
-    return text[:MAX_QUESTION_CHARS], truncated
+    if len(text) <= MAX_QUESTION_CHARS:
+        return text, False
+    # A long message is context with the question last, as a rule: keep what leads up to its
+    # last question mark (or its end), from a word's start
+    end = text.rfind("?") + 1 or len(text)
+    start = max(0, end - MAX_QUESTION_CHARS)
+    if start and not text[start - 1].isspace():
+        start = text.find(" ", start) + 1 or start
+    return text[start:end].strip(), True
 
 
 _CHOICE = re.compile(r"\bor (?!not\b)\w")
