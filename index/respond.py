@@ -26,7 +26,7 @@ import numpy as np
 
 from index.answer.compare import compare
 from index.answer.compose import Chooser, compose
-from index.answer.read import read
+from index.answer.read import Witness, named_first, read
 from index.answer.refuse import decide
 from index.answer.retrieve import Filters
 from index.answer.search import search
@@ -80,13 +80,17 @@ class Answerer:
         t1 = time.perf_counter()
         # A question naming an outlet we hold nothing from is refused unread (``decide``).
         witnesses = read(self.reader, q, found.sentences) if not found.missing else []
+        # the retrieved articles, so a long story's reports link through each other
+        stories = StoryOf(self.store, [c.article_id for c in found.chunks]
+                          + [w.article_id for w in witnesses])
+
+        def same_story(a: Witness, b: Witness) -> bool:
+            return stories.same(a.article_id, b.article_id)
+
+        witnesses = named_first(witnesses, found.outlets, same_story)
         decision = decide(q, found, witnesses, filters)
         if decision.refusal is None:
-            # the retrieved articles, so a long story's reports link through each other
-            stories = StoryOf(self.store, [c.article_id for c in found.chunks]
-                              + [w.article_id for w in witnesses])
-            comparison = compare(q, witnesses,
-                                 same_story=lambda a, b: stories.same(a.article_id, b.article_id))
+            comparison = compare(q, witnesses, same_story=same_story)
             result = compose(q, found, witnesses, comparison, decision.signals, self.llm)
         elif p_news >= INSTEAD_OF_REFUSAL and not found.missing:
             result = top_stories(self.store, q, filters, period_of(q.text))

@@ -18,13 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from index.answer.calibration import COMPARE_P, MIN_ALIKE, MIN_NAMES_COVERED
-from index.answer.conflicts import quantities
+from index.answer.conflicts import quantities, spelled
 from index.answer.evidence import context_stems
 from index.answer.read import Witness, fits
 from index.understand.question import QType, Question, stems
 
-_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-          "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12}
 _SCALE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9,
           "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12}
 _CURRENCY = {"$": "USD", "dollar": "USD", "us$": "USD", "£": "GBP", "pound": "GBP", "€": "EUR",
@@ -32,8 +30,7 @@ _CURRENCY = {"$": "USD", "dollar": "USD", "us$": "USD", "£": "GBP", "pound": "G
              "a$": "AUD", "rupee": "INR", "yuan": "CNY"}
 _FILLER = frozenset("the a an on in at of by and or its his her their".split())
 _NUMBER = re.compile(
-    r"(?P<cur>us\$|a\$|[$£€¥])?\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
-    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen)\b)"
+    r"(?P<cur>us\$|a\$|[$£€¥])?\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"\s*(?P<scale>thousand|million|billion|trillion|bn|mn|tn|m|k|b)?\b\s*"
     r"(?P<pct>%|per ?cent|percent)?", re.IGNORECASE)
 
@@ -70,27 +67,32 @@ def value_of(q: Question, w: Witness) -> Value | None:
         words = frozenset(x for x in re.findall(r"[a-z0-9]+", w.span.lower().replace("’s", ""))
                           if x not in _FILLER) - set(q.keywords)
         return Value(w, w.span, 0.0, "", 1.0, words) if words else None
-    m = _NUMBER.search(w.span)
+    span, text, base = w.span, w.sentence.text, w.span_at[0]
+    if not re.search(r"\d", span):  # "Fifteen": read as digits, shown as written
+        span, text, base = spelled(span), spelled(text[base:]), 0
+    m = _NUMBER.search(span)
     if not m:
         return None
-    raw = m.group("num").lower()
-    number = float(_WORDS[raw]) if raw in _WORDS else float(raw.replace(",", ""))
+    raw = m.group("num")
+    number = float(raw.replace(",", ""))
     decimals = len(raw.split(".")[1]) if "." in raw else 0
     scale = _SCALE.get((m.group("scale") or "").lower(), 1.0)
-    after = w.sentence.text[w.span_at[0] + m.end():][:24].lower()
+    after = text[base + m.end():][:24].lower()
     if scale == 1.0:  # "12 million dollars": the scale may follow the span
         s = re.match(r"\s*(thousand|million|billion|trillion|bn|mn|tn)\b", after)
         scale = _SCALE[s.group(1)] if s else 1.0
-    at = w.span_at[0] + m.start("num")
+    at = base + m.start("num")
     # the noun its own number counts ("390 Ukrainians"), not a later number's
-    counted = next((x for x in quantities(w.sentence.text[at:at + 80]) if x.at == 0), None)
-    unit = "%" if m.group("pct") else _currency(m.group("cur"), w.span + " " + after)
+    counted = next((x for x in quantities(text[at:at + 80]) if x.at == 0), None)
+    unit = "%" if m.group("pct") else _currency(m.group("cur"), span + " " + after)
     if not unit and counted is not None:
         unit = counted.key
     step = 10.0 ** -decimals * scale
     shown = w.span
-    if unit and unit[0].islower() and not re.search(r"[A-Za-z]", w.span[m.end("num"):]):
-        shown = counted.text if counted is not None else w.span  # as the article writes it
+    if counted is not None and unit[:1].islower() and not re.search(r"[A-Za-z]",
+                                                                     span[m.end("num"):]):
+        noun = counted.text.split(" ", 1)[1]  # as the article writes it: "Fifteen people"
+        shown = counted.text if span == w.span else f"{w.span} {noun}"
     return Value(w, shown, number * scale, unit, step)
 
 

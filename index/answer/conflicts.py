@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from text_to_num import alpha2digit
+
 from index.understand.question import stems
 
 _NUM = re.compile(
@@ -36,6 +38,13 @@ class Quantity:
     key: str  # stemmed head noun, synonyms merged
     hedged: bool
     at: int = 0  # where the number starts in the sentence
+
+
+def spelled(text: str) -> str:
+    """``text`` with its spelled-out numbers as digits, for reading values only (quotes stay
+    as written): "Fifteen people" → "15 people", "two hundred and fifty" → "250" (text2num;
+    ordinals become "3rd", which no count pattern reads)."""
+    return str(alpha2digit(text, "en", threshold=0))
 
 
 def quantities(sentence: str) -> list[Quantity]:

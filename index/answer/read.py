@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from index.answer.calibration import CHEAP_WEIGHT, MAX_CANDIDATES
+from index.answer.conflicts import spelled
 from index.answer.evidence import Sentence
+from index.answer.reports import REPORT_KEY
 from index.ingest.dates import resolve_date
 from index.understand.question import QType, Question, stems
 
-_DIGIT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-                    r"dozens?|hundreds?|thousands?|millions?|billions?)\b", re.IGNORECASE)
+_ROUGH = re.compile(r"\b(?:dozens?|hundreds|thousands|millions|billions)\b", re.IGNORECASE)
+_DIGITS = re.compile(r"\d[\d,.]*")
 _CAPITAL = re.compile(r"\b[A-Z]")
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 
@@ -72,6 +75,25 @@ def read(reader: Any, q: Question, sents: list[Sentence]) -> list[Witness]:
     return out
 
 
+def named_first(
+    ws: list[Witness], outlets: Sequence[str],
+    same_story: Callable[[Witness, Witness], bool] | None = None,
+) -> list[Witness]:
+    """A question that names one outlet ("How many died, according to Northern Wire?") asks
+    what that outlet reported: its best witness leads, the others keep their order — when it
+    tells the best witness's story (``same_story``); otherwise the outlet did not report
+    this, and the order stays (as with several outlets named, or none of its witnesses)."""
+    mine = next((w for w in ws if _from(w, outlets[0])), None) if len(outlets) == 1 else None
+    if mine is None or (same_story is not None and not same_story(ws[0], mine)):
+        return ws
+    return [mine, *(w for w in ws if w is not mine)]
+
+
+def _from(w: Witness, outlet: str) -> bool:
+    meta = w.sentence.chunk.meta
+    return meta.get("source") == outlet or outlet in str(meta.get(REPORT_KEY) or "")
+
+
 def _plain(s: Sentence) -> str:
     """What the reader sees: the sentence without a table row's header line."""
     return s.text.split("\n", 1)[1] if s.header and "\n" in s.text else s.text
@@ -86,15 +108,17 @@ def _in_text(s: Sentence, span: tuple[int, int] | None) -> tuple[int, int] | Non
 
 def fits(q: Question, w: Witness) -> bool:
     """Is the span a value of the asked type, and not one the question already names? Numbers
-    need a digit or number word (not a number of the question); dates a year, or words the
-    date parser resolves to a day against the article's date ("Friday", "13 November");
+    need a number, in digits or words (not one of the question), or a rough count
+    ("dozens"); dates a year, or words the date parser resolves to a day against the
+    article's date ("Friday", "13 November");
     names and places a capitalised word, and none of the question's names. Untyped questions
     have no typed span."""
     if w.span is None or w.span_at is None:
         return False
     if q.qtype is QType.NUMBER:
-        numbers = set(re.findall(r"\d[\d,.]*", w.span)) - set(re.findall(r"\d[\d,.]*", q.text))
-        return bool(numbers) or bool(_DIGIT.search(w.span) and not re.search(r"\d", w.span))
+        span = spelled(w.span)  # "Fifteen" is 15
+        numbers = set(_DIGITS.findall(span)) - set(_DIGITS.findall(spelled(q.text)))
+        return bool(numbers) or bool(_ROUGH.search(span) and not _DIGITS.search(span))
     if set(stems(w.span)) & set(q.entities):
         return False
     if q.qtype is QType.DATE:
