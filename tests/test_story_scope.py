@@ -54,3 +54,13 @@ def test_a_figure_of_another_story_is_no_rival(engine: Engine, question: str) ->
     assert not any("800" in claim.value for c in answer.conflicts for claim in c.claims), \
         answer.answer
     assert "800 people" not in answer.answer.split("\n")[0], answer.answer
+
+
+def test_chunks_of_several_articles_in_one_read(engine: Engine) -> None:
+    """``articles_chunks`` (one store read for a comparison's ledes) gives what ``article``
+    gives for each article, in text order."""
+    ids = [a.article_id for a in engine.store.articles()]
+    many = engine.store.articles_chunks([*ids, "no-such-article"])
+    assert set(many) == set(ids)
+    for aid in ids:
+        assert [c.chunk_id for c in many[aid]] == [c.chunk_id for c in engine.store.article(aid)]

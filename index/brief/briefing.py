@@ -26,7 +26,7 @@ from index.answer.conflicts import quantities
 from index.answer.evidence import Sentence
 from index.answer.reports import name, one_per_story, reports_of
 from index.answer.retrieve import Filters, retrieve
-from index.store import ChunkStore
+from index.store import ChunkStore, StoredChunk
 from index.text import display
 from index.types import Answer, ArticleInfo, Claim, Conflict
 from index.understand.question import Question, stems
@@ -167,8 +167,13 @@ def _on_topic(
 
 def lede(store: ChunkStore, article_id: str) -> Sentence | None:
     """The article's first quotable sentence (its first chunk's first sentence)."""
+    return lede_in(store.article(article_id))
+
+
+def lede_in(chunks: Sequence[StoredChunk]) -> Sentence | None:
+    """The first quotable sentence of an article's chunks (in text order)."""
     first: Sentence | None = None
-    for chunk in store.article(article_id)[:3]:
+    for chunk in chunks[:3]:
         text, meta = chunk.text, chunk.meta
         base = int(meta.get("start", 0))
         for i, part in enumerate(str(meta.get("sentences", "")).split(";")):

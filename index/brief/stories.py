@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from index.answer.calibration import SAME_STORY
-from index.brief.briefing import lede
+from index.brief.briefing import lede_in
 from index.store import ChunkStore
 
 
@@ -60,18 +60,23 @@ class StoryOf:
         self._articles = list(dict.fromkeys(articles))
         self._group: dict[str, int] | None = None
 
-    def vector(self, article_id: str) -> np.ndarray | None:
-        s = lede(self._store, article_id)
-        if s is None:
-            return None
-        mat = self._store.sentence_vectors([s.chunk.chunk_id]).get(s.chunk.chunk_id)
-        return mat[s.index] if mat is not None and s.index < len(mat) else None
+    def vectors(self) -> list[np.ndarray | None]:
+        """The articles' lede vectors, in order (two store reads for all of them)."""
+        chunks = self._store.articles_chunks(self._articles)
+        ledes = [lede_in(chunks.get(a, [])) for a in self._articles]
+        mats = self._store.sentence_vectors([s.chunk.chunk_id for s in ledes if s is not None])
+        out: list[np.ndarray | None] = []
+        for s in ledes:
+            mat = mats.get(s.chunk.chunk_id) if s is not None else None
+            out.append(mat[s.index] if s is not None and mat is not None
+                       and s.index < len(mat) else None)
+        return out
 
     def same(self, a: str, b: str) -> bool:
         if a == b:
             return True
         if self._group is None:
-            self._group = _linked(self._articles, [self.vector(x) for x in self._articles])
+            self._group = _linked(self._articles, self.vectors())
         return a in self._group and self._group.get(a) == self._group.get(b)
 
 

@@ -276,10 +276,23 @@ class ChromaChunks(WriteWatch):
 
     def article(self, article_id: str) -> list[StoredChunk]:
         """One article's chunks in text order: text and metadata, no sentence vectors."""
+        return self.articles_chunks([article_id]).get(article_id, [])
+
+    def articles_chunks(self, article_ids: Sequence[str]) -> dict[str, list[StoredChunk]]:
+        """Each article's chunks in text order (one query for all): text and metadata, no
+        sentence vectors."""
+        ids = list(dict.fromkeys(article_ids))
+        if not ids:
+            return {}
+        where: Any = {"article_id": ids[0]} if len(ids) == 1 else {"article_id": {"$in": ids}}
         res = self._guard(lambda: self._collection.get(
-            where={"article_id": article_id}, include=["documents", "metadatas"]))
-        chunks = self._chunks(res["ids"], res["documents"], res["metadatas"], vectors=False)
-        return sorted(chunks, key=lambda c: int(c.meta.get("start", 0) or 0))
+            where=where, include=["documents", "metadatas"]))
+        out: dict[str, list[StoredChunk]] = {}
+        for c in self._chunks(res["ids"], res["documents"], res["metadatas"], vectors=False):
+            out.setdefault(str(c.meta.get("article_id", "")), []).append(c)
+        for chunks in out.values():
+            chunks.sort(key=lambda c: int(c.meta.get("start", 0) or 0))
+        return out
 
     def iter_all(self, include_documents: bool = True) -> Iterable[StoredChunk]:
         """Every chunk, a page at a time: text (unless ``include_documents`` is false) and
