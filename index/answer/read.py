@@ -110,9 +110,8 @@ def fits(q: Question, w: Witness) -> bool:
     """Is the span a value of the asked type, and not one the question already names? Numbers
     need a number, in digits or words (not one of the question), or a rough count
     ("dozens"); dates a year, or words the date parser resolves to a day against the
-    article's date ("Friday", "13 November");
-    names and places a capitalised word, and none of the question's names. Untyped questions
-    have no typed span."""
+    article's date ("Friday", "13 November"); names and places a capitalised word, and none
+    of the question's names. Untyped questions have no typed span."""
     if w.span is None or w.span_at is None:
         return False
     if q.qtype is QType.NUMBER:
