@@ -1,5 +1,6 @@
-"""What a refusal says is missing must be true of every passage the reader read, not only of
-the closest one: three reports of one flood (our own text), the real ingest, Chroma and answer
+"""What an answer says of its own limits must be true and said once: a refusal's missing words
+hold for every passage the reader read, not only the closest one, and a yes/no question gets
+one hedge. Three reports of one flood (our own text), the real ingest, Chroma and answer
 path."""
 
 from __future__ import annotations
@@ -63,3 +64,17 @@ def test_a_name_some_read_passage_mentions_is_not_called_missing(
 def test_what_no_passage_mentions_is_named(engine: Engine) -> None:
     said = reason(engine, "Who is the police chief of Millbrook?")
     assert said.endswith("do not mention chief"), said
+
+
+@pytest.mark.parametrize("question", ["Did the Kessel dam hold?",
+                                      "Did the river crest on Saturday?"])
+def test_a_yes_no_question_gets_one_hedge(engine: Engine, question: str) -> None:
+    """The reader has no yes/no head, so its doubt adds nothing to the yes/no disclaimer; a
+    newcomer saw both stacked over a passage that answered ("No toxic material reached the
+    river," for "Did toxic material reach the river?")."""
+    answer = engine.answer(question)
+    assert not answer.refused, answer.answer
+    lines = answer.answer.split("\n")
+    assert lines[0] == "The articles do not state a yes/no answer directly; here is what they say:"
+    assert lines[1].startswith("According to "), answer.answer
+    assert "may not answer this directly" not in answer.answer

@@ -215,9 +215,8 @@ def _answer_text(
     best = chosen[0]
     published = str(best.chunk.meta.get("published") or "")[:10] or None
     attribution = outlet_of(best) + (f" ({published})" if published else "")
-    if q.qtype is QType.YESNO:
-        # An extractive answer cannot weigh a yes/no claim; say so rather than guess.
-        parts.append("The articles do not state a yes/no answer directly; here is what they say:")
+    yesno = q.qtype is QType.YESNO
+    if yesno:
         lead = None
     if lead and len(agreeing) > 1 and not conflicts:
         by_outlet: dict[str, list[int]] = {}
@@ -229,7 +228,12 @@ def _answer_text(
         lead = None
     head = f"{lead} — " if lead and not conflicts else ""
     opening = f"{head}According to"
-    doubted = unsure and not head and not conflicts
+    # The reader has no yes/no head: its doubt says nothing of a yes/no question, which
+    # gets one hedge of its own (a second read as stacked disclaimers)
+    doubted = unsure and not head and not conflicts and not yesno
+    if yesno:
+        # An extractive answer cannot weigh a yes/no claim; say so rather than guess.
+        parts.append("The articles do not state a yes/no answer directly; here is what they say:")
     if doubted:  # the reader doubts its best sentence: say so
         opening = "The articles may not answer this directly; the closest passage is from"
     parts.append(f"{opening} {attribution}: {best.text} [{number_of[id(best)]}]")
