@@ -169,6 +169,10 @@ RESOLUTIONS = [
     (T("How many residents were evacuated?", "",
        ("Tarn valley flood forces mass evacuation",)),
      "Where was that?", "Where was the evacuation?", True),
+    # "that"/"so" said: a statement, no phrase to put there (a headline was made a clause)
+    (T("How many residents were evacuated?", "", ("River Skell floods Brackenford town",)),
+     "Who said that?", None, True),
+    (T("How many residents were evacuated?", "600 — …"), "who said so?", None, True),
     # stands alone: a new subject, a person named in the question itself, nothing to lean on
     (T("How many prisoners were exchanged?", "780 — …"), "Who is Natalia?", None, False),
     (T("How many prisoners were exchanged?"), "What did Trump say about his plans?", None,

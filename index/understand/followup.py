@@ -29,6 +29,9 @@ _CONTINUES = re.compile(r"^\W*(and|but|also|so|then|what about|how about)\b[\s,]
 _LEAD = re.compile(r"^([^\n—]{2,60}?) — ")
 _WH = frozenset({"WDT", "WP", "WP$", "WRB"})
 _AGREE = {"do": "does", "are": "is", "were": "was", "have": "has"}  # "they" → one name
+_SAYING = frozenset(  # verbs of saying, as written (the parser runs without a lemmatizer)
+    """say says said tell tells told report reports reported claim claims claimed announce
+    announced state stated confirm confirmed deny denied write wrote suggest suggested""".split())
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,10 @@ def resolve(text: str, history: Sequence[Turn]) -> Resolution:
         filled = _fill(doc, pdoc)
         if filled:
             return Resolution(filled, True)
+        return Resolution(text, True, prev_text)
+    if any(t.lower_ in ("that", "so") and t.head.lower_ in _SAYING for t in doc):
+        # "Who said that?", "Who said so?": a statement, which the conversation holds only as
+        # the last answer, not as a phrase: asked as typed, the last question helps retrieval
         return Resolution(text, True, prev_text)
     open_refs = [t for t in doc if _leans_back(t, doc)]
     if not open_refs:
