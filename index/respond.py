@@ -91,7 +91,8 @@ class Answerer:
         decision = decide(q, found, witnesses, filters)
         if decision.refusal is None:
             comparison = compare(q, witnesses, same_story=same_story)
-            result = compose(q, found, witnesses, comparison, decision.signals, self.llm)
+            result = compose(q, found, witnesses, comparison, decision.signals, self.llm,
+                             stories.same)
         elif p_news >= INSTEAD_OF_REFUSAL and not found.missing:
             result = top_stories(self.store, q, filters, period_of(q.text))
         else:

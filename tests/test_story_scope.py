@@ -64,3 +64,14 @@ def test_chunks_of_several_articles_in_one_read(engine: Engine) -> None:
     assert set(many) == set(ids)
     for aid in ids:
         assert [c.chunk_id for c in many[aid]] == [c.chunk_id for c in engine.store.article(aid)]
+
+
+def test_a_passage_of_another_story_is_no_report_of_this_one(engine: Engine) -> None:
+    """"X also reports" says X reports the same event: a close passage of another story is
+    offered as a close passage only (the ferry beside the fire)."""
+    answer = engine.answer("When did the blaze begin?")
+    lines = answer.answer.split("\n")
+    assert "Coast Herald" in lines[0] and "blaze began" in lines[0], answer.answer
+    ferry = [line for line in lines[1:] if "ferry" in line]
+    assert ferry, answer.answer  # the ferry's passage is close enough to be shown
+    assert all(line.startswith("Another close passage is from Harbour Post") for line in ferry)

@@ -8,7 +8,7 @@ construction a substring of the original article; ``cite.verify`` re-checks it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -43,6 +43,7 @@ def compose(
     comparison: Comparison,
     signals: dict[str, float],
     llm: Chooser | None = None,
+    same_story: Callable[[str, str], bool] | None = None,
 ) -> Answer:
     """The answer text for a question the articles answer (``refuse.decide`` said so): the
     lead, the quotes (the best witness, each compared value's sources, close witnesses of
@@ -59,7 +60,7 @@ def compose(
     result = Answer(
         question=q.raw,
         answer=_answer_text(q, chosen, number_of, conflicts, lead, agreeing,
-                            unsure=best.p < UNSURE_P),
+                            unsure=best.p < UNSURE_P, same_story=same_story),
         refused=False,
         citations=[citation_of(n, s) for n, s in enumerate(chosen, start=1)],
         conflicts=conflicts,
@@ -192,6 +193,7 @@ def _answer_text(
     agreeing: Sequence[int] = (),
     *,
     unsure: bool = False,
+    same_story: Callable[[str, str], bool] | None = None,
 ) -> str:
     parts: list[str] = []
     by_number = {number_of[id(s)]: s for s in chosen}
@@ -240,8 +242,10 @@ def _answer_text(
     for s in chosen[1:]:
         if any(number_of[id(s)] in cl.citations for c in conflicts for cl in c.claims):
             continue
-        # after a doubted first quote, "X also reports" would read as confirmation of it
-        said = f"Another close passage is from {outlet_of(s)}" if doubted else (
+        # "X also reports" says X reports the same event: not after a doubted first quote
+        # (it would read as confirmation), nor for a passage of another story
+        other = same_story is not None and not same_story(best.article_id, s.article_id)
+        said = f"Another close passage is from {outlet_of(s)}" if doubted or other else (
             f"{outlet_of(s)} also reports")
         parts.append(f"{said}: {s.text} [{number_of[id(s)]}]")
     return "\n".join(parts)
