@@ -26,7 +26,7 @@ import numpy as np
 
 from index.answer.compare import compare
 from index.answer.compose import Chooser, compose
-from index.answer.read import Witness, named_first, read
+from index.answer.read import named_first, read
 from index.answer.refuse import decide
 from index.answer.retrieve import Filters
 from index.answer.search import search
@@ -83,14 +83,10 @@ class Answerer:
         # the retrieved articles, so a long story's reports link through each other
         stories = StoryOf(self.store, [c.article_id for c in found.chunks]
                           + [w.article_id for w in witnesses])
-
-        def same_story(a: Witness, b: Witness) -> bool:
-            return stories.same(a.article_id, b.article_id)
-
-        witnesses = named_first(witnesses, found.outlets, same_story)
+        witnesses = named_first(witnesses, found.outlets, stories.same)
         decision = decide(q, found, witnesses, filters)
         if decision.refusal is None:
-            comparison = compare(q, witnesses, same_story=same_story)
+            comparison = compare(q, witnesses, same_story=stories.same)
             result = compose(q, found, witnesses, comparison, decision.signals, self.llm,
                              stories.same)
         elif p_news >= INSTEAD_OF_REFUSAL and not found.missing:

@@ -145,7 +145,7 @@ def compare(
     *,
     min_p: float = COMPARE_P,
     min_alike: float = MIN_ALIKE,
-    same_story: Callable[[Witness, Witness], bool] | None = None,
+    same_story: Callable[[str, str], bool] | None = None,
 ) -> Comparison:
     """The best witness's value against each other report's best witness's (an article and
     its wire copies are one report: ``index.answer.reports``). The best must
@@ -174,7 +174,7 @@ def compare(
             continue
         counted = bool(q.target) and v.unit == q.target == lead.unit
         if counted and same_story is not None:  # nothing else ties a bare count to the lead
-            counted = same_story(best, w)
+            counted = same_story(best.article_id, w.article_id)
         if counted or (w.p >= min_p and _alike(best, w) >= min_alike):
             values.append(v)
     if not values:

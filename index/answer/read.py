@@ -77,14 +77,15 @@ def read(reader: Any, q: Question, sents: list[Sentence]) -> list[Witness]:
 
 def named_first(
     ws: list[Witness], outlets: Sequence[str],
-    same_story: Callable[[Witness, Witness], bool] | None = None,
+    same_story: Callable[[str, str], bool] | None = None,
 ) -> list[Witness]:
     """A question that names one outlet ("How many died, according to Northern Wire?") asks
     what that outlet reported: its best witness leads, the others keep their order — when it
     tells the best witness's story (``same_story``); otherwise the outlet did not report
     this, and the order stays (as with several outlets named, or none of its witnesses)."""
     mine = next((w for w in ws if _from(w, outlets[0])), None) if len(outlets) == 1 else None
-    if mine is None or (same_story is not None and not same_story(ws[0], mine)):
+    if mine is None or (same_story is not None
+                        and not same_story(ws[0].article_id, mine.article_id)):
         return ws
     return [mine, *(w for w in ws if w is not mine)]
 

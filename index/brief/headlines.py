@@ -18,7 +18,7 @@ from index.answer.evidence import Sentence
 from index.answer.reports import name, one_per_story, reports_of
 from index.answer.retrieve import Filters
 from index.brief.briefing import lede, passes, stage
-from index.brief.stories import group_stories
+from index.brief.stories import group_stories, lede_vectors
 from index.store import ChunkStore
 from index.types import Answer, ArticleInfo
 from index.understand.period import Period
@@ -94,13 +94,8 @@ def _stories(store: ChunkStore, dated: list[ArticleInfo],
     found = [(a, s) for a in dated if (s := lede(store, a.article_id)) is not None]
     later = [(a, s) for a in undated if (s := lede(store, a.article_id)) is not None]
     found += sorted(later, key=lambda p: -stage(p[1].text))
-    mats = store.sentence_vectors([s.chunk.chunk_id for _, s in found])
-    vectors = []
-    for _, s in found:
-        mat = mats.get(s.chunk.chunk_id)
-        vectors.append(mat[s.index] if mat is not None and s.index < len(mat) else None)
     out = []
-    for group in group_stories(vectors)[:BRIEF_STORIES]:
+    for group in group_stories(lede_vectors(store, [s for _, s in found]))[:BRIEF_STORIES]:
         (a, s), *rest = (found[i] for i in group)
         out.append(Story(a, s, tuple(r for r, _ in rest)))
     return out

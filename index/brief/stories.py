@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from index.answer.calibration import SAME_STORY
+from index.answer.evidence import Sentence
 from index.brief.briefing import lede_in
 from index.store import ChunkStore
 
@@ -28,14 +29,7 @@ def group_stories(
     A report joins the first group holding a report at least ``threshold`` alike (cosine); a
     report without a vector is a story of its own."""
     groups: list[list[int]] = []
-    units: list[np.ndarray | None] = []
-    for v in vectors:
-        if v is None:
-            units.append(None)
-            continue
-        a = np.asarray(v, dtype=np.float64).ravel()
-        norm = float(np.linalg.norm(a))
-        units.append(a / norm if norm else None)
+    units = _units(vectors)
     for i, u in enumerate(units):
         home = None
         if u is not None:
@@ -46,6 +40,27 @@ def group_stories(
         else:
             home.append(i)
     return groups
+
+
+def _units(vectors: Sequence[np.ndarray | None]) -> list[np.ndarray | None]:
+    """Each vector at unit length (None for a missing or zero one)."""
+    out: list[np.ndarray | None] = []
+    for v in vectors:
+        a = None if v is None else np.asarray(v, dtype=np.float64).ravel()
+        norm = 0.0 if a is None else float(np.linalg.norm(a))
+        out.append(a / norm if a is not None and norm else None)
+    return out
+
+
+def lede_vectors(store: ChunkStore, ledes: Sequence[Sentence | None]) -> list[np.ndarray | None]:
+    """Each lede's sentence vector as stored at ingest (one read for all; None without)."""
+    mats = store.sentence_vectors([s.chunk.chunk_id for s in ledes if s is not None])
+    out: list[np.ndarray | None] = []
+    for s in ledes:
+        mat = mats.get(s.chunk.chunk_id) if s is not None else None
+        out.append(mat[s.index] if s is not None and mat is not None and s.index < len(mat)
+                   else None)
+    return out
 
 
 class StoryOf:
@@ -63,14 +78,7 @@ class StoryOf:
     def vectors(self) -> list[np.ndarray | None]:
         """The articles' lede vectors, in order (two store reads for all of them)."""
         chunks = self._store.articles_chunks(self._articles)
-        ledes = [lede_in(chunks.get(a, [])) for a in self._articles]
-        mats = self._store.sentence_vectors([s.chunk.chunk_id for s in ledes if s is not None])
-        out: list[np.ndarray | None] = []
-        for s in ledes:
-            mat = mats.get(s.chunk.chunk_id) if s is not None else None
-            out.append(mat[s.index] if s is not None and mat is not None
-                       and s.index < len(mat) else None)
-        return out
+        return lede_vectors(self._store, [lede_in(chunks.get(a, [])) for a in self._articles])
 
     def same(self, a: str, b: str) -> bool:
         if a == b:
@@ -92,8 +100,7 @@ def _linked(ids: Sequence[str], vectors: Sequence[np.ndarray | None],
             i = root[i]
         return i
 
-    units = [None if v is None or not np.linalg.norm(v) else
-             np.asarray(v, dtype=np.float64).ravel() / np.linalg.norm(v) for v in vectors]
+    units = _units(vectors)
     for i, u in enumerate(units):
         for j in range(i):
             w = units[j]
