@@ -31,6 +31,14 @@ _STOP = frozenset(
 )
 
 
+_WH = frozenset("what which who whom whose when where why how".split())
+# Words that open a trailing phrase a chat user leaves out ("… in 1893", "… during the war").
+_TRAILING = frozenset(
+    "in on at during after before when while since by from according because following "
+    "between among within despite through".split()
+)
+
+
 def split_of(title: str) -> str:
     bucket = int(hashlib.sha1(title.encode()).hexdigest(), 16) % 10
     return "heldout" if bucket == 0 else "tune" if bucket == 1 else "train"
@@ -106,7 +114,7 @@ class Pair:
 
 def training_pairs(
     articles: list[Article], negatives: int, seed: int, far: int = 0, swaps: int = 0,
-    title: bool = False, cross: int = 0,
+    title: bool = False, cross: int = 0, short: int = 0,
 ) -> list[Pair]:
     """Each answerable question's gold sentence, and the ``negatives`` sentences of its
     paragraph that share most words with it (hard negatives: same topic, no answer); for an
@@ -117,7 +125,9 @@ def training_pairs(
     ``swaps``: that many on-topic unanswerables made from answerable questions (``swapped``).
     ``title``: each pair carries its article's title as context.
     ``cross``: that many *other* questions of the same paragraph paired with this question's
-    gold sentence, labelled 0 when the sentence holds none of their answers (``crossed``)."""
+    gold sentence, labelled 0 when the sentence holds none of their answers (``crossed``).
+    ``short``: an answerable question that ``shortened`` cuts is also asked short, with its gold
+    sentence and that many of its hard negatives that hold none of its answers."""
     rng = random.Random(seed)
     pool = sorted({w for art in articles for q in art.questions for w in content_words(q.text)
                    if len(w) > 3 and not w.isdigit()})
@@ -142,6 +152,13 @@ def training_pairs(
             n = negatives if q.answerable else negatives + 1
             for i in same_para[:n]:
                 pairs.append(Pair(q.text, art.sentences[i], 0, None))
+            short_text = shortened(q.text) if q.answerable and short else None
+            if short_text:
+                i = min(q.gold)
+                pairs.append(Pair(short_text, art.sentences[i], 1, q.spans[i]))
+                clean = [j for j in same_para if not any(
+                    a.lower() in art.sentences[j].lower() for a in q.answers if a)]
+                pairs.extend(Pair(short_text, art.sentences[j], 0, None) for j in clean[:short])
             if far:
                 other = sorted(
                     (i for i, p in enumerate(art.paragraph_of) if p != q.paragraph
@@ -162,6 +179,22 @@ def training_pairs(
                 p.context = art.title.replace("_", " ")
     rng.shuffle(pairs)
     return pairs
+
+
+def shortened(text: str) -> str | None:
+    """The question as a chat user types it: cut before its first trailing phrase after the
+    fourth word ("How many works did Chopin write in 1842?" → "How many works did Chopin
+    write?"), when it opens with a question word and two content words stay; else None.
+    SQuAD's crowd workers copied the sentence's phrases into their questions; readers of news
+    in a chat ask short questions, which a reader trained on long ones alone gets wrong."""
+    words = text.rstrip(" ?").split()
+    if not words or words[0].lower() not in _WH:
+        return None
+    for i in range(4, len(words) - 1):
+        if words[i].lower() in _TRAILING or words[i - 1].endswith(","):
+            kept = " ".join(words[:i]).rstrip(",")
+            return kept + "?" if len(content_words(kept)) >= 2 else None
+    return None
 
 
 def crossed(q: Question, art: Article, gold: int, rng: random.Random, n: int) -> list[Question]:

@@ -228,7 +228,7 @@ def train(args: argparse.Namespace) -> int:
     if args.limit_articles:
         articles = articles[: args.limit_articles]
     pairs = training_pairs(articles, args.negatives, args.seed, far=args.far, swaps=args.swaps,
-                           title=args.title, cross=args.cross)
+                           title=args.title, cross=args.cross, short=args.short)
     if args.limit_pairs:
         pairs = pairs[: args.limit_pairs]
     plan: list[list[Pair]] = []
@@ -310,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="on-topic unanswerables made per answerable question (key word swapped)")
     ap.add_argument("--cross", type=int, default=0,
                     help="other questions of the paragraph paired with a gold sentence (label 0)")
+    ap.add_argument("--short", type=int, default=0,
+                    help="also ask each question shortened, with this many hard negatives")
     ap.add_argument("--title", action="store_true",
                     help="the reader sees each sentence after its article's title")
     ap.add_argument("--init", type=Path,
