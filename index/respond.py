@@ -33,6 +33,7 @@ from index.answer.search import search
 from index.brief.briefing import brief, briefing_topic
 from index.brief.headlines import top_stories
 from index.brief.stories import StoryOf
+from index.ingest.language import language_name, question_language
 from index.store import ChunkStore
 from index.types import Answer, Turn
 from index.understand.intent import INSTEAD_OF_REFUSAL, news_probability, news_threshold
@@ -102,6 +103,10 @@ class Answerer:
         }
         if q.resolved != q.text:
             result.resolved_question = q.resolved
+        if result.refused and (language := question_language(q.text)) != "en":
+            note = (f"Questions are read as English, and yours looks like "
+                    f"{language_name(language)}.")
+            result.notice = f"{result.notice} {note}".strip() if result.notice else note
         if q.truncated:
             note = ("Your message was very long; only its last 1000 characters up to its last "
                     "question mark were read as the question.")

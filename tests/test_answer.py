@@ -288,6 +288,26 @@ def test_no_words_no_search(seeded_engine: Engine, text: str) -> None:
     assert answer.citations == [] and answer.closest == []
 
 
+@pytest.mark.parametrize(("text", "name"), [
+    ("Wie viele Gefangene wurden ausgetauscht?", "German"),
+    ("Combien de prisonniers ont été échangés ?", "French"),
+])
+def test_a_question_in_another_language_is_told_why_it_was_refused(
+    seeded_engine: Engine, text: str, name: str
+) -> None:
+    """A refusal of a question in another language says the questions are read as English,
+    instead of leaving "the passages do not mention Gefangene" as the only reason."""
+    answer = seeded_engine.answer(text)
+    assert answer.refused, answer.answer
+    assert answer.notice and f"looks like {name}" in answer.notice, answer.notice
+
+
+@pytest.mark.parametrize("text", ["Who mediated the talks?", "Prisoner swap mediators?"])
+def test_an_english_refusal_has_no_language_notice(seeded_engine: Engine, text: str) -> None:
+    answer = seeded_engine.answer(text)
+    assert answer.refused and answer.notice is None, (answer.answer, answer.notice)
+
+
 def test_a_long_message_is_read_for_its_last_question(seeded_engine: Engine) -> None:
     """Pasted context with the question at the end: the question is what is answered, and the
     notice says the message was cut."""

@@ -16,6 +16,15 @@ _ENGLISH = frozenset(
     "have were an this not but they had who their its been which will".split()
 )
 _ENGLISH_SHARE = 0.12  # share of English function words in English news: ~0.25–0.35
+# A question is short: one English question word or function word settles it.
+_ENGLISH_QUESTION = _ENGLISH | frozenset(
+    "what who whom whose how when where which why did does do is can could would should any "
+    "many much there".split()
+)
+# py3langid's normalised probability for a question's language: "Ile osób zginęło?" 0.98,
+# "¿Cuántas personas murieron?" 0.64; English questions without a listed word score below
+# 0.5 as something else ("Brackenford flood toll?": en 0.23).
+QUESTION_CONFIDENCE = 0.5
 
 
 @lru_cache(maxsize=1)
@@ -23,6 +32,13 @@ def _langid() -> Any:
     import py3langid
 
     return py3langid
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> Any:
+    from py3langid import langid
+
+    return langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE, norm_probs=True)
 
 
 def detect_language(text: str) -> str:
@@ -35,3 +51,23 @@ def detect_language(text: str) -> str:
         return "en"
     code, _score = _langid().classify(text[:4000])
     return str(code) or "en"
+
+
+def question_language(text: str) -> str:
+    """ISO 639-1 code of a question, ``"en"`` unless it is surely another language: none of
+    its words is an English question or function word and the classifier is confident."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    if len(words) < 2 or any(w in _ENGLISH_QUESTION for w in words):
+        return "en"
+    code, probability = _identifier().classify(text)
+    return str(code) if code != "en" and probability >= QUESTION_CONFIDENCE else "en"
+
+
+def language_name(code: str) -> str:
+    """"German" for ``"de"`` (Babel's CLDR names), the code itself when Babel has none."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return str(Locale.parse(code).get_display_name("en"))
+    except (UnknownLocaleError, ValueError):
+        return f"another language ({code})"
