@@ -83,14 +83,14 @@ def value_of(q: Question, w: Witness) -> Value | None:
         scale = _SCALE[s.group(1)] if s else 1.0
     at = base + m.start("num")
     # the noun its own number counts ("390 Ukrainians"), not a later number's
-    counted = next((x for x in quantities(text[at:at + 80]) if x.at == 0), None)
+    counted = next((x for x in quantities(text[:at + 80]) if x.at == at), None)
     unit = "%" if m.group("pct") else _currency(m.group("cur"), span + " " + after)
     if not unit and counted is not None:
         unit = counted.key
     step = 10.0 ** -decimals * scale
     shown = w.span
-    if counted is not None and unit[:1].islower() and not re.search(r"[A-Za-z]",
-                                                                     span[m.end("num"):]):
+    if (counted is not None and counted.noun_after and unit[:1].islower()
+            and not re.search(r"[A-Za-z]", span[m.end("num"):])):
         noun = counted.text.split(" ", 1)[1]  # as the article writes it: "Fifteen people"
         shown = counted.text if span == w.span else f"{w.span} {noun}"
     return Value(w, shown, number * scale, unit, step)

@@ -29,6 +29,10 @@ _SYNONYMS = {
     "prison": "prison", "captiv": "prison",
 }
 _YEARISH = re.compile(r"^(1[89]\d\d|20\d\d)$")
+# "The number of workers injured … has risen to 31": the counted noun written before the
+# figure, in the same clause (no other figure, no sentence break between them).
+_NUMBER_OF = re.compile(r"\bnumber of (?:the |those )?([A-Za-z][\w-]*)(?=[^\d;:.]*$)",
+                        re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class Quantity:
     key: str  # stemmed head noun, synonyms merged
     hedged: bool
     at: int = 0  # where the number starts in the sentence
+    noun_after: bool = True  # "270 Ukrainians"; False: "the number of workers … is 31"
 
 
 def spelled(text: str) -> str:
@@ -56,7 +61,13 @@ def quantities(sentence: str) -> list[Quantity]:
             if w.lower() in _STOP_TAIL or w.lower().endswith("ed"):
                 break
             words.append(w.strip("’'"))
-        if not words or (_YEARISH.match(num) and not words):
+        if not words:
+            before = _NUMBER_OF.search(sentence[: m.start("num")])
+            head = stems(before.group(1)) if before and not _YEARISH.match(num) else []
+            if head:
+                out.append(Quantity(float(num.replace(",", "")), num,
+                                    _SYNONYMS.get(head[0], head[0]), bool(m.group("hedge")),
+                                    m.start("num"), noun_after=False))
             continue
         if _YEARISH.match(num) and words and words[0][:1].isupper() is False and len(words) > 2:
             continue
