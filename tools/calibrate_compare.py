@@ -15,14 +15,16 @@ from pathlib import Path
 
 from index.config import IndexConfig
 
-P_GRID = (0.5, 0.6, 0.7, 0.8, 0.9)
-ALIKE_GRID = (0.3, 0.4, 0.5, 0.6, 0.7)
+P_GRID = (0.7, 0.75, 0.8, 0.85, 0.9)
+ALIKE_GRID = (0.4, 0.5, 0.6, 0.7)
 
 
 def main(argv: list[str] | None = None) -> int:
     from index.answer.compare import compare
-    from index.answer.read import read
+    from index.answer.read import named_first, read
+    from index.answer.refuse import decide
     from index.answer.search import search
+    from index.brief.stories import StoryOf
     from index.engine import Engine
     from index.understand.question import parse
 
@@ -36,17 +38,24 @@ def main(argv: list[str] | None = None) -> int:
         row = json.loads(line)
         q = parse(row["question"])
         found = search(engine.store, engine.embedder, q, engine.cfg.top_k)
-        ws = read(engine.reader, q, found.sentences)
+        ws = read(engine.reader, q, found.sentences) if not found.missing else []
+        # as ``index.respond`` does: stories linked through the retrieved reports, a named
+        # outlet's passage first, and no comparison for a refused question
+        stories = StoryOf(engine.store, [c.article_id for c in found.chunks]
+                          + [w.article_id for w in ws])
+        ws = named_first(ws, found.outlets, stories.same)
+        if decide(q, found, ws).refusal is not None:
+            ws = []
         wanted = row.get("type") in ("conflict", "latest") and row.get("answerable", True)
-        runs.append((q, ws, wanted))
-    n_want = sum(w for *_, w in runs)
+        runs.append((q, ws, wanted, stories.same))
+    n_want = sum(w for _, _, w, _ in runs)
     print(f"{len(runs)} questions, {n_want} conflict/latest")
     print("min_p min_alike  flagged(wanted)  false flags(others)")
     for p in P_GRID:
         for alike in ALIKE_GRID:
             hit = false = 0
-            for q, ws, wanted in runs:
-                kind = compare(q, ws, min_p=p, min_alike=alike).kind
+            for q, ws, wanted, same in runs:
+                kind = compare(q, ws, min_p=p, min_alike=alike, same_story=same).kind
                 flagged = kind in ("disagreement", "update")
                 hit += flagged and wanted
                 false += flagged and not wanted
