@@ -59,7 +59,10 @@ witness's: the two speak of the same thing. Both chosen on the news dev set by
 conflict/latest questions 0.087, false flags elsewhere 0.000 (0.8/0.6: 0.130 / 0.029;
 0.5/0.3: 0.217 / 0.103), rechecked with the title-reading reader of 2026-12-07 (the reader
 before it: 0.087 / 0.007 at 0.9/0.6). A false "the sources disagree" costs more trust than a
-missed one."""
+missed one. Rechecked 2026-12-07 (session 32) with the tool measuring what ``respond`` ships
+(story links, refusals): news dev 0.130 / 0.000 at 0.9/0.6, 0.174 / 0.037 at 0.85/0.6; the
+nine news held-out sets pooled (100 conflict/latest, 538 others) 1 / 1 at 0.9/0.6, 3 / 2 at
+0.85/0.6, 4 / 4 at 0.8/0.6, 9 / 10 at 0.7/0.4: below 0.9 each flag gained costs a false one."""
 
 # Refusal: P(answerable) = sigmoid(bias + Σ weight·signal); refused below REFUSE_BELOW, the
 # highest cut with ≤ 2 % false refusals on the tune rows (`--max-false-refusal 0.02`): a wrong
