@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakes import ingested_engine, news_article  # tests/ is on sys.path
@@ -231,6 +232,31 @@ def test_a_values_unit_is_the_noun_after_its_own_number() -> None:
                             sentence=SimpleNamespace(text=text))
         v = value_of(q, w)  # type: ignore[arg-type]
         assert v is not None and (v.number, v.unit) == (number, unit), (text, v)
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("Boo-Keun Yoon", "B.K. Yoon", True),  # initials stand for the words they start
+    ("Enrico Bondi", "Mr Bondi", True),  # a title is not part of the name
+    ("Bondi", "Enrico Bondi", True),
+    ("Mick Doyle", "Mike Doyle", False),  # two spellings: the sources differ
+    ("1 March", "March 1932", False),  # a digit is no initial
+    ("Geneva", "Geneva, Switzerland", True),
+])
+def test_names_agree_by_alias(a: str, b: str, same: bool) -> None:
+    """Names, places and dates agree when the words of one are among the other's, an initial
+    standing for a word it starts (issue 21: "names by alias")."""
+    from types import SimpleNamespace
+
+    from index.answer.compare import _same, value_of
+    from index.understand.question import parse
+
+    q = parse("Who will run the unit?")
+
+    def value(span: str) -> Any:
+        w = SimpleNamespace(span=span, span_at=(0, len(span)), sentence=SimpleNamespace(text=span))
+        return value_of(q, w)  # type: ignore[arg-type]
+
+    assert _same(value(a), value(b)) is same
 
 
 @pytest.mark.xfail(strict=True, reason=READER_LIMIT)

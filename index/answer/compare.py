@@ -28,7 +28,7 @@ _SCALE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billi
 _CURRENCY = {"$": "USD", "dollar": "USD", "us$": "USD", "£": "GBP", "pound": "GBP", "€": "EUR",
              "euro": "EUR", "¥": "JPY", "yen": "JPY", "rouble": "RUB", "ruble": "RUB",
              "a$": "AUD", "rupee": "INR", "yuan": "CNY"}
-_FILLER = frozenset("the a an on in at of by and or its his her their".split())
+_FILLER = frozenset("the a an on in at of by and or its his her their mr mrs ms dr sir".split())
 _NUMBER = re.compile(
     r"(?P<cur>us\$|a\$|[$£€¥])?\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"\s*(?P<scale>thousand|million|billion|trillion|bn|mn|tn|m|k|b)?\b\s*"
@@ -111,9 +111,17 @@ def _same(a: Value, b: Value) -> bool:
     """Equal at the coarser written precision ("$9.37bn" is "$9.4bn"); words: the words of
     one among the other's."""
     if a.words or b.words:
-        return a.words <= b.words or b.words <= a.words
+        return _covers(a.words, b.words) or _covers(b.words, a.words)
     step = max(a.precision, b.precision)
     return abs(round(a.number / step) - round(b.number / step)) < 1
+
+
+def _covers(small: frozenset[str], big: frozenset[str]) -> bool:
+    """Each word of ``small`` is one of ``big``'s, or an initial of one ("B.K. Yoon" is
+    "Boo-Keun Yoon"; "Mick Doyle" is not "Mike Doyle")."""
+    rest = big - small
+    return all(w in big or (len(w) == 1 and w.isalpha() and any(x.startswith(w) for x in rest))
+               for w in small)
 
 
 def _same_unit(a: Value, b: Value) -> bool:
