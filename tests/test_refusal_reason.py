@@ -78,3 +78,22 @@ def test_a_yes_no_question_gets_one_hedge(engine: Engine, question: str) -> None
     assert lines[0] == "The articles do not state a yes/no answer directly; here is what they say:"
     assert lines[1].startswith("According to "), answer.answer
     assert "may not answer this directly" not in answer.answer
+
+
+@pytest.mark.parametrize(("question", "sentence", "counts"), [
+    ("How many banks has Parmalat sued?", "Parmalat has sued 45 banks.", 1.0),
+    ("How many banks has Parmalat sued?", "The number of banks it has sued rose to 49.", 1.0),
+    ("How many banks has Parmalat sued?", "Parmalat collapsed with debts of 14bn euros.", 0.0),
+    ("How many people died?", "Fifteen people were killed.", 1.0),  # people: one key
+    ("How many died?", "The toll rose to 12.", 1.0),  # counts nothing named: no evidence either way
+    ("Who leads the inquiry?", "The agency leads it.", 1.0),
+])
+def test_does_the_best_sentence_count_what_is_asked(
+    question: str, sentence: str, counts: float
+) -> None:
+    """A refusal signal: an on-topic "how many X" question the articles do not answer is often
+    met by a figure of something else."""
+    from index.answer.refuse import counts_target
+    from index.understand.question import parse
+
+    assert counts_target(parse(question), sentence) == counts

@@ -89,7 +89,10 @@ def test_calibrate_compare_prints_its_grid(run: tuple[Path, Path, Path],
     assert main([str(questions), "--data", str(data)]) == 0
     out = capsys.readouterr().out
     assert f"{len(QUESTIONS)} questions, 0 conflict/latest" in out
-    assert len(re.findall(r"^ 0\.\d0 ", out, re.M)) == 25, out  # 5 × 5 thresholds
+    from tools.calibrate_compare import ALIKE_GRID, P_GRID
+
+    rows = re.findall(r"^ 0\.\d\d +0\.\d\d +\d\.\d{3} +\d\.\d{3}$", out, re.M)
+    assert len(rows) == len(P_GRID) * len(ALIKE_GRID) == 20, out
 
 
 def test_calibrate_fits_a_threshold_from_eval_rows(run: tuple[Path, Path, Path],

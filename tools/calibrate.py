@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 FEATURES = ("reader_logit", "best_logit", "cosine", "margin", "coverage", "names", "in_sentence",
-            "span_p", "sure")
+            "span_p", "sure", "counts")
 
 
 def load(paths: list[Path]) -> tuple[np.ndarray, np.ndarray]:

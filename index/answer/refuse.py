@@ -1,9 +1,10 @@
 """Refusal as a decision of its own: a small logistic classifier over general signals of how
 well the closest evidence fits the question — the reader's confidence in the best sentence
-and its span, how many sentences it is sure of, the best sentence's cosine, and how many of
-the question's words that sentence contains. Weights and threshold live in
-``index.answer.calibration`` (fitted on the tune slices, checked on the held-out slice);
-``signals`` also records a few signals the fit left out, for the next calibration.
+and its span, how many sentences it is sure of, the best sentence's cosine, how many of the
+question's words that sentence contains, and whether it counts what a "how many X" asks.
+Weights and threshold live in ``index.answer.calibration`` (fitted on the tune slices,
+checked on the held-out slice); ``signals`` also records a few signals the fit left out, for
+the next calibration.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from index.answer.calibration import (
     REFUSE_BELOW,
 )
 from index.answer.cite import closest_articles, refusal
+from index.answer.conflicts import quantities, spelled
 from index.answer.evidence import context_stems
 from index.answer.read import Witness, logit
 from index.answer.retrieve import Candidate, Filters
 from index.answer.search import Found
 from index.types import Answer
-from index.understand.question import Question, stems
+from index.understand.question import QType, Question, stems
 
 
 @dataclass
@@ -91,7 +93,17 @@ def signals(q: Question, witnesses: Sequence[Witness]) -> dict[str, float]:
         "in_sentence": len(words & set(stems(best.sentence.text))) / len(words) if words else 1.0,
         "span_p": best.span_p,
         "sure": math.log1p(sum(w.p >= 0.5 for w in witnesses)),
+        "counts": counts_target(q, best.sentence.text),
     }
+
+
+def counts_target(q: Question, text: str) -> float:
+    """1.0 when the sentence counts what a "how many X" question counts ("80 banks", "the
+    number of banks … is 49"), or the question counts nothing; else 0.0. An on-topic question
+    the articles do not answer is often answered by a figure of something else."""
+    if q.qtype is not QType.NUMBER or not q.target:
+        return 1.0
+    return float(any(x.key == q.target for x in quantities(spelled(text))))
 
 
 def p_answerable(sig: dict[str, float]) -> float:
