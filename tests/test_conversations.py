@@ -179,6 +179,9 @@ RESOLUTIONS = [
      False),
     (T("Who leads the inquiry?", "The Coastal Rail Authority — …"),
      "What did the mayor say about the derailment?", None, False),
+    # a fragment fills only a slot it agrees with in number: "the loser" is no count of votes
+    # (it became "How many loser did Osei get?", a newcomer's case)
+    (T("How many votes did Osei get?", "41,236 — …"), "And the loser?", None, True),
     # a number is not what "they" points at: asked as typed, the last question helps retrieval
     (T("How many prisoners were exchanged?", "780 — …"), "Where were they held?", None, True),
     (T("How big is Jet Airways' fleet?", "42 — …"), "And how many flights a day does it run?",

@@ -268,12 +268,20 @@ def _fill(frag: Any, prev: Any) -> str | None:
             continue
         if not labels and (chunk_labels or core[-1].pos_ != words[-1].pos_):
             continue
+        if _plural(core[-1]) != _plural(words[-1]):  # "the loser" takes no slot of "votes"
+            continue
         new = words
         if len(core) < len(chunk) and new[0].pos_ == "DET":  # "how many the Russians"
             new = new[1:]
         text = "".join(t.text_with_ws for t in new).strip()
         return _join(ptoks[: core[0].i], text, ptoks[core[-1].i + 1:])
     return None
+
+
+def _plural(t: Any) -> bool | None:
+    """A noun's grammatical number (None for other words): a fragment fills only a slot it
+    agrees with, as English requires."""
+    return t.tag_ in ("NNS", "NNPS") if t.tag_.startswith("NN") else None
 
 
 def _join(before: list[str], middle: str, after: list[str]) -> str:
