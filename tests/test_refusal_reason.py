@@ -66,6 +66,16 @@ def test_what_no_passage_mentions_is_named(engine: Engine) -> None:
     assert said.endswith("do not mention chief"), said
 
 
+@pytest.mark.parametrize("question", ["Who is the latest police chief of Millbrook?",
+                                      "Who is the current police chief of Millbrook?"])
+def test_a_word_asking_for_the_newest_report_is_never_missing(
+    engine: Engine, question: str
+) -> None:
+    """"latest" / "current" say which report to prefer, not what it must say."""
+    said = reason(engine, question)
+    assert said.endswith("do not mention chief"), said
+
+
 @pytest.mark.parametrize("question", ["Did the Kessel dam hold?",
                                       "Did the river crest on Saturday?"])
 def test_a_yes_no_question_gets_one_hedge(engine: Engine, question: str) -> None:

@@ -27,7 +27,7 @@ from index.answer.read import Witness, logit
 from index.answer.retrieve import Candidate, Filters
 from index.answer.search import Found
 from index.types import Answer
-from index.understand.question import QType, Question, stems
+from index.understand.question import RECENCY, QType, Question, stems
 
 
 @dataclass
@@ -141,7 +141,7 @@ def missing_reason(q: Question, witnesses: Sequence[Witness]) -> str:
         context |= context_stems(w.sentence)
     absent = [w for w in _shown_names(q) if not set(stems(w)) <= context]
     absent += [w for w in re.findall(r"[A-Za-z][\w’'-]+", q.resolved)
-               if (st := stems(w)) and not set(st) <= context
+               if (st := stems(w)) and not set(st) <= context | RECENCY
                and not any(w in a for a in absent)][: max(0, 3 - len(absent))]
     outlet = str(best.chunk.meta.get("source") or "") or f"“{best.chunk.meta.get('title', '')}”"
     said = f"The closest passage ({outlet}) says: “{best.text}”"

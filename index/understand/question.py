@@ -136,6 +136,10 @@ def entities_of(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+RECENCY = frozenset(stems("latest most recent newest recently now currently current"))
+"""Words that say which report to prefer (``Question.wants_latest``), not what it must say:
+no keyword, and never called missing from a passage ("What is the latest death toll?")."""
+
 _HOW = re.compile(r"\bhow (many|much)\s+(.*)", re.IGNORECASE)
 _AUX = frozenset("am is are was were be been have has had do does did will would shall should can "
                  "could may might must".split())
@@ -199,7 +203,7 @@ def parse(raw: str, history: list[Turn] | tuple[Turn, ...] = ()) -> Question:
         text=text,
         resolved=resolved,
         qtype=qtype_of(resolved),
-        keywords=tuple(dict.fromkeys(stems(resolved))),
+        keywords=tuple(dict.fromkeys(w for w in stems(resolved) if w not in RECENCY)),
         entities=tuple(entities_of(resolved)),
         wants_latest=bool(re.search(r"\b(latest|most recent|newest|recently|now|currently|"
                                     r"current)\b", low)),
