@@ -26,10 +26,10 @@ import numpy as np
 
 from index.answer.compare import compare
 from index.answer.compose import Chooser, compose
-from index.answer.read import named_first, read
+from index.answer.read import Witness, named_first, read
 from index.answer.refuse import decide
 from index.answer.retrieve import Filters
-from index.answer.search import search
+from index.answer.search import Found, search
 from index.brief.briefing import brief, briefing_topic
 from index.brief.headlines import top_stories
 from index.brief.stories import StoryOf
@@ -79,12 +79,7 @@ class Answerer:
             return briefing
         found = search(self.store, self.embedder, q, k, filters, vector=tvec)
         t1 = time.perf_counter()
-        # A question naming an outlet we hold nothing from is refused unread (``decide``).
-        witnesses = read(self.reader, q, found.sentences) if not found.missing else []
-        # the retrieved articles, so a long story's reports link through each other
-        stories = StoryOf(self.store, [c.article_id for c in found.chunks]
-                          + [w.article_id for w in witnesses])
-        witnesses = named_first(witnesses, found.outlets, stories.same)
+        witnesses, stories = read_found(self.store, self.reader, q, found)
         decision = decide(q, found, witnesses, filters)
         if decision.refusal is None:
             comparison = compare(q, witnesses, same_story=stories.same)
@@ -104,13 +99,11 @@ class Answerer:
         if q.resolved != q.text:
             result.resolved_question = q.resolved
         if result.refused and (language := question_language(q.text)) != "en":
-            note = (f"Questions are read as English, and yours looks like "
-                    f"{language_name(language)}.")
-            result.notice = f"{result.notice} {note}".strip() if result.notice else note
+            _add_notice(result, "Questions are read as English, and yours looks like "
+                                f"{language_name(language)}.")
         if q.truncated:
-            note = ("Your message was very long; only its last 1000 characters up to its last "
-                    "question mark were read as the question.")
-            result.notice = f"{result.notice} {note}".strip() if result.notice else note
+            _add_notice(result, "Your message was very long; only its last 1000 characters up "
+                                "to its last question mark were read as the question.")
         return result
 
     def _briefing(self, q: Question, filters: Filters | None, p_news: float) -> Answer | None:
@@ -124,3 +117,20 @@ class Answerer:
         if topic is not None:
             return brief(self.store, self.embedder, q, topic, filters)
         return None
+
+
+def read_found(
+    store: ChunkStore, reader: Any, q: Question, found: Found
+) -> tuple[list[Witness], StoryOf]:
+    """The read stage: the found sentences read as witnesses (none for a question naming an
+    outlet we hold nothing from: ``decide`` refuses it unread), the stories of the retrieved
+    articles (linked through each other, so a long story's reports stay one), and a named
+    outlet's passage first. Shared with ``tools.calibrate_compare``, which must measure this."""
+    witnesses = read(reader, q, found.sentences) if not found.missing else []
+    stories = StoryOf(store, [c.article_id for c in found.chunks]
+                      + [w.article_id for w in witnesses])
+    return named_first(witnesses, found.outlets, stories.same), stories
+
+
+def _add_notice(result: Answer, note: str) -> None:
+    result.notice = f"{result.notice} {note}".strip() if result.notice else note

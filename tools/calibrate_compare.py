@@ -21,11 +21,10 @@ ALIKE_GRID = (0.4, 0.5, 0.6, 0.7)
 
 def main(argv: list[str] | None = None) -> int:
     from index.answer.compare import compare
-    from index.answer.read import named_first, read
     from index.answer.refuse import decide
     from index.answer.search import search
-    from index.brief.stories import StoryOf
     from index.engine import Engine
+    from index.respond import read_found
     from index.understand.question import parse
 
     ap = argparse.ArgumentParser(description=__doc__)
@@ -38,13 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         row = json.loads(line)
         q = parse(row["question"])
         found = search(engine.store, engine.embedder, q, engine.cfg.top_k)
-        ws = read(engine.reader, q, found.sentences) if not found.missing else []
-        # as ``index.respond`` does: stories linked through the retrieved reports, a named
-        # outlet's passage first, and no comparison for a refused question
-        stories = StoryOf(engine.store, [c.article_id for c in found.chunks]
-                          + [w.article_id for w in ws])
-        ws = named_first(ws, found.outlets, stories.same)
-        if decide(q, found, ws).refusal is not None:
+        ws, stories = read_found(engine.store, engine.reader, q, found)  # as respond reads
+        if decide(q, found, ws).refusal is not None:  # and no comparison for a refusal
             ws = []
         wanted = row.get("type") in ("conflict", "latest") and row.get("answerable", True)
         runs.append((q, ws, wanted, stories.same))

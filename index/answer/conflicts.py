@@ -61,21 +61,16 @@ def quantities(sentence: str) -> list[Quantity]:
             if w.lower() in _STOP_TAIL or w.lower().endswith("ed"):
                 break
             words.append(w.strip("’'"))
-        if not words:
+        if words:
+            if _YEARISH.match(num) and words[0][:1].isupper() is False and len(words) > 2:
+                continue
+            head, text = stems(words[-1]), f"{num} {' '.join(words)}"
+        else:  # no noun after it: a "number of X" before it, in its clause
             before = _NUMBER_OF.search(sentence[: m.start("num")])
             head = stems(before.group(1)) if before and not _YEARISH.match(num) else []
-            if head:
-                out.append(Quantity(float(num.replace(",", "")), num,
-                                    _SYNONYMS.get(head[0], head[0]), bool(m.group("hedge")),
-                                    m.start("num"), noun_after=False))
-            continue
-        if _YEARISH.match(num) and words and words[0][:1].isupper() is False and len(words) > 2:
-            continue
-        head = stems(words[-1])
+            text = num
         if not head:
             continue
-        key = _SYNONYMS.get(head[0], head[0])
-        value = float(num.replace(",", ""))
-        out.append(Quantity(value, f"{num} {' '.join(words)}", key, bool(m.group("hedge")),
-                            m.start("num")))
+        out.append(Quantity(float(num.replace(",", "")), text, _SYNONYMS.get(head[0], head[0]),
+                            bool(m.group("hedge")), m.start("num"), noun_after=bool(words)))
     return out

@@ -28,14 +28,9 @@ QUESTION_CONFIDENCE = 0.5
 
 
 @lru_cache(maxsize=1)
-def _langid() -> Any:
-    import py3langid
-
-    return py3langid
-
-
-@lru_cache(maxsize=1)
 def _identifier() -> Any:
+    """py3langid's bundled model, loaded once, with normalised probabilities (the argmax is
+    the same as its module-level ``classify``; questions need a probability to trust)."""
     from py3langid import langid
 
     return langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE, norm_probs=True)
@@ -49,7 +44,7 @@ def detect_language(text: str) -> str:
     share = sum(1 for w in words if w in _ENGLISH) / len(words)
     if share >= _ENGLISH_SHARE:
         return "en"
-    code, _score = _langid().classify(text[:4000])
+    code, _probability = _identifier().classify(text[:4000])
     return str(code) or "en"
 
 

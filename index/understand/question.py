@@ -136,7 +136,9 @@ def entities_of(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-RECENCY = frozenset(stems("latest most recent newest recently now currently current"))
+_RECENT = ("latest", "most recent", "newest", "recently", "now", "currently", "current")
+_WANTS_LATEST = re.compile(rf"\b({'|'.join(_RECENT)})\b")
+RECENCY = frozenset(stems(" ".join(_RECENT)))
 """Words that say which report to prefer (``Question.wants_latest``), not what it must say:
 no keyword, and never called missing from a passage ("What is the latest death toll?")."""
 
@@ -197,7 +199,6 @@ def parse(raw: str, history: list[Turn] | tuple[Turn, ...] = ()) -> Question:
     # question helps retrieval (no rewrite)
     unnamed = not re.search(r"\s[A-Z0-9]", text.strip())
     boost = history[-1].article_ids if (follow.followup or unnamed) and history else ()
-    low = resolved.lower()
     return Question(
         raw=raw,
         text=text,
@@ -205,8 +206,7 @@ def parse(raw: str, history: list[Turn] | tuple[Turn, ...] = ()) -> Question:
         qtype=qtype_of(resolved),
         keywords=tuple(dict.fromkeys(w for w in stems(resolved) if w not in RECENCY)),
         entities=tuple(entities_of(resolved)),
-        wants_latest=bool(re.search(r"\b(latest|most recent|newest|recently|now|currently|"
-                                    r"current)\b", low)),
+        wants_latest=bool(_WANTS_LATEST.search(resolved.lower())),
         target=target_of(resolved),
         dates=tuple(dates_of(text)),
         boost_articles=tuple(boost),
