@@ -109,7 +109,7 @@ def test_reads_in_batches_and_keeps_the_order(reader: Reader) -> None:
 def test_the_committed_reader_reads_each_sentence_after_its_title(reader: Reader) -> None:
     """The title is context, never the answer: the span is an offset into the sentence, and a
     title that names the sentence's topic helps the sentence that answers."""
-    assert reader.uses_title
+    assert reader.config.title
     question = "How many nurses were among the injured?"
     sentences = ["The hospital said the injured included some 210 nurses and porters.",
                  "The station reopened on Tuesday."]
@@ -191,7 +191,7 @@ def test_the_training_script_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> 
     subprocess.run([*base, "--title", "--export", str(tmp_path / "model")], cwd=REPO,
                    check=True, timeout=120, capture_output=True)
     exported = Reader(tmp_path / "model", verify=False)
-    assert exported.uses_title  # the export says the answer path must pass titles
+    assert exported.config.title  # the export says the answer path must pass titles
     (r,) = exported.read("Who?", ["Ann did."], ["Harbour town"])
     assert 0.0 <= r.score <= 1.0
     assert r.span is None or r.span[1] <= len("Ann did.")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.ingest.segment import sentence_spans
+from index.read.model import context_of
 
 SPLITS = ("train", "tune", "heldout")
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "train" / "squad.jsonl"
@@ -109,12 +110,12 @@ class Pair:
     sentence: str
     label: int
     span: tuple[int, int] | None  # character span of the answer inside ``sentence``
-    context: str = ""  # the article's title, when the reader is trained to see it
+    context: str = ""  # title (| previous sentence), when the reader is trained to see them
 
 
 def training_pairs(
     articles: list[Article], negatives: int, seed: int, far: int = 0, swaps: int = 0,
-    title: bool = False, cross: int = 0, short: int = 0,
+    title: bool = False, cross: int = 0, short: int = 0, prev: bool = False,
 ) -> list[Pair]:
     """Each answerable question's gold sentence, and the ``negatives`` sentences of its
     paragraph that share most words with it (hard negatives: same topic, no answer); for an
@@ -123,7 +124,8 @@ def training_pairs(
     ``far``: also that many sentences from the article's *other* paragraphs that share most
     words with the question (at answer time the reader sees the whole index, not a paragraph).
     ``swaps``: that many on-topic unanswerables made from answerable questions (``swapped``).
-    ``title``: each pair carries its article's title as context.
+    ``title``: each pair carries its article's title as context; ``prev``: and the sentence
+    before its sentence in the paragraph (``index.read.model.context_of``).
     ``cross``: that many *other* questions of the same paragraph paired with this question's
     gold sentence, labelled 0 when the sentence holds none of their answers (``crossed``).
     ``short``: an answerable question that ``shortened`` cuts is also asked short, with its gold
@@ -174,9 +176,14 @@ def training_pairs(
                 gold = min(q.gold)
                 for text in swapped(q, art.sentences[gold], art_words, pool, rng, swaps):
                     pairs.append(Pair(text, art.sentences[gold], 0, None))
-        if title:
+        if title or prev:
+            name = art.title.replace("_", " ")
+            where = {text: i for i, text in reversed(list(enumerate(art.sentences)))}
             for p in pairs[first:]:
-                p.context = art.title.replace("_", " ")
+                i = where[p.sentence]
+                before = (art.sentences[i - 1] if prev and i > 0
+                          and art.paragraph_of[i - 1] == art.paragraph_of[i] else "")
+                p.context = context_of(name, before)
     rng.shuffle(pairs)
     return pairs
 

@@ -37,7 +37,7 @@ from tokenizers import Tokenizer
 from torch import nn
 
 from index.embed.model import HEADS, HIDDEN, LAYERS, LN_EPS, default_model_dir, verify_model_dir
-from index.read.model import load_tokenizer, with_context
+from index.read.model import MAX_LENGTH, load_tokenizer, with_context
 from tools.reader_data import DEFAULT_DATA, Pair, load_articles, training_pairs
 
 
@@ -201,6 +201,13 @@ def batches(pairs: list[Pair], size: int, seed: int) -> list[list[Pair]]:
     return [[pairs[i] for i in c] for c in chunks]
 
 
+PREV_MAX_LENGTH = 160  # the previous sentence adds ~30 pieces; the sentence must not be cut
+
+
+def max_length_of(args: argparse.Namespace) -> int:
+    return int(args.max_length or (PREV_MAX_LENGTH if args.prev else MAX_LENGTH))
+
+
 def train(args: argparse.Namespace) -> int:
     torch.manual_seed(args.seed)
     random.seed(args.seed)
@@ -228,7 +235,8 @@ def train(args: argparse.Namespace) -> int:
     if args.limit_articles:
         articles = articles[: args.limit_articles]
     pairs = training_pairs(articles, args.negatives, args.seed, far=args.far, swaps=args.swaps,
-                           title=args.title, cross=args.cross, short=args.short)
+                           title=args.title, cross=args.cross, short=args.short,
+                           prev=args.prev)
     if args.limit_pairs:
         pairs = pairs[: args.limit_pairs]
     plan: list[list[Pair]] = []
@@ -250,7 +258,7 @@ def train(args: argparse.Namespace) -> int:
         sched.load_state_dict(state["sched"])
         step = state["step"]
         print(f"resumed at step {step}/{total}", flush=True)
-    tok = load_tokenizer()
+    tok = load_tokenizer(max_length_of(args))
     print(
         f"{len(articles)} articles, {len(pairs)} pairs "
         f"({sum(p.label for p in pairs)} positive), {total} steps of {args.batch}",
@@ -314,6 +322,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="also ask each question shortened, with this many hard negatives")
     ap.add_argument("--title", action="store_true",
                     help="the reader sees each sentence after its article's title")
+    ap.add_argument("--prev", action="store_true",
+                    help="and the sentence before it in its paragraph (implies --title)")
+    ap.add_argument("--max-length", type=int, default=0,
+                    help=f"pieces per pair (default {MAX_LENGTH}, {PREV_MAX_LENGTH} with --prev)")
     ap.add_argument("--init", type=Path,
                     help="start from this reader.safetensors (an earlier stage) instead of MiniLM")
     ap.add_argument("--freeze", type=int, default=2, help="bottom encoder layers kept frozen")
@@ -331,8 +343,9 @@ def main(argv: list[str] | None = None) -> int:
 
         status = export(args.out / "reader.safetensors", args.export, fmt=args.format)
         # what the answer path gives this reader before each sentence (index.read.model)
-        context = "title" if args.title else "none"
-        (args.export / "reader.json").write_text(f'{{"context": "{context}"}}\n')
+        context = "title+previous" if args.prev else "title" if args.title else "none"
+        config = {"context": context, "max_length": max_length_of(args)}
+        (args.export / "reader.json").write_text(json.dumps(config) + "\n")
         return status
     return train(args)
 

@@ -1,9 +1,10 @@
 """The reader: one ONNX run scores every candidate sentence for a question.
 
-A cross-encoder over ``[CLS] question [SEP] title | sentence [SEP]`` (MiniLM-L6, trained by
-``tools/train_reader.py``; the title only for a model whose ``reader.json`` says so) gives per
+A cross-encoder over ``[CLS] question [SEP] title | previous | sentence [SEP]`` (MiniLM-L6,
+trained by ``tools/train_reader.py``; title and previous sentence only for a model whose
+``reader.json`` says so) gives per
 token three logits: *answers* (read at [CLS]: does this sentence answer the question?) and the
-*start* / *end* of the answer span inside the sentence (never the title).
+*start* / *end* of the answer span inside the sentence (never its context).
 Candidates are batched in one run, sorted by length so padding stays small. No torch here.
 """
 
@@ -25,8 +26,9 @@ from index.read.model import (
     MODEL_DIR,
     MODEL_FILE,
     ReaderError,
+    context_of,
     load_tokenizer,
-    uses_title,
+    reader_config,
     with_context,
 )
 
@@ -56,7 +58,7 @@ class Reader:
         verify: bool = True,
     ) -> None:
         path = (model_dir or MODEL_DIR) / MODEL_FILE
-        self.uses_title = uses_title(model_dir or MODEL_DIR)
+        self.config = reader_config(model_dir or MODEL_DIR)
         if not path.is_file():
             raise ReaderError(
                 f"The reader model {path} is missing; it is part of the repository "
@@ -69,7 +71,7 @@ class Reader:
                     f"sha256 mismatch for {path}: expected {EXPECTED_SHA256}, got {actual}. "
                     "The file is corrupt or not the committed model; restore it with git."
                 )
-        self._tok = load_tokenizer()
+        self._tok = load_tokenizer(self.config.max_length)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
         opts.inter_op_num_threads = 1
@@ -79,13 +81,21 @@ class Reader:
         )
 
     def read(
-        self, question: str, sentences: Sequence[str], titles: Sequence[str] | None = None
+        self,
+        question: str,
+        sentences: Sequence[str],
+        titles: Sequence[str] | None = None,
+        previous: Sequence[str] | None = None,
     ) -> list[Reading]:
-        """One :class:`Reading` per sentence, in the given order; ``titles`` (each sentence's
-        article title) are read before the sentences by a reader trained with them."""
+        """One :class:`Reading` per sentence, in the given order. ``titles`` (each sentence's
+        article title) and ``previous`` (the sentence before it in its paragraph, "" for a
+        first) are read before the sentences by a reader trained with them."""
         if not sentences:
             return []
-        contexts = list(titles) if self.uses_title and titles else [""] * len(sentences)
+        n = len(sentences)
+        heads = list(titles) if self.config.title and titles else [""] * n
+        befores = list(previous) if self.config.previous and previous else [""] * n
+        contexts = [context_of(t, b) for t, b in zip(heads, befores, strict=True)]
         seconds = [with_context(c, s) for c, s in zip(contexts, sentences, strict=True)]
         shifts = [len(with_context(c, "")) for c in contexts]
         encs = self._tok.encode_batch([(question, s) for s in seconds])
