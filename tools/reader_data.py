@@ -125,7 +125,8 @@ def training_pairs(
     words with the question (at answer time the reader sees the whole index, not a paragraph).
     ``swaps``: that many on-topic unanswerables made from answerable questions (``swapped``).
     ``title``: each pair carries its article's title as context; ``prev``: and the sentence
-    before its sentence in the paragraph (``index.read.model.context_of``).
+    before its sentence in the article, across paragraphs as news paragraphs are often one
+    sentence long (``index.read.model.context_of``).
     ``cross``: that many *other* questions of the same paragraph paired with this question's
     gold sentence, labelled 0 when the sentence holds none of their answers (``crossed``).
     ``short``: an answerable question that ``shortened`` cuts is also asked short, with its gold
@@ -181,8 +182,7 @@ def training_pairs(
             where = {text: i for i, text in reversed(list(enumerate(art.sentences)))}
             for p in pairs[first:]:
                 i = where[p.sentence]
-                before = (art.sentences[i - 1] if prev and i > 0
-                          and art.paragraph_of[i - 1] == art.paragraph_of[i] else "")
+                before = art.sentences[i - 1] if prev and i > 0 else ""
                 p.context = context_of(name, before)
     rng.shuffle(pairs)
     return pairs

@@ -42,7 +42,7 @@ class ReaderConfig:
 
 def context_of(title: str, previous: str = "") -> str:
     """What a reader trained with context reads before the sentence: the title (cut at
-    ``CONTEXT_CHARS``), then the sentence before it in its paragraph (its first
+    ``CONTEXT_CHARS``), then the sentence before it in its article (its first
     ``PREVIOUS_CHARS``, cut at a word): a pronoun's antecedent is usually there."""
     title = title[:CONTEXT_CHARS]
     previous = " ".join(previous.split())

@@ -88,7 +88,7 @@ class Reader:
         previous: Sequence[str] | None = None,
     ) -> list[Reading]:
         """One :class:`Reading` per sentence, in the given order. ``titles`` (each sentence's
-        article title) and ``previous`` (the sentence before it in its paragraph, "" for a
+        article title) and ``previous`` (the sentence before it in its article, "" for the
         first) are read before the sentences by a reader trained with them."""
         if not sentences:
             return []
