@@ -108,7 +108,7 @@ def features(
         sents = score_sentences(store, q, tvec, cands)
         same = [x for x in sents if x.chunk.chunk_id == first.chunk.chunk_id
                 and x.start == first.start]
-        witnesses = read(reader, q, sents[:MAX_CANDIDATES]) if full else []
+        witnesses = read(reader, q, sents[:MAX_CANDIDATES], store) if full else []
         out[aid] = (
             Features(
                 reader_p=max((w.p for w in witnesses), default=0.0),

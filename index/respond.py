@@ -126,7 +126,7 @@ def read_found(
     outlet we hold nothing from: ``decide`` refuses it unread), the stories of the retrieved
     articles (linked through each other, so a long story's reports stay one), and a named
     outlet's passage first. Shared with ``tools.calibrate_compare``, which must measure this."""
-    witnesses = read(reader, q, found.sentences) if not found.missing else []
+    witnesses = read(reader, q, found.sentences, store) if not found.missing else []
     stories = StoryOf(store, [c.article_id for c in found.chunks]
                       + [w.article_id for w in witnesses])
     return named_first(witnesses, found.outlets, stories.same), stories

@@ -141,6 +141,40 @@ def context_stems(s: Sentence) -> set[str]:
     return set(stems(s.chunk.text)) | set(stems(str(s.chunk.meta.get("title", ""))))
 
 
+def previous_texts(store: ChunkStore | None, sents: Sequence[Sentence]) -> list[str]:
+    """The sentence before each one in its article ("" for an article's first): from its own
+    chunk when it has one before it, else the last of the article's chunk before (one query
+    for all of them, none when ``store`` is None). A reader trained with it reads a
+    pronoun's antecedent there ("He scored …" after "Reyes joined in 2019.")."""
+    out = []
+    wanted: list[str] = []
+    for s in sents:
+        spans = _spans(s.chunk)
+        if s.index > 0:
+            a, b = spans[s.index - 1]
+            base = int(s.chunk.meta.get("start", 0))
+            out.append(display(s.chunk.text[a - base : b - base]))
+        else:
+            out.append("")
+            if int(s.chunk.meta.get("start", 0) or 0) > 0:
+                wanted.append(s.article_id)
+    if not wanted or store is None:
+        return out
+    chunks = store.articles_chunks(wanted)
+    for k, s in enumerate(sents):
+        if out[k] or s.index > 0:
+            continue
+        start = int(s.chunk.meta.get("start", 0) or 0)
+        before = [c for c in chunks.get(s.article_id, [])
+                  if int(c.meta.get("start", 0) or 0) < start]
+        if before:
+            last = before[-1]
+            a, b = _spans(last)[-1]
+            base = int(last.meta.get("start", 0))
+            out[k] = display(last.text[a - base : b - base])
+    return out
+
+
 def _spans(chunk: StoredChunk) -> list[tuple[int, int]]:
     raw = str(chunk.meta.get("sentences", ""))
     spans = []

@@ -18,9 +18,10 @@ from typing import Any
 
 from index.answer.calibration import CHEAP_WEIGHT, MAX_CANDIDATES
 from index.answer.conflicts import spelled
-from index.answer.evidence import Sentence
+from index.answer.evidence import Sentence, previous_texts
 from index.answer.reports import REPORT_KEY
 from index.ingest.dates import resolve_date
+from index.store import ChunkStore
 from index.understand.question import QType, Question, stems
 
 _ROUGH = re.compile(r"\b(?:dozens?|hundreds|thousands|millions|billions)\b", re.IGNORECASE)
@@ -58,13 +59,18 @@ class Witness:
         return str(self.sentence.chunk.meta.get("published") or "")[:10]
 
 
-def read(reader: Any, q: Question, sents: list[Sentence]) -> list[Witness]:
-    """Witnesses for the top ``MAX_CANDIDATES`` sentences, best first."""
+def read(
+    reader: Any, q: Question, sents: list[Sentence], store: ChunkStore | None = None
+) -> list[Witness]:
+    """Witnesses for the top ``MAX_CANDIDATES`` sentences, best first. A reader that reads
+    the sentence before each one gets it from ``store`` when it lies in another chunk."""
     pool = sents[:MAX_CANDIDATES]
     if not pool:
         return []
+    config = getattr(reader, "config", None)
+    before = previous_texts(store, pool) if config is not None and config.previous else None
     readings = reader.read(q.resolved, [_plain(s) for s in pool],
-                           [str(s.chunk.meta.get("title") or "") for s in pool])
+                           [str(s.chunk.meta.get("title") or "") for s in pool], before)
     out = []
     for s, r in zip(pool, readings, strict=True):
         at = _in_text(s, r.span)
