@@ -53,6 +53,7 @@ def test_each_sentence_gets_the_one_before_it_across_paragraphs(engine: Engine) 
 def test_the_context_is_title_then_the_sentence_before_cut_at_a_word() -> None:
     assert context_of("Club keeps its strikers") == "Club keeps its strikers"
     assert context_of("T" * 100) == "T" * 80
+    assert context_of("Title", "") == "Title | "  # a --prev reader's empty slot (a lede)
     long = " ".join(["word"] * 60)
     ctx = context_of("Title", long)
     assert ctx.startswith("Title | word") and len(ctx) <= len("Title | ") + PREVIOUS_CHARS

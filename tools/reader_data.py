@@ -116,6 +116,7 @@ class Pair:
 def training_pairs(
     articles: list[Article], negatives: int, seed: int, far: int = 0, swaps: int = 0,
     title: bool = False, cross: int = 0, short: int = 0, prev: bool = False,
+    prev_drop: float = 0.0,
 ) -> list[Pair]:
     """Each answerable question's gold sentence, and the ``negatives`` sentences of its
     paragraph that share most words with it (hard negatives: same topic, no answer); for an
@@ -126,7 +127,9 @@ def training_pairs(
     ``swaps``: that many on-topic unanswerables made from answerable questions (``swapped``).
     ``title``: each pair carries its article's title as context; ``prev``: and the sentence
     before its sentence in the article, across paragraphs as news paragraphs are often one
-    sentence long (``index.read.model.context_of``).
+    sentence long (``index.read.model.context_of``); ``prev_drop``: the share of pairs whose
+    slot is left empty, as for an article's first sentence — news answers are often there, and
+    a reader that never saw the empty slot does not trust the sentence after it.
     ``cross``: that many *other* questions of the same paragraph paired with this question's
     gold sentence, labelled 0 when the sentence holds none of their answers (``crossed``).
     ``short``: an answerable question that ``shortened`` cuts is also asked short, with its gold
@@ -182,7 +185,10 @@ def training_pairs(
             where = {text: i for i, text in reversed(list(enumerate(art.sentences)))}
             for p in pairs[first:]:
                 i = where[p.sentence]
-                before = art.sentences[i - 1] if prev and i > 0 else ""
+                before: str | None = None
+                if prev:  # an empty slot as for an article's first sentence, now and then
+                    keep = i > 0 and rng.random() >= prev_drop
+                    before = art.sentences[i - 1] if keep else ""
                 p.context = context_of(name, before)
     rng.shuffle(pairs)
     return pairs

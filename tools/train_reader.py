@@ -236,7 +236,7 @@ def train(args: argparse.Namespace) -> int:
         articles = articles[: args.limit_articles]
     pairs = training_pairs(articles, args.negatives, args.seed, far=args.far, swaps=args.swaps,
                            title=args.title, cross=args.cross, short=args.short,
-                           prev=args.prev)
+                           prev=args.prev, prev_drop=args.prev_drop)
     if args.limit_pairs:
         pairs = pairs[: args.limit_pairs]
     plan: list[list[Pair]] = []
@@ -324,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="the reader sees each sentence after its article's title")
     ap.add_argument("--prev", action="store_true",
                     help="and the sentence before it in its paragraph (implies --title)")
+    ap.add_argument("--prev-drop", type=float, default=0.3,
+                    help="share of --prev pairs read with the slot empty (as for a lede)")
     ap.add_argument("--max-length", type=int, default=0,
                     help=f"pieces per pair (default {MAX_LENGTH}, {PREV_MAX_LENGTH} with --prev)")
     ap.add_argument("--init", type=Path,

@@ -40,14 +40,15 @@ class ReaderConfig:
         return self.context == "title+previous"
 
 
-def context_of(title: str, previous: str = "") -> str:
+def context_of(title: str, previous: str | None = None) -> str:
     """What a reader trained with context reads before the sentence: the title (cut at
-    ``CONTEXT_CHARS``), then the sentence before it in its article (its first
-    ``PREVIOUS_CHARS``, cut at a word): a pronoun's antecedent is usually there."""
+    ``CONTEXT_CHARS``), then, for a reader trained with ``--prev``, the sentence before it in
+    its article (its first ``PREVIOUS_CHARS``, cut at a word; "" for an article's first, an
+    empty slot the reader learnt): a pronoun's antecedent is usually there."""
     title = title[:CONTEXT_CHARS]
-    previous = " ".join(previous.split())
-    if not previous:
+    if previous is None:
         return title
+    previous = " ".join(previous.split())
     if len(previous) > PREVIOUS_CHARS:
         previous = previous[:PREVIOUS_CHARS].rsplit(" ", 1)[0]
     return f"{title} | {previous}"

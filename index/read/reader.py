@@ -94,7 +94,9 @@ class Reader:
             return []
         n = len(sentences)
         heads = list(titles) if self.config.title and titles else [""] * n
-        befores = list(previous) if self.config.previous and previous else [""] * n
+        befores: list[str | None] = (
+            [None] * n if not self.config.previous else list(previous) if previous else [""] * n
+        )
         contexts = [context_of(t, b) for t, b in zip(heads, befores, strict=True)]
         seconds = [with_context(c, s) for c, s in zip(contexts, sentences, strict=True)]
         shifts = [len(with_context(c, "")) for c in contexts]
