@@ -177,7 +177,8 @@ def test_the_answer_path_never_imports_torch() -> None:
 
 def test_the_training_script_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> None:
     """Two articles, a few dozen pairs, one export, in the training venv (``make setup`` makes
-    it): the script cannot rot unnoticed."""
+    it): the script cannot rot unnoticed. ``--prev`` (title and the sentence before) is the
+    widest context, so the options' common path runs too."""
     python = REPO / ".venv-train" / "bin" / "python"
     assert python.is_file(), "the training venv is missing: run `make setup`"
     run = tmp_path / "run"
@@ -185,14 +186,16 @@ def test_the_training_script_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> 
     data.write_text(_tiny_squad(), encoding="utf-8")
     base = [str(python), "-m", "tools.train_reader", "--out", str(run)]
     subprocess.run([*base, "--data", str(data), "--epochs", "1", "--batch", "4",
-                    "--save-every", "2", "--title", "--cross", "1"],
+                    "--save-every", "2", "--prev", "--cross", "1"],
                    cwd=REPO, check=True, timeout=120, capture_output=True)
     assert (run / "checkpoint.pt").is_file() and (run / "reader.safetensors").is_file()
-    subprocess.run([*base, "--title", "--export", str(tmp_path / "model")], cwd=REPO,
+    subprocess.run([*base, "--prev", "--export", str(tmp_path / "model")], cwd=REPO,
                    check=True, timeout=120, capture_output=True)
     exported = Reader(tmp_path / "model", verify=False)
-    assert exported.config.title  # the export says the answer path must pass titles
-    (r,) = exported.read("Who?", ["Ann did."], ["Harbour town"])
+    # The export says what the answer path must pass: titles and the sentence before.
+    assert exported.config.title and exported.config.previous
+    assert exported.config.max_length == 160
+    (r,) = exported.read("Who?", ["Ann did."], ["Harbour town"], ["The boat sank."])
     assert 0.0 <= r.score <= 1.0
     assert r.span is None or r.span[1] <= len("Ann did.")
     shutil.rmtree(run)
