@@ -68,6 +68,10 @@ def clean(raw: str) -> tuple[str, bool]:
 
 _CHOICE = re.compile(r"\bor (?!not\b)\w")
 """An alternative question ("is it selling better or worse?") asks for a choice, not yes/no."""
+# "Who is Tomas Reyes?": who + be + nothing but a proper name asks what the named one is (a
+# description: "Argentine forward"), not for a name; "Who is the plant manager?" asks for one.
+_IDENTITY = re.compile(r"^\W*(?i:who(?:'s|’s|\s+(?:is|was|are|were)))\s+"
+                       r"(?:[A-Z][\w.’'-]*\s*)+[?!.\s]*$")
 
 
 def qtype_of(text: str) -> QType:
@@ -89,7 +93,7 @@ def qtype_of(text: str) -> QType:
                  r"\bin what (city|country)", t):
         return QType.PLACE
     if re.search(r"\bwho(?:m|se)?\b", t):
-        return QType.NAME
+        return QType.OTHER if _IDENTITY.match(text.strip()) else QType.NAME
     if re.match(r"^(\W*)(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b",
                 t) and not _CHOICE.search(t):
         return QType.YESNO
