@@ -38,7 +38,7 @@ from index.store import ChunkStore
 from index.types import Answer, Turn
 from index.understand.intent import INSTEAD_OF_REFUSAL, news_probability, news_threshold
 from index.understand.period import period_of
-from index.understand.question import Question, parse
+from index.understand.question import MAX_QUESTION_CHARS, Question, parse
 
 
 class Answerer:
@@ -101,9 +101,11 @@ class Answerer:
         if result.refused and (language := question_language(q.text)) != "en":
             _add_notice(result, "Questions are read as English, and yours looks like "
                                 f"{language_name(language)}.")
-        if q.truncated:
-            _add_notice(result, "Your message was very long; only its last 1000 characters up "
-                                "to its last question mark were read as the question.")
+        if q.truncated:  # say what was read: with no question mark, its end
+            upto = " up to its last question mark" if q.text.endswith("?") else ""
+            _add_notice(result, f"Your message was very long; only its last "
+                                f"{MAX_QUESTION_CHARS} characters{upto} were read as the "
+                                "question.")
         return result
 
     def _briefing(self, q: Question, filters: Filters | None, p_news: float) -> Answer | None:

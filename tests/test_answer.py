@@ -335,3 +335,7 @@ def test_a_long_message_is_read_for_its_last_question(seeded_engine: Engine) -> 
     assert not answer.refused, answer.answer
     assert any("390" in c.quote for c in answer.citations), answer.answer
     assert answer.notice and "very long" in answer.notice
+    assert "up to its last question mark" in answer.notice
+    # A long message with no question mark is read to its end, and the notice says no more.
+    storm = seeded_engine.answer("prisoner exchange " * 120)
+    assert storm.notice and "last 1000 characters were read" in storm.notice, storm.notice
