@@ -85,13 +85,12 @@ def score_sentences(
     out: list[Sentence] = []
     for cand in cands:
         chunk = cand.chunk
-        base = int(chunk.meta.get("start", 0))
         spans = _spans(chunk)
         mat = vecs.get(chunk.chunk_id)
         headers = _headers(chunk)
         table_header = str(chunk.meta.get("table_header") or "")
         for i, (s, e) in enumerate(spans):
-            text = display(chunk.text[s - base : e - base])
+            text = _text_at(chunk, (s, e))
             if not text.strip():
                 continue
             prefix = ""
@@ -146,33 +145,28 @@ def previous_texts(store: ChunkStore | None, sents: Sequence[Sentence]) -> list[
     chunk when it has one before it, else the last of the article's chunk before (one query
     for all of them, none when ``store`` is None). A reader trained with it reads a
     pronoun's antecedent there ("He scored …" after "Reyes joined in 2019.")."""
-    out = []
-    wanted: list[str] = []
-    for s in sents:
-        spans = _spans(s.chunk)
-        if s.index > 0:
-            a, b = spans[s.index - 1]
-            base = int(s.chunk.meta.get("start", 0))
-            out.append(display(s.chunk.text[a - base : b - base]))
-        else:
-            out.append("")
-            if int(s.chunk.meta.get("start", 0) or 0) > 0:
-                wanted.append(s.article_id)
-    if not wanted or store is None:
+    out = [_text_at(s.chunk, _spans(s.chunk)[s.index - 1]) if s.index > 0 else "" for s in sents]
+    opening = [k for k, s in enumerate(sents) if s.index == 0 and _start(s.chunk) > 0]
+    if not opening or store is None:
         return out
-    chunks = store.articles_chunks(wanted)
-    for k, s in enumerate(sents):
-        if out[k] or s.index > 0:
-            continue
-        start = int(s.chunk.meta.get("start", 0) or 0)
-        before = [c for c in chunks.get(s.article_id, [])
-                  if int(c.meta.get("start", 0) or 0) < start]
+    chunks = store.articles_chunks([sents[k].article_id for k in opening])
+    for k in opening:
+        s = sents[k]
+        before = [c for c in chunks.get(s.article_id, []) if _start(c) < _start(s.chunk)]
         if before:
-            last = before[-1]
-            a, b = _spans(last)[-1]
-            base = int(last.meta.get("start", 0))
-            out[k] = display(last.text[a - base : b - base])
+            out[k] = _text_at(before[-1], _spans(before[-1])[-1])
     return out
+
+
+def _start(chunk: StoredChunk) -> int:
+    """The chunk's offset in its article's text."""
+    return int(chunk.meta.get("start", 0) or 0)
+
+
+def _text_at(chunk: StoredChunk, span: tuple[int, int]) -> str:
+    """The display text of a sentence, from its article offsets."""
+    base = _start(chunk)
+    return display(chunk.text[span[0] - base : span[1] - base])
 
 
 def _spans(chunk: StoredChunk) -> list[tuple[int, int]]:
@@ -183,7 +177,7 @@ def _spans(chunk: StoredChunk) -> list[tuple[int, int]]:
             a, b = part.split(":", 1)
             spans.append((int(a), int(b)))
     if not spans:
-        start = int(chunk.meta.get("start", 0))
+        start = _start(chunk)
         spans = [(start, start + len(chunk.text))]
     return spans
 
