@@ -247,7 +247,7 @@ def test_names_agree_by_alias(a: str, b: str, same: bool) -> None:
     standing for a word it starts (issue 21: "names by alias")."""
     from types import SimpleNamespace
 
-    from index.answer.compare import _same, value_of
+    from index.answer.compare import same_value, value_of
     from index.understand.question import parse
 
     q = parse("Who will run the unit?")
@@ -256,7 +256,7 @@ def test_names_agree_by_alias(a: str, b: str, same: bool) -> None:
         w = SimpleNamespace(span=span, span_at=(0, len(span)), sentence=SimpleNamespace(text=span))
         return value_of(q, w)  # type: ignore[arg-type]
 
-    assert _same(value(a), value(b)) is same
+    assert same_value(value(a), value(b)) is same
 
 
 @pytest.mark.xfail(strict=True, reason=READER_LIMIT)

@@ -107,7 +107,7 @@ def _currency(sign: str | None, text: str) -> str:
     return ""
 
 
-def _same(a: Value, b: Value) -> bool:
+def same_value(a: Value, b: Value) -> bool:
     """Equal at the coarser written precision ("$9.37bn" is "$9.4bn"); words: the words of
     one among the other's."""
     if a.words or b.words:
@@ -124,7 +124,7 @@ def _covers(small: frozenset[str], big: frozenset[str]) -> bool:
                for w in small)
 
 
-def _same_unit(a: Value, b: Value) -> bool:
+def same_unit(a: Value, b: Value) -> bool:
     """The same currency, percent or counted noun; a count with no noun written meets any
     count, never an amount or a share."""
     if a.unit == b.unit:
@@ -178,7 +178,7 @@ def compare(
             continue
         seen.add(w.story)
         v = value_of(q, w) if fits(q, w) and _names_all(q, w) else None
-        if v is None or not _same_unit(v, lead):
+        if v is None or not same_unit(v, lead):
             continue
         counted = bool(q.target) and v.unit == q.target == lead.unit
         if counted and same_story is not None:  # nothing else ties a bare count to the lead
@@ -190,7 +190,7 @@ def compare(
     groups: list[list[Value]] = []
     for v in values:
         for g in groups:
-            if _same(v, g[0]):
+            if same_value(v, g[0]):
                 g.append(v)
                 break
         else:

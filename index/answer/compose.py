@@ -15,7 +15,7 @@ from typing import Protocol
 from index.answer.breadth import widen
 from index.answer.calibration import LEAD_P, LEAD_SPAN_P, UNSURE_P
 from index.answer.cite import citation_of, closest_articles, outlet_of
-from index.answer.compare import Comparison, topic_of, value_of
+from index.answer.compare import Comparison, same_unit, same_value, topic_of, value_of
 from index.answer.evidence import Sentence
 from index.answer.read import Witness, fits
 from index.answer.search import Found
@@ -28,6 +28,7 @@ MAX_GROUPS = 4  # values shown for one compared slot
 MAX_PER_GROUP = 2  # sources cited for one value
 ALSO_WITHIN = 2.0  # another article's witness is quoted too when its fused score is this close
 LLM_CONTEXT = 12  # numbered sentences offered to an optional LLM
+_KIND = {QType.DATE: "date", QType.PLACE: "place", QType.NAME: "name"}  # else "figure"
 
 
 class Chooser(Protocol):
@@ -60,7 +61,8 @@ def compose(
     result = Answer(
         question=q.raw,
         answer=_answer_text(q, chosen, number_of, conflicts, lead, agreeing,
-                            unsure=best.p < UNSURE_P, same_story=same_story),
+                            unsure=best.p < UNSURE_P, same_story=same_story,
+                            differing=_differing(q, best, witnesses, chosen)),
         refused=False,
         citations=[citation_of(n, s) for n, s in enumerate(chosen, start=1)],
         conflicts=conflicts,
@@ -174,6 +176,25 @@ def _conflicts(
     return [Conflict(topic=topic_of(q, c), claims=tuple(claims), kind=c.kind)]
 
 
+def _differing(
+    q: Question, best: Witness, ws: list[Witness], chosen: list[Sentence]
+) -> set[int]:
+    """The quotes (by ``id``) whose witness gives a value of the asked kind and unit other than
+    the first quote's: whether or not the reader was sure enough to compare them, such a quote
+    is no confirmation of the first."""
+    first = value_of(q, best) if fits(q, best) else None
+    if first is None:
+        return set()
+    by_sentence = {id(w.sentence): w for w in ws}
+    out = set()
+    for s in chosen[1:]:
+        w = by_sentence.get(id(s))
+        v = value_of(q, w) if w is not None and fits(q, w) else None
+        if v is not None and same_unit(v, first) and not same_value(v, first):
+            out.add(id(s))
+    return out
+
+
 def _agreeing(c: Comparison, chosen: list[Sentence], number_of: dict[int, int]) -> list[int]:
     """Citation numbers of the articles that give the leading value, when several outlets do
     (two reports of one outlet are no independent confirmation)."""
@@ -194,6 +215,7 @@ def _answer_text(
     *,
     unsure: bool = False,
     same_story: Callable[[str, str], bool] | None = None,
+    differing: set[int] | frozenset[int] = frozenset(),
 ) -> str:
     parts: list[str] = []
     by_number = {number_of[id(s)]: s for s in chosen}
@@ -243,10 +265,15 @@ def _answer_text(
         if any(number_of[id(s)] in cl.citations for c in conflicts for cl in c.claims):
             continue
         # "X also reports" says X reports the same event: not after a doubted first quote
-        # (it would read as confirmation), nor for a passage of another story
+        # (it would read as confirmation), nor for a passage of another story, nor for one
+        # that gives another value than the first quote (it would read as agreement)
         other = same_story is not None and not same_story(best.article_id, s.article_id)
-        said = f"Another close passage is from {outlet_of(s)}" if doubted or other else (
-            f"{outlet_of(s)} also reports")
+        if doubted or other:
+            said = f"Another close passage is from {outlet_of(s)}"
+        elif id(s) in differing:
+            said = f"{outlet_of(s)} gives a different {_KIND.get(q.qtype, 'figure')}"
+        else:
+            said = f"{outlet_of(s)} also reports"
         parts.append(f"{said}: {s.text} [{number_of[id(s)]}]")
     return "\n".join(parts)
 
