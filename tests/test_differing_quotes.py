@@ -1,8 +1,8 @@
-"""A further quote is introduced as "X also reports" only when it confirms the first: one that
-gives another value of the asked kind is "X gives a different figure", whether or not the
-reader was sure enough to compare the two (a newcomer's case: "four years" first, then
-"Northern Post also reports: … three and a half years", which read as agreement). Reports of
-our own; the real ingest, Chroma, reader and answer path."""
+"""For a question that asks a value, a further quote is introduced as "X also reports" only
+when its value is the first quote's: one that gives another value, or none the reader read,
+is "X reports", whether or not the reader was sure enough to compare the two (a newcomer's
+case: "four years" first, then "Northern Post also reports: … three and a half years", which
+read as agreement). Reports of our own; the real ingest, Chroma, reader and answer path."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def test_a_quote_with_another_value_is_no_confirmation(engine: Engine, question:
     lines = answer.answer.split("\n")
     first = next(line for line in lines if line.startswith(("According to", "The articles may")))
     for line in lines[lines.index(first) + 1:]:
-        said = re.match(r"(.+?) (also reports|gives a different figure): ", line)
+        said = re.match(r"(.+?) (also reports|reports): ", line)
         if said is None or _figure(line) is None or _figure(first) is None:
             continue
         assert (said.group(2) == "also reports") == (_figure(line) == _figure(first)), lines
@@ -65,7 +65,7 @@ def test_both_wordings_are_seen(engine: Engine) -> None:
     """The property above must meet a differing figure under the reader's comparison bar
     (else it tests nothing) and an agreeing one (four years, twice)."""
     texts = [engine.answer(q).answer for q in QUESTIONS]
-    assert any("Northern Post gives a different figure: " in t and not engine.answer(q).conflicts
+    assert any("Northern Post reports: " in t and not engine.answer(q).conflicts
                for q, t in zip(QUESTIONS, texts, strict=True)), texts
     agreeing = engine.answer("How many years did Albright get?").answer
     assert "Coast Herald also reports: Albright, who was jailed for four years" in agreeing, \

@@ -28,7 +28,7 @@ MAX_GROUPS = 4  # values shown for one compared slot
 MAX_PER_GROUP = 2  # sources cited for one value
 ALSO_WITHIN = 2.0  # another article's witness is quoted too when its fused score is this close
 LLM_CONTEXT = 12  # numbered sentences offered to an optional LLM
-_KIND = {QType.DATE: "date", QType.PLACE: "place", QType.NAME: "name"}  # else "figure"
+_VALUED = (QType.NUMBER, QType.DATE, QType.PLACE, QType.NAME)  # questions that ask a value
 
 
 class Chooser(Protocol):
@@ -62,7 +62,7 @@ def compose(
         question=q.raw,
         answer=_answer_text(q, chosen, number_of, conflicts, lead, agreeing,
                             unsure=best.p < UNSURE_P, same_story=same_story,
-                            differing=_differing(q, best, witnesses, chosen)),
+                            confirming=_confirming(q, best, witnesses, chosen)),
         refused=False,
         citations=[citation_of(n, s) for n, s in enumerate(chosen, start=1)],
         conflicts=conflicts,
@@ -176,12 +176,12 @@ def _conflicts(
     return [Conflict(topic=topic_of(q, c), claims=tuple(claims), kind=c.kind)]
 
 
-def _differing(
+def _confirming(
     q: Question, best: Witness, ws: list[Witness], chosen: list[Sentence]
 ) -> set[int]:
-    """The quotes (by ``id``) whose witness gives a value of the asked kind and unit other than
-    the first quote's: whether or not the reader was sure enough to compare them, such a quote
-    is no confirmation of the first."""
+    """The further quotes (by ``id``) that give the first quote's value, of the asked kind and
+    unit, as their spans read: only these confirm it. (A quote whose value differs, or whose
+    span the reader may have misread, is attributed without "also".)"""
     first = value_of(q, best) if fits(q, best) else None
     if first is None:
         return set()
@@ -190,7 +190,7 @@ def _differing(
     for s in chosen[1:]:
         w = by_sentence.get(id(s))
         v = value_of(q, w) if w is not None and fits(q, w) else None
-        if v is not None and same_unit(v, first) and not same_value(v, first):
+        if v is not None and same_unit(v, first) and same_value(v, first):
             out.add(id(s))
     return out
 
@@ -215,7 +215,7 @@ def _answer_text(
     *,
     unsure: bool = False,
     same_story: Callable[[str, str], bool] | None = None,
-    differing: set[int] | frozenset[int] = frozenset(),
+    confirming: set[int] | frozenset[int] = frozenset(),
 ) -> str:
     parts: list[str] = []
     by_number = {number_of[id(s)]: s for s in chosen}
@@ -264,14 +264,14 @@ def _answer_text(
     for s in chosen[1:]:
         if any(number_of[id(s)] in cl.citations for c in conflicts for cl in c.claims):
             continue
-        # "X also reports" says X reports the same event: not after a doubted first quote
-        # (it would read as confirmation), nor for a passage of another story, nor for one
-        # that gives another value than the first quote (it would read as agreement)
+        # "X also reports" says X confirms the first quote: not after a doubted first quote,
+        # nor for a passage of another story; for a question that asks a value, only when its
+        # value is the first quote's ("£85m" after "£120m" would read as agreement)
         other = same_story is not None and not same_story(best.article_id, s.article_id)
         if doubted or other:
             said = f"Another close passage is from {outlet_of(s)}"
-        elif id(s) in differing:
-            said = f"{outlet_of(s)} gives a different {_KIND.get(q.qtype, 'figure')}"
+        elif q.qtype in _VALUED and id(s) not in confirming:
+            said = f"{outlet_of(s)} reports"
         else:
             said = f"{outlet_of(s)} also reports"
         parts.append(f"{said}: {s.text} [{number_of[id(s)]}]")
