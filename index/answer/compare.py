@@ -142,6 +142,14 @@ def _names_all(q: Question, w: Witness) -> bool:
     return sum(e in seen for e in q.entities) / len(q.entities) >= MIN_NAMES_COVERED
 
 
+def _names_as_lead(q: Question, lead: Witness, w: Witness) -> bool:
+    """The witness's paragraph (or title) names each of the question's names that the lead's
+    sentence names: "300 jobs in Manchester" answers "… in Manchester?", and "420 jobs in the
+    UK", in a paragraph that never names Manchester, is no rival of it but another slot."""
+    named = set(q.entities) & set(stems(lead.sentence.text))
+    return not named or named <= context_stems(w.sentence)
+
+
 def _alike(a: Witness, b: Witness) -> float:
     va, vb = a.sentence.vec, b.sentence.vec
     return float(va @ vb) if va is not None and vb is not None else 0.0
@@ -158,7 +166,8 @@ def compare(
     """The best witness's value against each other report's best witness's (an article and
     its wire copies are one report: ``index.answer.reports``). The best must
     be sure (``min_p``); another article's value joins when it is of the asked type in the
-    same unit, its paragraph names at least half of what the question names, and either it
+    same unit, its paragraph names at least half of what the question names and each name of
+    the question that the best witness's sentence names ("in Manchester"), and either it
     counts exactly the noun the question counts ("how many *Ukrainians*": "270 Ukrainians"),
     or the reader is as sure of it and the two sentences are
     alike in meaning (``min_alike``: they speak of the same thing). A count of the asked noun
@@ -177,7 +186,8 @@ def compare(
         if w.story in seen:
             continue
         seen.add(w.story)
-        v = value_of(q, w) if fits(q, w) and _names_all(q, w) else None
+        v = value_of(q, w) if fits(q, w) and _names_all(q, w) and _names_as_lead(q, best, w) \
+            else None
         if v is None or not same_unit(v, lead):
             continue
         counted = bool(q.target) and v.unit == q.target == lead.unit
