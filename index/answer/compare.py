@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from index.answer.calibration import COMPARE_P, MIN_ALIKE, MIN_NAMES_COVERED
 from index.answer.conflicts import quantities, spelled
 from index.answer.evidence import context_stems
+from index.answer.periods import long_run
 from index.answer.read import Witness, fits
 from index.understand.question import QType, Question, stems
 
@@ -43,6 +44,7 @@ class Value:
     unit: str  # currency code, "%", or the stem of the counted noun ("" when none is written)
     precision: float  # the smallest step the written number can tell apart
     words: frozenset[str] = frozenset()  # a date's, place's or name's words, normalised
+    running: bool = False  # a total over a long period ("… since March 2022"): ``long_run``
 
     @property
     def article_id(self) -> str:
@@ -93,7 +95,8 @@ def value_of(q: Question, w: Witness) -> Value | None:
             and not re.search(r"[A-Za-z]", span[m.end("num"):])):
         noun = counted.text.split(" ", 1)[1]  # as the article writes it: "Fifteen people"
         shown = counted.text if span == w.span else f"{w.span} {noun}"
-    return Value(w, shown, number * scale, unit, step)
+    return Value(w, shown, number * scale, unit, step,
+                 running=long_run(w.sentence.text, w.span_at[0], w.published))
 
 
 def _currency(sign: str | None, text: str) -> str:
@@ -188,8 +191,8 @@ def compare(
         seen.add(w.story)
         v = value_of(q, w) if fits(q, w) and _names_all(q, w) and _names_as_lead(q, best, w) \
             else None
-        if v is None or not same_unit(v, lead):
-            continue
+        if v is None or not same_unit(v, lead) or v.running != lead.running:
+            continue  # a long-run total is no rival of one event's count
         counted = bool(q.target) and v.unit == q.target == lead.unit
         if counted and same_story is not None:  # nothing else ties a bare count to the lead
             counted = same_story(best.article_id, w.article_id)
