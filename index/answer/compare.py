@@ -29,6 +29,7 @@ _SCALE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billi
 _CURRENCY = {"$": "USD", "dollar": "USD", "us$": "USD", "£": "GBP", "pound": "GBP", "€": "EUR",
              "euro": "EUR", "¥": "JPY", "yen": "JPY", "rouble": "RUB", "ruble": "RUB",
              "a$": "AUD", "rupee": "INR", "yuan": "CNY"}
+_WEEKDAYS = frozenset(stems("Monday Tuesday Wednesday Thursday Friday Saturday Sunday"))
 _FILLER = frozenset("the a an on in at of by and or its his her their mr mrs ms dr sir".split())
 _NUMBER = re.compile(
     r"(?P<cur>us\$|a\$|[$£€¥])?\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
@@ -148,8 +149,11 @@ def _names_all(q: Question, w: Witness) -> bool:
 def _names_as_lead(q: Question, lead: Witness, w: Witness) -> bool:
     """The witness's paragraph (or title) names each of the question's names that the lead's
     sentence names: "300 jobs in Manchester" answers "… in Manchester?", and "420 jobs in the
-    UK", in a paragraph that never names Manchester, is no rival of it but another slot."""
-    named = set(q.entities) & set(stems(lead.sentence.text))
+    UK", in a paragraph that never names Manchester, is no rival of it but another slot.
+    Names of people, places and things only: a day ("… on Friday?") or a number says when or
+    how much, which reports of one event word differently."""
+    named = {e for e in q.entities if e.isalpha() and e not in _WEEKDAYS} & set(
+        stems(lead.sentence.text))
     return not named or named <= context_stems(w.sentence)
 
 
