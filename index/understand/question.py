@@ -75,7 +75,8 @@ _IDENTITY = re.compile(r"^\W*(?i:who(?:'s|’s|\s+(?:is|was|are|were)))\s+"
 
 
 def qtype_of(text: str) -> QType:
-    """The answer type named by the question's own grammar — how many / when / where / who,
+    """The answer type named by the question's own grammar — how many / when / where / who /
+    which (one of several named things, after the date and place nouns),
     what someone said, a yes/no question — and nothing keyed to a topic's nouns: lists of
     "which bomber / reporter / fund" and "what's the toll / wage" were written for the dev set
     and changed no held-out answer (docs/BENCHMARKS.md, "Rules the reader replaced")."""
@@ -94,6 +95,8 @@ def qtype_of(text: str) -> QType:
         return QType.PLACE
     if re.search(r"\bwho(?:m|se)?\b", t):
         return QType.OTHER if _IDENTITY.match(text.strip()) else QType.NAME
+    if re.match(r"^\W*(?:(?:at|by|for|from|in|of|on|to|with)\s+)?which\b", t):
+        return QType.NAME  # "Which judge …", "By which firm …": one of several named things
     if re.match(r"^(\W*)(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b",
                 t) and not _CHOICE.search(t):
         return QType.YESNO
