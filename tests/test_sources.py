@@ -229,7 +229,7 @@ def test_a_values_unit_is_the_noun_after_its_own_number() -> None:
     ]:
         at = text.index(str(number))
         w = SimpleNamespace(span=str(number), span_at=(at, at + len(str(number))),
-                            sentence=SimpleNamespace(text=text))
+                            sentence=SimpleNamespace(text=text), published="")
         v = value_of(q, w)  # type: ignore[arg-type]
         assert v is not None and (v.number, v.unit) == (number, unit), (text, v)
 
