@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from index.answer.calibration import COMPARE_P, MIN_ALIKE, MIN_NAMES_COVERED
+from index.answer.calibration import COMPARE_P, COUNTED_MIN_P, MIN_ALIKE, MIN_NAMES_COVERED
 from index.answer.conflicts import quantities, spelled
 from index.answer.evidence import context_stems
 from index.answer.periods import long_run
@@ -175,8 +175,9 @@ def compare(
     be sure (``min_p``); another article's value joins when it is of the asked type in the
     same unit, its paragraph names at least half of what the question names and each name of
     the question that the best witness's sentence names ("in Manchester"), and either it
-    counts exactly the noun the question counts ("how many *Ukrainians*": "270 Ukrainians"),
-    or the reader is as sure of it and the two sentences are
+    counts exactly the noun the question counts ("how many *Ukrainians*": "270 Ukrainians")
+    in a sentence the reader gives ``COUNTED_MIN_P`` ("41 people were injured" answers no
+    "how many were killed"), or the reader is as sure of it and the two sentences are
     alike in meaning (``min_alike``: they speak of the same thing). A count of the asked noun
     has no such tie, and sources can only disagree about an event both report: with
     ``same_story`` it joins only from a report of the best witness's story (a fire's 800
@@ -197,7 +198,7 @@ def compare(
             else None
         if v is None or not same_unit(v, lead) or v.running != lead.running:
             continue  # a long-run total is no rival of one event's count
-        counted = bool(q.target) and v.unit == q.target == lead.unit
+        counted = bool(q.target) and v.unit == q.target == lead.unit and w.p >= COUNTED_MIN_P
         if counted and same_story is not None:  # nothing else ties a bare count to the lead
             counted = same_story(best.article_id, w.article_id)
         if counted or (w.p >= min_p and _alike(best, w) >= min_alike):
