@@ -29,6 +29,8 @@ _SCALE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billi
 _CURRENCY = {"$": "USD", "dollar": "USD", "us$": "USD", "£": "GBP", "pound": "GBP", "€": "EUR",
              "euro": "EUR", "¥": "JPY", "yen": "JPY", "rouble": "RUB", "ruble": "RUB",
              "a$": "AUD", "rupee": "INR", "yuan": "CNY"}
+VALUED = (QType.NUMBER, QType.DATE, QType.PLACE, QType.NAME)
+"""Question types whose answer is a value: compared across sources, confirmed by a quote."""
 _WEEKDAYS = frozenset(stems("Monday Tuesday Wednesday Thursday Friday Saturday Sunday"))
 _FILLER = frozenset("the a an on in at of by and or its his her their mr mrs ms dr sir".split())
 _NUMBER = re.compile(
@@ -45,7 +47,6 @@ class Value:
     unit: str  # currency code, "%", or the stem of the counted noun ("" when none is written)
     precision: float  # the smallest step the written number can tell apart
     words: frozenset[str] = frozenset()  # a date's, place's or name's words, normalised
-    running: bool = False  # a total over a long period ("… since March 2022"): ``long_run``
 
     @property
     def article_id(self) -> str:
@@ -96,8 +97,7 @@ def value_of(q: Question, w: Witness) -> Value | None:
             and not re.search(r"[A-Za-z]", span[m.end("num"):])):
         noun = counted.text.split(" ", 1)[1]  # as the article writes it: "Fifteen people"
         shown = counted.text if span == w.span else f"{w.span} {noun}"
-    return Value(w, shown, number * scale, unit, step,
-                 running=long_run(w.sentence.text, w.span_at[0], w.published))
+    return Value(w, shown, number * scale, unit, step)
 
 
 def _currency(sign: str | None, text: str) -> str:
@@ -137,24 +137,30 @@ def same_unit(a: Value, b: Value) -> bool:
     return not money and not (a.unit and b.unit)
 
 
-def _names_all(q: Question, w: Witness) -> bool:
+def _slot_names(q: Question, lead: Witness) -> set[str]:
+    """The question's names that the lead's sentence names ("300 jobs in Manchester" for
+    "… in Manchester?"): names of people, places and things only — a day ("… on Friday?") or a
+    number says when or how much, which reports of one event word differently."""
+    return {e for e in q.entities if e.isalpha() and e not in _WEEKDAYS} & set(
+        stems(lead.sentence.text))
+
+
+def _names_enough(q: Question, slot: set[str], w: Witness) -> bool:
     """The witness's paragraph (or its article's title) names at least ``MIN_NAMES_COVERED``
-    of what the question names (as a several-part question's refusal check does)."""
+    of what the question names (as a several-part question's refusal check does) and each of
+    the ``slot`` names: "420 jobs in the UK", in a paragraph that never names Manchester, is
+    no rival of "300 jobs in Manchester" but another slot."""
     if not q.entities:
         return True
     seen = context_stems(w.sentence)
-    return sum(e in seen for e in q.entities) / len(q.entities) >= MIN_NAMES_COVERED
+    share = sum(e in seen for e in q.entities) / len(q.entities)
+    return share >= MIN_NAMES_COVERED and slot <= seen
 
 
-def _names_as_lead(q: Question, lead: Witness, w: Witness) -> bool:
-    """The witness's paragraph (or title) names each of the question's names that the lead's
-    sentence names: "300 jobs in Manchester" answers "… in Manchester?", and "420 jobs in the
-    UK", in a paragraph that never names Manchester, is no rival of it but another slot.
-    Names of people, places and things only: a day ("… on Friday?") or a number says when or
-    how much, which reports of one event word differently."""
-    named = {e for e in q.entities if e.isalpha() and e not in _WEEKDAYS} & set(
-        stems(lead.sentence.text))
-    return not named or named <= context_stems(w.sentence)
+def _running(q: Question, w: Witness) -> bool:
+    """Is the witness's count a long-run total (``index.answer.periods``)?"""
+    return q.qtype is QType.NUMBER and w.span_at is not None and long_run(
+        w.sentence.text, w.span_at[0], w.published)
 
 
 def _alike(a: Witness, b: Witness) -> float:
@@ -182,21 +188,21 @@ def compare(
     has no such tie, and sources can only disagree about an event both report: with
     ``same_story`` it joins only from a report of the best witness's story (a fire's 800
     evacuated people are no rival to a ferry's 12 dead people)."""
-    if q.qtype not in (QType.NUMBER, QType.DATE, QType.PLACE, QType.NAME) or not witnesses:
+    if q.qtype not in VALUED or not witnesses:
         return Comparison()
     best = witnesses[0]
     lead = value_of(q, best) if best.p >= min_p and fits(q, best) else None
     if lead is None:
         return Comparison()
+    slot, lead_running = _slot_names(q, best), _running(q, best)
     seen = {best.story}  # one value per report: wire copies of it are no second source
     values = [lead]
     for w in witnesses[1:]:
         if w.story in seen:
             continue
         seen.add(w.story)
-        v = value_of(q, w) if fits(q, w) and _names_all(q, w) and _names_as_lead(q, best, w) \
-            else None
-        if v is None or not same_unit(v, lead) or v.running != lead.running:
+        v = value_of(q, w) if fits(q, w) and _names_enough(q, slot, w) else None
+        if v is None or not same_unit(v, lead) or _running(q, w) != lead_running:
             continue  # a long-run total is no rival of one event's count
         counted = bool(q.target) and v.unit == q.target == lead.unit and w.p >= COUNTED_MIN_P
         if counted and same_story is not None:  # nothing else ties a bare count to the lead

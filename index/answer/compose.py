@@ -15,7 +15,7 @@ from typing import Protocol
 from index.answer.breadth import widen
 from index.answer.calibration import LEAD_P, LEAD_SPAN_P, UNSURE_P
 from index.answer.cite import citation_of, closest_articles, outlet_of
-from index.answer.compare import Comparison, same_unit, same_value, topic_of, value_of
+from index.answer.compare import VALUED, Comparison, same_unit, same_value, topic_of, value_of
 from index.answer.evidence import Sentence
 from index.answer.read import Witness, fits
 from index.answer.search import Found
@@ -28,7 +28,6 @@ MAX_GROUPS = 4  # values shown for one compared slot
 MAX_PER_GROUP = 2  # sources cited for one value
 ALSO_WITHIN = 2.0  # another article's witness is quoted too when its fused score is this close
 LLM_CONTEXT = 12  # numbered sentences offered to an optional LLM
-_VALUED = (QType.NUMBER, QType.DATE, QType.PLACE, QType.NAME)  # questions that ask a value
 
 
 class Chooser(Protocol):
@@ -270,7 +269,7 @@ def _answer_text(
         other = same_story is not None and not same_story(best.article_id, s.article_id)
         if doubted or other:
             said = f"Another close passage is from {outlet_of(s)}"
-        elif q.qtype in _VALUED and id(s) not in confirming:
+        elif q.qtype in VALUED and id(s) not in confirming:
             said = f"{outlet_of(s)} reports"
         else:
             said = f"{outlet_of(s)} also reports"
