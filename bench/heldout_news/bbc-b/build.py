@@ -34,10 +34,12 @@ import argparse
 import hashlib
 import json
 import re
-import subprocess
 import sys
 import unicodedata
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # bench/: the shared kit
+from newsset_kit import clean_lines, git_dir, git_show, has, norm, sentence_of, slugify
 
 HERE = Path(__file__).resolve().parent
 
@@ -143,20 +145,6 @@ ALLOWED_CATEGORIES = ("sport", "entertainment", "tech")
 
 
 # --- reading the mirror ----------------------------------------------------------------------------
-def git_dir(path: str) -> Path:
-    p = Path(path)
-    return p / ".git" if (p / ".git").is_dir() else p
-
-
-def git_show(repo: Path, commit: str, path: str) -> bytes:
-    return subprocess.run(["git", "--git-dir", str(repo), "show", f"{commit}:{path}"],
-                          check=True, capture_output=True).stdout
-
-
-def clean_lines(text: str) -> str:
-    """CRLF to LF and trailing spaces off each line; nothing else is changed."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
 
 
 def bbc_articles(repo: Path, problems: list[str]) -> list[dict]:
@@ -182,62 +170,7 @@ def bbc_articles(repo: Path, problems: list[str]) -> list[dict]:
     return out
 
 
-def slugify(title: str) -> str:
-    t = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
-    words = re.sub(r"[^a-z0-9]+", " ", t).split()
-    slug = ""
-    for w in words:
-        if len(slug) + len(w) + 1 > 48:
-            break
-        slug = f"{slug}-{w}" if slug else w
-    return slug or "article"
-
-
 # --- sentences and normalisation (as in the dev build) ---------------------------------------------
-_NOT_END = {"mr", "mrs", "ms", "dr", "st", "sen", "gen", "gov", "rep", "lt", "col", "capt", "cmdr",
-            "prof", "sgt", "jr", "sr", "co", "corp", "inc", "ltd", "no", "vs", "jan", "feb", "mar",
-            "apr", "aug", "sept", "sep", "oct", "nov", "dec", "mt", "ft", "u.s", "u.k", "u.n", "e.g",
-            "i.e", "a.m", "p.m", "d.c"}
-_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(?=\s)")
-
-
-def _is_end(text: str, m: re.Match) -> bool:
-    before = re.search(r"([A-Za-z.]+)$", text[max(0, m.start() - 12):m.start()])
-    word = before.group(1).lower().rstrip(".") if before else ""
-    if word in _NOT_END or re.fullmatch(r"(?:[a-z]\.)*[a-z]", word):
-        return False
-    nxt = text[m.end():m.end() + 3].lstrip(" \t")
-    return not nxt or not nxt[0].islower()
-
-
-def sentence_of(text: str, start: int, end: int) -> str:
-    """The sentence (within its line) that holds text[start:end]."""
-    line_lo = text.rfind("\n", 0, start) + 1
-    line_hi = text.find("\n", end)
-    line_hi = len(text) if line_hi < 0 else line_hi
-    lo = line_lo
-    for m in _END.finditer(text, line_lo, start):
-        if _is_end(text, m):
-            lo = m.end()
-    hi = line_hi
-    for m in _END.finditer(text, max(end - 1, line_lo), line_hi):
-        if m.start() >= end - 1 and _is_end(text, m):
-            hi = m.end()
-            break
-    return text[lo:hi].strip()
-
-
-def norm(s: str) -> str:
-    """NFKD -> ASCII, lowercase, apostrophes dropped, other punctuation to spaces, no articles."""
-    s = re.sub(r"['\u2019]s\b", "", s)
-    s = re.sub(r"['\u2019\u2018`]", "", s)
-    s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode().lower()
-    return " ".join(w for w in re.sub(r"[^a-z0-9]+", " ", s).split() if w not in ("a", "an", "the"))
-
-
-def has(haystack: str, needle: str) -> bool:
-    n = norm(needle)
-    return bool(n) and f" {n} " in f" {norm(haystack)} "
 
 
 def words(s: str) -> list[str]:
