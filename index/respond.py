@@ -26,7 +26,7 @@ import numpy as np
 
 from index.answer.compare import compare
 from index.answer.compose import Chooser, compose
-from index.answer.read import Witness, named_first, read
+from index.answer.read import Witness, named_first, newest_first, read
 from index.answer.refuse import decide
 from index.answer.retrieve import Filters
 from index.answer.search import Found, search
@@ -131,6 +131,7 @@ def read_found(
     witnesses = read(reader, q, found.sentences, store) if not found.missing else []
     stories = StoryOf(store, [c.article_id for c in found.chunks]
                       + [w.article_id for w in witnesses])
+    witnesses = newest_first(witnesses, q, stories.same)
     return named_first(witnesses, found.outlets, stories.same), stories
 
 

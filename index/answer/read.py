@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from index.answer.calibration import CHEAP_WEIGHT, MAX_CANDIDATES
+from index.answer.calibration import CHEAP_WEIGHT, MAX_CANDIDATES, UNSURE_P
 from index.answer.conflicts import spelled
 from index.answer.evidence import Sentence, previous_texts
 from index.answer.reports import REPORT_KEY
@@ -93,6 +93,24 @@ def named_first(
     if mine is None or (same_story is not None
                         and not same_story(ws[0].article_id, mine.article_id)):
         return ws
+    return [mine, *(w for w in ws if w is not mine)]
+
+
+def newest_first(
+    ws: list[Witness], q: Question, same_story: Callable[[str, str], bool] | None = None,
+    min_p: float = UNSURE_P,
+) -> list[Witness]:
+    """A question that asks for the latest ("What is the latest death toll?") is answered by
+    the newest dated report of the best witness's story that the reader thinks answers it
+    (``min_p``): that witness leads, the others keep their order."""
+    if not q.wants_latest or not ws:
+        return ws
+    best = ws[0]
+    newer = [w for w in ws[1:] if w.p >= min_p and w.published > best.published
+             and (same_story is None or same_story(best.article_id, w.article_id))]
+    if not newer:
+        return ws
+    mine = max(newer, key=lambda w: (w.published, w.fused))
     return [mine, *(w for w in ws if w is not mine)]
 
 
