@@ -85,7 +85,7 @@ class Answerer:
             comparison = compare(q, witnesses, same_story=stories.same)
             result = compose(q, found, witnesses, comparison, decision.signals, self.llm,
                              stories.same)
-        elif p_news >= INSTEAD_OF_REFUSAL and not found.missing:
+        elif p_news >= INSTEAD_OF_REFUSAL and not found.missing and not q.followup:
             result = top_stories(self.store, q, filters, period_of(q.text))
         else:
             result = decision.refusal
@@ -114,7 +114,7 @@ class Answerer:
         classifier's call, ``intent``; or "What's new?"), the newest articles on X for "what's
         the latest on X"; None for any other question."""
         topic = briefing_topic(q.text)
-        if topic == "" or p_news >= news_threshold():
+        if topic == "" or (p_news >= news_threshold() and not q.followup):
             return top_stories(self.store, q, filters, period_of(q.text))
         if topic is not None:
             return brief(self.store, self.embedder, q, topic, filters)

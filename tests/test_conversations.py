@@ -186,6 +186,25 @@ RESOLUTIONS = [
     (T("How many prisoners were exchanged?", "780 — …"), "Where were they held?", None, True),
     (T("How big is Jet Airways' fleet?", "42 — …"), "And how many flights a day does it run?",
      None, True),
+    # a question adverb alone asks the last question about another circumstance (it was
+    # asked as typed, and "Why?" was taken for a request for the news in general)
+    (T("How much did the council fine the operator?", "£2m — …"), "Why?",
+     "Why did the council fine the operator?", True),
+    (T("Was anyone arrested after the match?"), "and where?",
+     "Where was anyone arrested after the match?", True),
+    (T("When's the rearranged concert?", "14 June — …"), "where",
+     "Where's the rearranged concert?", True),
+    (T("Who won the Davis Cup?", "Spain — …"), "Why?", None, True),  # "who" is its subject
+    # the last question stands in only for a question with no words of its own: "Who did
+    # she beat?" is not "Who won …?" again
+    (T("Who won the best female singer prize?", "Joss Stone — …"), "Who did she beat?",
+     "Who did Joss Stone beat?", True),
+    # "that" is the main clause's subject or object, not one of a clause inside it
+    (T("What was thrown at the manager after United beat Arsenal?"), "When did that happen?",
+     None, True),
+    # a fragment never takes the place of what a which/what question asks for
+    (T("Which novel won the main award?", "Small Island — …"),
+     "And the children's prize?", "Which novel won the children's prize?", True),
 ]
 
 
@@ -262,3 +281,13 @@ def test_repl_on_a_pseudo_terminal_resolves_a_follow_up(tmp_path: Path, embedder
         if proc.poll() is None:
             proc.kill()
         os.close(main)
+
+
+def test_why_alone_asks_the_last_question_why(engine: Engine) -> None:
+    """"Why?" in a chat asks why about the last question (it was asked as typed, and over a
+    tune set's football reports it was even answered with the top stories)."""
+    first = engine.answer("When will Brightwell Foods close its Ashby plant?")
+    answer = engine.answer("Why?", remember([], first))
+    assert answer.resolved_question == "Why will Brightwell Foods close its Ashby plant?"
+    assert not answer.refused, answer.answer
+    assert all(c.title.startswith("Brightwell Foods") for c in answer.citations), answer.answer

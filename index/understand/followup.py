@@ -53,7 +53,7 @@ def resolve(text: str, history: Sequence[Turn]) -> Resolution:
     doc, pdoc = nlp(text), nlp(prev_text)
     continues = bool(_CONTINUES.match(text))
     if not any(t.pos_ in ("VERB", "AUX") for t in doc):  # a fragment: "and the Russians?"
-        filled = _fill(doc, pdoc)
+        filled = _ask_instead(doc, pdoc) or _fill(doc, pdoc)
         if filled:
             return Resolution(filled, True)
         return Resolution(text, True, prev_text)
@@ -65,7 +65,8 @@ def resolve(text: str, history: Sequence[Turn]) -> Resolution:
     if not open_refs:
         return Resolution(text, continues, prev_text if continues else "")
     own = [t for t in doc if t.pos_ in ("NOUN", "PROPN", "NUM", "ADJ")]
-    if not own and _wh(doc) and _wh(doc) == _wh(pdoc):  # "Where was that?" after "Where …?"
+    if not own and not any(t.pos_ == "VERB" for t in doc) and _wh(doc) and \
+            _wh(doc) == _wh(pdoc):  # "Where was that?" after "Where …?" (not "Who beat her?")
         return Resolution(prev_text, True)
     value = _value_of(prev)
     described = None if value else _described(pdoc)  # "the firm that is leading the search"
@@ -180,6 +181,7 @@ def _main_phrase(doc: Any) -> str | None:
     people = {t.i for e in doc.ents if e.label_ == "PERSON" for t in e}
     for chunk in doc.noun_chunks:
         if (chunk.root.dep_ in ("nsubj", "nsubjpass", "dobj", "attr")
+                and chunk.root.head.dep_ == "ROOT"  # of the main clause, not "after United beat …"
                 and chunk.root.pos_ in ("NOUN", "PROPN") and chunk.root.i not in people
                 and not any(t.tag_ in _WH for t in chunk)):
             text = str(chunk.text)
@@ -228,10 +230,37 @@ def _wh(doc: Any) -> str:
     return next((t.lower_ for t in doc if t.tag_ in _WH), "")
 
 
+def _ask_instead(frag: Any, prev: Any) -> str | None:
+    """A question adverb alone ("Why?", "where", "and when?") asks the previous question about
+    another circumstance: it takes the place of that question's own question word when that
+    word is no subject ("How much did Newcastle fine Bellamy?" → "Why did Newcastle fine
+    Bellamy?"), or stands before a yes/no question ("Was anyone sent off?" → "Why was anyone
+    sent off?"). None otherwise ("Who won?" has no place for "why")."""
+    words = [t for t in frag if not t.is_punct]
+    m = _CONTINUES.match(frag.text)
+    if m:
+        words = [t for t in words if t.idx >= m.end()]
+    if len(words) != 1 or words[0].tag_ != "WRB" or len(prev) < 2:
+        return None
+    wh = words[0].lower_
+    verb = next((t for t in prev if t.pos_ in ("VERB", "AUX")), None)
+    if verb is None:
+        return None
+    rest = "".join(t.text_with_ws for t in prev[verb.i:]).strip()
+    if verb.i == 0:  # a yes/no question: "Was anyone sent off …?"
+        return _join([], f"{wh} {rest[:1].lower()}{rest[1:]}", [])
+    asked = prev[: verb.i]
+    subject = any(t.dep_ in ("nsubj", "nsubjpass") and t.i > verb.i for t in prev)
+    if verb.pos_ != "AUX" or not subject or not any(t.tag_ in _WH for t in asked):
+        return None  # "Who won the Cup?": the question word is its subject
+    return _join([], f"{wh}{asked[-1].whitespace_}{rest}", [])
+
+
 def _fill(frag: Any, prev: Any) -> str | None:
-    """A fragment put in the previous question's slot of the same kind: a phrase with the
-    same preposition ("for adults" ← "for 18 to 21 year olds"), or a name of the same entity
-    type ("Ukrainians" ← "the Russians"); a "how many …" fragment of the same wh-word adds
+    """A fragment put in the previous question's slot of the same kind (a thing it names or
+    counts, never the thing a which/what question asks for): a phrase with the same
+    preposition ("for adults" ← "for 18 to 21 year olds"), or a name of the same entity type
+    ("Ukrainians" ← "the Russians"); a "how many …" fragment of the same wh-word adds
     its phrase to the previous question. None when no slot fits."""
     words = [t for t in frag if not t.is_punct]
     m = _CONTINUES.match(frag.text)
@@ -261,8 +290,8 @@ def _fill(frag: Any, prev: Any) -> str | None:
     labels = {e.label_ for e in frag.ents}
     for chunk in prev.noun_chunks:
         core = [t for t in chunk if t.tag_ not in _WH and t.lower_ not in ("many", "much")]
-        if not core or core[0].pos_ == "PRON":
-            continue
+        if not core or core[0].pos_ == "PRON" or any(t.tag_ in ("WDT", "WP") for t in chunk):
+            continue  # "which book" is what was asked, no slot for "the children's prize"
         chunk_labels = {e.label_ for e in prev.ents if e.start < chunk.end and e.end > chunk.start}
         if labels and not labels & chunk_labels:
             continue

@@ -48,6 +48,7 @@ class Question:
     boost_articles: tuple[str, ...] = ()
     truncated: bool = False
     context: str = ""  # the previous question, for retrieval only (``followup.Resolution``)
+    followup: bool = False  # leans on the previous turn: never a request for news in general
 
 
 def clean(raw: str) -> tuple[str, bool]:
@@ -220,4 +221,5 @@ def parse(raw: str, history: list[Turn] | tuple[Turn, ...] = ()) -> Question:
         context=follow.context or (
             (history[-1].resolved or history[-1].question) if unnamed and history else ""),
         truncated=truncated,
+        followup=follow.followup,
     )
