@@ -67,11 +67,14 @@ def test_what_no_passage_mentions_is_named(engine: Engine) -> None:
 
 
 @pytest.mark.parametrize("question", ["Who is the latest police chief of Millbrook?",
-                                      "Who is the current police chief of Millbrook?"])
+                                      "Who is the current police chief of Millbrook?",
+                                      "Who is still the police chief of Millbrook?",
+                                      "Is there a police chief of Millbrook yet?"])
 def test_a_word_asking_for_the_newest_report_is_never_missing(
     engine: Engine, question: str
 ) -> None:
-    """"latest" / "current" say which report to prefer, not what it must say."""
+    """"latest" / "current" / "still" / "yet" say which report to prefer, not what it must say
+    (a tune set's refusal said the passages "do not mention yet")."""
     said = reason(engine, question)
     assert said.endswith("do not mention chief"), said
 
