@@ -86,6 +86,8 @@ class Answerer:
             result = compose(q, found, witnesses, comparison, decision.signals, self.llm,
                              stories.same)
         elif p_news >= INSTEAD_OF_REFUSAL and not found.missing and not q.followup:
+            # a refused follow-up ("Why?" with nothing to ask it of) says what is missing:
+            # the top stories would answer another question
             result = top_stories(self.store, q, filters, period_of(q.text))
         else:
             result = decision.refusal
@@ -114,7 +116,7 @@ class Answerer:
         classifier's call, ``intent``; or "What's new?"), the newest articles on X for "what's
         the latest on X"; None for any other question."""
         topic = briefing_topic(q.text)
-        if topic == "" or (p_news >= news_threshold() and not q.followup):
+        if topic == "" or p_news >= news_threshold():
             return top_stories(self.store, q, filters, period_of(q.text))
         if topic is not None:
             return brief(self.store, self.embedder, q, topic, filters)

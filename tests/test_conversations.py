@@ -195,6 +195,24 @@ RESOLUTIONS = [
     (T("When's the rearranged concert?", "14 June — …"), "where",
      "Where's the rearranged concert?", True),
     (T("Who won the Davis Cup?", "Spain — …"), "Why?", None, True),  # "who" is its subject
+    # the thing asked for stays as its verb's object (a newcomer's "What did Elena Varga
+    # say?" → "Why?" became "Why did Elena Varga say?")
+    (T("What did the minister say?"), "Why?", "Why did the minister say that?", True),
+    (T("How many jobs will Veltra cut?", "300 — …"), "why?", "Why will Veltra cut jobs?", True),
+    (T("How long is his contract?"), "why?", None, True),
+    # no description of an answer the question does not ask as its subject, or that leans
+    # back itself (a newcomer's "How much did the one who did Harbour City sign pay for the
+    # one who did Harbour City sign?")
+    (T("Who did Harbour City sign?"), "How much did they pay for him?", None, True),
+    (T("Who else wanted him?"), "Where did he go in the end?", None, True),
+    # a fragment of its own goes inside the question as written, not capitalised (a newcomer's
+    # "… accused of taking From which firm?")
+    (T("How much was the mayor accused of taking?"), "From which firm?",
+     "How much was the mayor accused of taking from which firm?", True),
+    # a possessive belongs to the clause's named subject, whatever the tagger calls the name
+    # (a newcomer's "what did Mendes say at his unveiling" became "… at Owen Pryce's …")
+    (T("Who is Owen Pryce?", "Owen Pryce — …"), "what did Mendes say at his unveiling",
+     None, False),
     # the last question stands in only for a question with no words of its own: "Who did
     # she beat?" is not "Who won …?" again
     (T("Who won the best female singer prize?", "Joss Stone — …"), "Who did she beat?",

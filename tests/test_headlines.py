@@ -17,7 +17,7 @@ from fakes import ingested_engine, news_article  # tests/ is on sys.path
 
 from index.brief.stories import group_stories
 from index.embed import OnnxEmbedder
-from index.engine import Engine
+from index.engine import Engine, remember
 from index.types import Answer
 from index.understand.period import period_of
 
@@ -117,6 +117,16 @@ def test_heldout_topical_requests_are_not_the_general_top_stories(
     "What are the top stories?", "What's happening?", "What's new?"])
 def test_the_issues_phrasings_get_the_top_stories(engine: Engine, question: str) -> None:
     assert is_top_stories(engine.answer(question))
+
+
+@pytest.mark.parametrize("question", ["Any news today?", "Headlines?", "What's new?"])
+def test_a_request_for_the_news_in_a_chat_still_gets_the_top_stories(
+    engine: Engine, question: str
+) -> None:
+    """A newcomer's case: after any earlier question, "Any news today?" (no verb, so read as a
+    follow-up) was refused, "do not mention today"."""
+    first = engine.answer("How many people were evacuated?")
+    assert is_top_stories(engine.answer(question, remember([], first)))
 
 
 @pytest.mark.parametrize("question", [

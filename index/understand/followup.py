@@ -121,6 +121,10 @@ def _leans_back(t: Any, doc: Any) -> bool:
         return False  # "that year", "so that", "the deal that …": not a reference
     before = [e for e in doc.ents if e.end <= t.i]
     if low in _PERSON:
+        if t.tag_ == "PRP$" and any(  # "What did Mendes say at his unveiling?": the
+                s.dep_ in ("nsubj", "nsubjpass") and s.text[:1].isupper() and s.pos_ != "PRON"
+                and s.i < t.i for s in doc):  # clause's named subject owns "his"
+            return False
         return not any(e.label_ == "PERSON" for e in before)
     if low in _OTHER:
         people = {e.root.i for e in doc.ents if e.label_ == "PERSON"}
@@ -198,6 +202,9 @@ def _described(doc: Any) -> str | None:
         return None
     end = len(doc) - (1 if doc[-1].is_punct else 0)
     wh = doc[0]
+    if doc[1].lower_ in ("do", "does", "did") or any(t.lower_ == "else" for t in doc[1:end]):
+        return None  # "Who did Harbour City sign?" asks an object, "Who else …?" one more:
+        # neither describes its answer as "the one who …"
     if wh.lower_ == "who" and doc[1].lower_ in ("is", "was", "are", "were") and \
             doc[2].pos_ in ("DET", "PROPN", "ADJ", "NOUN"):
         return str(doc[2:end].text)
@@ -233,9 +240,11 @@ def _wh(doc: Any) -> str:
 def _ask_instead(frag: Any, prev: Any) -> str | None:
     """A question adverb alone ("Why?", "where", "and when?") asks the previous question about
     another circumstance: it takes the place of that question's own question word when that
-    word is no subject ("How much did Newcastle fine Bellamy?" → "Why did Newcastle fine
-    Bellamy?"), or stands before a yes/no question ("Was anyone sent off?" → "Why was anyone
-    sent off?"). None otherwise ("Who won?" has no place for "why")."""
+    word is itself a circumstance ("How much did Newcastle fine Bellamy?" → "Why did
+    Newcastle fine Bellamy?"), or stands before a yes/no question ("Was anyone sent off?" →
+    "Why was anyone sent off?"); a thing asked for stays as the verb's object ("What did she
+    say?" → "Why did she say that?"). None when the question word is the subject ("Who
+    won?") or no verb's object ("How long is it?")."""
     words = [t for t in frag if not t.is_punct]
     m = _CONTINUES.match(frag.text)
     if m:
@@ -253,7 +262,23 @@ def _ask_instead(frag: Any, prev: Any) -> str | None:
     subject = any(t.dep_ in ("nsubj", "nsubjpass") and t.i > verb.i for t in prev)
     if verb.pos_ != "AUX" or not subject or not any(t.tag_ in _WH for t in asked):
         return None  # "Who won the Cup?": the question word is its subject
-    return _join([], f"{wh}{asked[-1].whitespace_}{rest}", [])
+    if all(t.dep_ in ("advmod", "npadvmod") for t in asked):  # when, where, how much
+        return _join([], f"{wh}{asked[-1].whitespace_}{rest}", [])
+    head = next((t for t in asked if not t.head.i < verb.i), None)
+    if head is None or head.dep_ != "dobj" or head.head.i < verb.i:
+        return None  # "How long is it?": no clause to ask "why" of
+    # "What did she say?" → "Why did she say that?"; "How many jobs will Veltra cut?" →
+    # "Why will Veltra cut jobs?": the thing asked for stays, as an object after its verb
+    noun = [t for t in asked if t.tag_ not in _WH and t.lower_ not in ("many", "much")]
+    thing = "".join(t.text_with_ws for t in noun).strip()
+    if not thing:
+        thing = "that"
+    elif noun[0].pos_ != "DET" and noun[-1].tag_ == "NN":
+        thing = f"the {thing}"  # "Which firm did they hire?" → "… hire the firm?"
+    words = [t.text_with_ws for t in prev[verb.i:]]
+    verb_of = head.head.i - verb.i
+    words[verb_of] = f"{head.head.text} {thing}{head.head.whitespace_}"
+    return _join([], f"{wh} {''.join(words).strip()}", [])
 
 
 def _fill(frag: Any, prev: Any) -> str | None:
@@ -280,6 +305,7 @@ def _fill(frag: Any, prev: Any) -> str | None:
         first = words[0]
         body = "".join(t.text_with_ws for t in words).strip()
     if first.pos_ == "ADP":
+        body = first.lower_ + body[len(first.text):]  # "From which firm?" goes inside
         same = [t for t in prev if t.pos_ == "ADP" and t.lower_ == first.lower_]
         if same:
             p = same[0]

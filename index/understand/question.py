@@ -48,7 +48,7 @@ class Question:
     boost_articles: tuple[str, ...] = ()
     truncated: bool = False
     context: str = ""  # the previous question, for retrieval only (``followup.Resolution``)
-    followup: bool = False  # leans on the previous turn: never a request for news in general
+    followup: bool = False  # leans on the previous turn (if refused, not the top stories)
 
 
 def clean(raw: str) -> tuple[str, bool]:
