@@ -237,6 +237,13 @@ def _wh(doc: Any) -> str:
     return next((t.lower_ for t in doc if t.tag_ in _WH), "")
 
 
+def _fragment_words(frag: Any) -> list[Any]:
+    """A fragment's own words: no punctuation, no leading "and", "what about" …"""
+    words = [t for t in frag if not t.is_punct]
+    m = _CONTINUES.match(frag.text)
+    return [t for t in words if t.idx >= m.end()] if m else words
+
+
 def _ask_instead(frag: Any, prev: Any) -> str | None:
     """A question adverb alone ("Why?", "where", "and when?") asks the previous question about
     another circumstance: it takes the place of that question's own question word when that
@@ -245,10 +252,7 @@ def _ask_instead(frag: Any, prev: Any) -> str | None:
     "Why was anyone sent off?"); a thing asked for stays as the verb's object ("What did she
     say?" → "Why did she say that?"). None when the question word is the subject ("Who
     won?") or no verb's object ("How long is it?")."""
-    words = [t for t in frag if not t.is_punct]
-    m = _CONTINUES.match(frag.text)
-    if m:
-        words = [t for t in words if t.idx >= m.end()]
+    words = _fragment_words(frag)
     if len(words) != 1 or words[0].tag_ != "WRB" or len(prev) < 2:
         return None
     wh = words[0].lower_
@@ -287,10 +291,7 @@ def _fill(frag: Any, prev: Any) -> str | None:
     preposition ("for adults" ← "for 18 to 21 year olds"), or a name of the same entity type
     ("Ukrainians" ← "the Russians"); a "how many …" fragment of the same wh-word adds
     its phrase to the previous question. None when no slot fits."""
-    words = [t for t in frag if not t.is_punct]
-    m = _CONTINUES.match(frag.text)
-    if m:
-        words = [t for t in words if t.idx >= m.end()]
+    words = _fragment_words(frag)
     if not words or not prev.text.strip():
         return None
     ptoks = [t.text_with_ws for t in prev]

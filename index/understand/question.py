@@ -147,7 +147,7 @@ def entities_of(text: str) -> list[str]:
 _RECENT = ("latest", "most recent", "newest", "recently", "now", "currently", "current", "yet",
            "still", "so far", "anymore")
 _WANTS_LATEST = re.compile(rf"\b({'|'.join(_RECENT)})\b")
-RECENCY = frozenset(stems(" ".join(w for w in _RECENT if " " not in w) + " recent"))
+RECENCY = frozenset(stems(" ".join(w for w in _RECENT if " " not in w)))
 """Words that say which report to prefer (``Question.wants_latest``), not what it must say:
 no keyword, and never called missing from a passage ("What is the latest death toll?")."""
 
