@@ -1,7 +1,8 @@
 """What every news question set's ``build.py`` shares (``bench/heldout_news/``,
-``bench/tune_news/``): reading a pinned git mirror, cleaning an article's lines, a file name
-from a title, the sentence around a snippet, and the normalised containment test that checks
-gold strings and evidence. Standard library only, deterministic: a set built with it is
+``bench/tune_news/``): reading a pinned git mirror (and a BBC file's title and body), cleaning
+an article's lines, a file name from a title, the sentence around a snippet, the normalised
+containment test that checks gold strings and evidence, and the word runs and fingerprints
+that the overlap checks compare. Standard library only, deterministic: a set built with it is
 rebuilt byte for byte.
 
 A build script adds this folder to ``sys.path`` (``sys.path.insert(0, str(HERE.parents[1]))``)
@@ -11,6 +12,7 @@ and imports what it needs; the sentence rules follow the dev set's build
 
 from __future__ import annotations
 
+import hashlib
 import re
 import subprocess
 import unicodedata
@@ -27,6 +29,20 @@ def git_show(repo: Path, commit: str, path: str) -> bytes:
     """One file of a pinned commit, as bytes."""
     return subprocess.run(["git", "--git-dir", str(repo), "show", f"{commit}:{path}"],
                           check=True, capture_output=True).stdout
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    """A few dataset files are not UTF-8 (a bare 0xA3 for the pound sign): read those as cp1252."""
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return raw.decode("cp1252"), "cp1252"
+
+
+def split_article(raw: bytes) -> tuple[str, str]:
+    """A BBC dataset file's title (its first line) and body."""
+    title, _, body = clean_lines(decode(raw)[0]).partition("\n")
+    return title.strip(), body.strip("\n")
 
 
 def clean_lines(text: str) -> str:
@@ -95,3 +111,26 @@ def has(haystack: str, needle: str) -> bool:
     """Is ``needle`` in ``haystack`` as whole normalised words?"""
     n = norm(needle)
     return bool(n) and f" {n} " in f" {norm(haystack)} "
+
+
+def shingles(text: str, n: int = 10) -> set[str]:
+    """Every run of ``n`` normalised words: two articles sharing one share text."""
+    w = norm(text).split()
+    return {" ".join(w[i:i + n]) for i in range(len(w) - n + 1)}
+
+
+def words(s: str) -> list[str]:
+    """ASCII-folded lower-case words and numbers."""
+    s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode().lower()
+    return re.findall(r"[a-z0-9]+", s)
+
+
+def runs(s: str, n: int = 10) -> set[str]:
+    """Every run of ``n`` of ``words(s)`` (punctuation and articles kept apart from ``norm``)."""
+    w = words(s)
+    return {" ".join(w[i:i + n]) for i in range(len(w) - n + 1)}
+
+
+def digest(body: str) -> str:
+    """A body's fingerprint: the same text, whatever its spacing and punctuation."""
+    return hashlib.sha1(norm(body).encode()).hexdigest()

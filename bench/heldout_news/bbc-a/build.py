@@ -34,7 +34,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # bench/: the shared kit
-from newsset_kit import clean_lines, git_dir, git_show, has, norm, sentence_of, slugify
+from newsset_kit import clean_lines, git_dir, git_show, has, norm, sentence_of, shingles, slugify
 
 HERE = Path(__file__).resolve().parent
 
@@ -124,11 +124,6 @@ def bbc_articles(repo: Path) -> list[dict]:
 # --- sentences and normalisation (as in the dev build) ---------------------------------------------
 
 
-def shingles(text: str, n: int = SHINGLE) -> set[str]:
-    w = norm(text).split()
-    return {" ".join(w[i:i + n]) for i in range(len(w) - n + 1)}
-
-
 # --- overlap with the dev set ----------------------------------------------------------------------
 def dev_overlap(articles: list[dict], dev: Path) -> list[str]:
     problems: list[str] = []
@@ -145,7 +140,7 @@ def dev_overlap(articles: list[dict], dev: Path) -> list[str]:
         lines = text.split("\n")
         dev_titles[norm(lines[0])] = p.name
         body = "\n".join(lines[3:])
-        for s in shingles(lines[0] + "\n" + body):
+        for s in shingles(lines[0] + "\n" + body, SHINGLE):
             dev_sh.setdefault(s, p.name)
     for a in articles:
         o = a["origin"]
@@ -155,7 +150,7 @@ def dev_overlap(articles: list[dict], dev: Path) -> list[str]:
             problems.append(f"{a['key']}: file name {a['file']} is used by the dev set")
         if norm(a["title"]) in dev_titles:
             problems.append(f"{a['key']}: title {a['title']!r} is a dev title ({dev_titles[norm(a['title'])]})")
-        shared = sorted(s for s in shingles(a["title"] + "\n" + a["body"]) if s in dev_sh)
+        shared = sorted(s for s in shingles(a["title"] + "\n" + a["body"], SHINGLE) if s in dev_sh)
         if shared:
             problems.append(f"{a['key']}: {len(shared)} {SHINGLE}-word run(s) shared with dev "
                             f"{dev_sh[shared[0]]}, e.g. {shared[0]!r}")

@@ -28,7 +28,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # bench/: the shared kit
-from newsset_kit import clean_lines, git_dir, git_show, has, norm, sentence_of, slugify
+from newsset_kit import clean_lines, git_dir, git_show, has, norm, sentence_of, shingles, slugify
 
 HERE = Path(__file__).resolve().parent
 SET_NAME = "wikinews-e"
@@ -182,11 +182,6 @@ def load_articles(repo: Path, problems: list[str]) -> list[dict]:
 # --- sentences and normalisation (as in the dev set's build) -------------------------------
 
 
-def shingles(text: str) -> set[str]:
-    w = norm(text).split()
-    return {" ".join(w[k:k + SHINGLE]) for k in range(len(w) - SHINGLE + 1)}
-
-
 # --- overlap with the dev set and the other held-out sets -----------------------------------
 def other_corpora(out: Path) -> list[Path]:
     dirs = [DEV_CORPUS]
@@ -208,7 +203,7 @@ def overlap_check(articles: list[dict], out: Path, problems: list[str]) -> dict:
             text = f.read_text(encoding="utf-8", errors="replace")
             names.add(f.name)
             titles[norm(text.partition("\n")[0])] = str(f)
-            for s in shingles(text):
+            for s in shingles(text, SHINGLE):
                 runs.setdefault(s, str(f))
     shared = {"files": 0, "titles": 0, "runs": 0}
     for a in articles:
@@ -218,7 +213,7 @@ def overlap_check(articles: list[dict], out: Path, problems: list[str]) -> dict:
         if norm(a["title"]) in titles:
             shared["titles"] += 1
             problems.append(f"{a['key']}: title shared with {titles[norm(a['title'])]}")
-        hit = sorted(s for s in shingles(a["text"]) if s in runs)
+        hit = sorted(s for s in shingles(a["text"], SHINGLE) if s in runs)
         if hit:
             shared["runs"] += len(hit)
             problems.append(f"{a['key']}: {len(hit)} 10-word runs shared, e.g. with "

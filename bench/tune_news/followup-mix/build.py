@@ -39,11 +39,10 @@ import hashlib
 import json
 import re
 import sys
-import unicodedata
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # bench/: the shared kit
-from newsset_kit import clean_lines, git_dir, git_show, has, norm, sentence_of, slugify
+from newsset_kit import clean_lines, git_dir, git_show, has, norm, runs, sentence_of, slugify
 
 HERE = Path(__file__).resolve().parent
 
@@ -194,16 +193,6 @@ def read_articles(bbc: Path, wr: Path, problems: list[str]) -> list[dict]:
 
 
 # --- sentences and normalisation (as in the dev build) ---------------------------------------------
-
-
-def words(s: str) -> list[str]:
-    s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode().lower()
-    return re.findall(r"[a-z0-9]+", s)
-
-
-def runs(s: str, n: int = NGRAM) -> set[str]:
-    w = words(s)
-    return {" ".join(w[i:i + n]) for i in range(len(w) - n + 1)}
 
 
 # --- the dev set and the held-out sets: nothing may be shared with them ------------------------------

@@ -31,14 +31,24 @@ No randomness: two runs give identical output.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import re
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # bench/: the shared kit
-from newsset_kit import clean_lines, git_dir, git_show, has, norm, sentence_of, slugify
+from newsset_kit import (
+    decode,
+    digest,
+    git_dir,
+    git_show,
+    has,
+    norm,
+    sentence_of,
+    shingles,
+    slugify,
+    split_article,
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -135,19 +145,6 @@ BBC_FILES: list[tuple[str, str, str, str]] = [
 # --- reading the mirror ----------------------------------------------------------------------------
 
 
-def decode(raw: bytes) -> tuple[str, str]:
-    """A few dataset files are not UTF-8 (a bare 0xA3 for the pound sign): read those as cp1252."""
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        return raw.decode("cp1252"), "cp1252"
-
-
-def split_article(raw: bytes) -> tuple[str, str]:
-    title, _, body = clean_lines(decode(raw)[0]).partition("\n")
-    return title.strip(), body.strip("\n")
-
-
 def bbc_articles(repo: Path) -> list[dict]:
     out = []
     for name, published, cue, how in BBC_FILES:
@@ -166,15 +163,6 @@ def bbc_articles(repo: Path) -> list[dict]:
 
 
 # --- sentences and normalisation (as in the dev build) ---------------------------------------------
-
-
-def shingles(text: str, n: int = SHINGLE) -> set[str]:
-    w = norm(text).split()
-    return {" ".join(w[i:i + n]) for i in range(len(w) - n + 1)}
-
-
-def digest(body: str) -> str:
-    return hashlib.sha1(norm(body).encode()).hexdigest()
 
 
 # --- overlap with the dev set and the held-out sets ----------------------------------------------
@@ -200,7 +188,7 @@ def overlap(articles: list[dict], repo: Path, others: list[Path]) -> list[str]:
             lines = text.split("\n")
             names[p.name] = d.name
             titles[norm(lines[0])] = f"{d.name}/{p.name}"
-            for s in shingles(lines[0] + "\n" + "\n".join(lines[3:])):
+            for s in shingles(lines[0] + "\n" + "\n".join(lines[3:]), SHINGLE):
                 runs.setdefault(s, f"{d.name}/{p.name}")
     used_text = {digest(split_article(git_show(repo, BBC_COMMIT, p))[1]): p
                  for p in sorted(used_paths)}
@@ -214,7 +202,7 @@ def overlap(articles: list[dict], repo: Path, others: list[Path]) -> list[str]:
             problems.append(f"{a['key']}: file name {a['file']} also in {names[a['file']]}")
         if norm(a["title"]) in titles:
             problems.append(f"{a['key']}: title also in {titles[norm(a['title'])]}")
-        shared = sorted(s for s in shingles(a["title"] + "\n" + a["body"]) if s in runs)
+        shared = sorted(s for s in shingles(a["title"] + "\n" + a["body"], SHINGLE) if s in runs)
         if shared:
             problems.append(f"{a['key']}: {len(shared)} {SHINGLE}-word run(s) shared with "
                             f"{runs[shared[0]]}, e.g. {shared[0]!r}")

@@ -30,7 +30,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # bench/: the shared kit
-from newsset_kit import clean_lines, git_dir, git_show, has, norm, sentence_of, slugify
+from newsset_kit import clean_lines, git_dir, git_show, has, norm, sentence_of, shingles, slugify
 
 HERE = Path(__file__).resolve().parent
 SET_NAME = "latest-wiki"
@@ -210,11 +210,6 @@ def load_articles(repo: Path, problems: list[str]) -> list[dict]:
 # --- sentences and normalisation (as in the dev set's build) -------------------------------
 
 
-def shingles(text: str) -> set[str]:
-    w = norm(text).split()
-    return {" ".join(w[k:k + SHINGLE]) for k in range(len(w) - SHINGLE + 1)}
-
-
 # --- overlap with the dev set and the other held-out sets -----------------------------------
 def other_corpora(out: Path) -> list[Path]:
     dirs = [DEV_CORPUS]
@@ -244,7 +239,7 @@ def overlap_check(articles: list[dict], out: Path, problems: list[str]) -> dict:
             titles[norm(text.partition("\n")[0])] = str(f)
             # the body only: the "Source: | Published: | URL:" line is metadata written by
             # each build (outlet names and URL prefixes), not article text
-            for s in shingles(body_of(text)):
+            for s in shingles(body_of(text), SHINGLE):
                 runs.setdefault(s, str(f))
     shared = {"files": 0, "titles": 0, "runs": 0}
     ignored = 0
@@ -255,8 +250,8 @@ def overlap_check(articles: list[dict], out: Path, problems: list[str]) -> dict:
         if norm(a["title"]) in titles:
             shared["titles"] += 1
             problems.append(f"{a['key']}: title shared with {titles[norm(a['title'])]}")
-        shared_runs = [s for s in shingles(a["title"] + "\n" + a["body"]) if s in runs]
-        boiler = {s for b in BOILERPLATE for s in shingles(b)}
+        shared_runs = [s for s in shingles(a["title"] + "\n" + a["body"], SHINGLE) if s in runs]
+        boiler = {s for b in BOILERPLATE for s in shingles(b, SHINGLE)}
         ignored += sum(1 for s in shared_runs if s in boiler)
         hit = sorted(s for s in shared_runs if s not in boiler)
         if hit:
