@@ -223,6 +223,30 @@ RESOLUTIONS = [
     # a fragment never takes the place of what a which/what question asks for
     (T("Which novel won the main award?", "Small Island — …"),
      "And the children's prize?", "Which novel won the children's prize?", True),
+    # a phrase the last rewrite put in is one slot, whole: the parser split the description
+    # and "and the fisherman?" became "How fisherman who was killed near Ardmore die?" (a
+    # newcomer's case)
+    (Turn("How did she die?", "How did the one who was killed near Ardmore die?", "…"),
+     "and the fisherman?", "How did the fisherman die?", True),
+    (Turn("How much did they pay?", "How much did the one who won the auction pay?", "…"),
+     "and the runner-up?", "How much did the runner-up pay?", True),
+    # a description with a clause of its own takes no possessive: "the time of …", not "What
+    # was the one who won the marathon's time?"; and a which-noun that is not its verb's
+    # subject describes nothing ("the book that will the next film be based on"): open
+    (T("Who won the marathon in New York?"), "What was her time?",
+     "What was the time of the one who won the marathon in New York?", True),
+    (T("Which stadium will the final be played at?"), "Why was it moved?", None, True),
+    # "they" made one name agrees with its verb ("Where were Ricky Gervais …" before)
+    (T("Who topped the comedy list?", "Ricky Gervais — …"),
+     "and where were they the year before?", "Where was Ricky Gervais the year before?", True),
+    # a topic named before the comma is what the pronouns after it mean ("… are they selling
+    # Nicolas Anelka" was made of it, and "what about" cut)
+    (T("Why does Nicolas Anelka want to leave Manchester City?"),
+     "what about wright-phillips, are they selling him", None, True),
+    (T("Who won the auction?", "Baikal Holdings — …"),
+     "and the runner-up, how much did they bid?", None, True),
+    # without the rewrite to tell, a noun chunk holding a verb is no slot: asked as typed
+    (T("How did the one who was killed near Ardmore die?"), "and the fisherman?", None, True),
 ]
 
 
