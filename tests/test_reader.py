@@ -186,7 +186,7 @@ def test_the_training_script_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> 
     data.write_text(_tiny_squad(), encoding="utf-8")
     base = [str(python), "-m", "tools.train_reader", "--out", str(run)]
     subprocess.run([*base, "--data", str(data), "--epochs", "1", "--batch", "4",
-                    "--save-every", "2", "--prev", "--cross", "1"],
+                    "--save-every", "2", "--prev", "--cross", "1", "--typed", "1"],
                    cwd=REPO, check=True, timeout=120, capture_output=True)
     assert (run / "checkpoint.pt").is_file() and (run / "reader.safetensors").is_file()
     subprocess.run([*base, "--prev", "--export", str(tmp_path / "model")], cwd=REPO,
@@ -199,6 +199,49 @@ def test_the_training_script_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> 
     assert 0.0 <= r.score <= 1.0
     assert r.span is None or r.span[1] <= len("Ann did.")
     shutil.rmtree(run)
+
+
+def test_the_committed_reader_gives_back_the_weights_it_was_exported_from(
+    tmp_path: Path,
+) -> None:
+    """``train_reader --init index/read/model/reader.onnx`` trains the committed reader further
+    without its run folder: ``weights_of`` inverts the export exactly (same bytes again)."""
+    import hashlib
+
+    from safetensors.numpy import save_file
+
+    from tools.export_reader import export, weights_of
+
+    committed = MODEL_DIR / MODEL_FILE
+    save_file(weights_of(committed), str(tmp_path / "reader.safetensors"))
+    export(tmp_path / "reader.safetensors", tmp_path / "model", fmt="fp16")
+    again = hashlib.sha256((tmp_path / "model" / MODEL_FILE).read_bytes()).hexdigest()
+    assert again == hashlib.sha256(committed.read_bytes()).hexdigest()
+
+
+def test_typed_negatives_hold_a_value_of_the_answers_kind_but_not_the_answer() -> None:
+    """``--typed``: the article's sentences nearest the question that offer a value of the
+    answer's kind (a count for a count) and hold none of its answers."""
+    from tools.reader_data import Article, Question, content_words, typed_negatives
+
+    art = Article("Harbour town", [
+        "41 passengers were taken to hospital on Monday.",  # the gold sentence
+        "The ferry carried 212 passengers and 40 cars.",  # a count of passengers: typed
+        "Passengers praised the crew.",  # no count
+        "Hospital staff worked for 12 hours.",  # a count, fewer of the question's words
+        "In 2001 a storm left 41 passengers stranded.",  # holds the answer: no negative
+        "Buses left at 9.",  # a count, none of the question's words
+    ], [0, 0, 1, 1, 2, 2])
+    asked = Question("a", "How many passengers were taken to hospital?", "Harbour town", True,
+                     ["41"], {0}, {0: (0, 2)})
+    art.questions = [asked]
+    words = content_words(asked.text)
+
+    def overlap(i: int) -> tuple[int, int]:
+        return (-len(words & content_words(art.sentences[i])), i)
+
+    assert typed_negatives(asked, art, 5, overlap) == [1, 3]
+    assert typed_negatives(asked, art, 1, overlap) == [1]
 
 
 def test_crossed_questions_are_other_questions_the_gold_sentence_does_not_answer() -> None:

@@ -66,3 +66,39 @@ def export(weights_path: Path, out_dir: Path, *, fmt: str = "fp16") -> int:
     print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB, {fmt}), sha256 {digest}: "
           "pin it as EXPECTED_SHA256 in index/read/model.py and in the model card")
     return 0
+
+
+def weights_of(onnx_path: Path) -> dict[str, np.ndarray]:
+    """The HF-named weights an exported reader was built from (``export``'s inverse): float16
+    stores widened, transposed matrices turned back, the fused QKV split and the query's folded
+    1/sqrt(head_dim) taken out. So a committed reader can be trained further without the run
+    folder it came from (``train_reader --init index/read/model/reader.onnx``)."""
+    from index.embed.model import HEADS, HIDDEN
+
+    model = onnx.load(str(onnx_path))
+    raw = {i.name.removesuffix("__fp16"): numpy_helper.to_array(i).astype(np.float32)
+           for i in model.graph.initializer}
+    out: dict[str, np.ndarray] = {}
+    emb = "embeddings"
+    for ours, theirs in (("word", "word_embeddings"), ("type", "token_type_embeddings"),
+                         ("position", "position_embeddings")):
+        out[f"{emb}.{theirs}.weight"] = raw[f"{emb}.{ours}"]
+    for name, arr in raw.items():
+        if name.startswith("c_") or (name.startswith(f"{emb}.") and "LayerNorm" not in name):
+            continue
+        if ".qkv." in name:
+            continue
+        if name.endswith(".weight_t"):
+            out[name.removesuffix("_t")] = np.ascontiguousarray(arr.T)
+        else:
+            out[name] = arr
+    scale = 1.0 / np.sqrt(HIDDEN // HEADS)
+    layers = sorted({n.split(".")[2] for n in raw if n.startswith("encoder.layer.")}, key=int)
+    for i in layers:
+        sa = f"encoder.layer.{i}.attention.self"
+        w, b = raw[f"{sa}.qkv.weight_t"].T, raw[f"{sa}.qkv.bias"]
+        for j, part in enumerate(("query", "key", "value")):
+            s = 1.0 / scale if part == "query" else 1.0
+            out[f"{sa}.{part}.weight"] = np.ascontiguousarray(w[j * HIDDEN:(j + 1) * HIDDEN] * s)
+            out[f"{sa}.{part}.bias"] = b[j * HIDDEN:(j + 1) * HIDDEN] * s
+    return {k: v.astype(np.float32) for k, v in out.items()}

@@ -16,7 +16,7 @@ import hashlib
 import json
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,7 +116,7 @@ class Pair:
 def training_pairs(
     articles: list[Article], negatives: int, seed: int, far: int = 0, swaps: int = 0,
     title: bool = False, cross: int = 0, short: int = 0, prev: bool = False,
-    prev_drop: float = 0.0,
+    prev_drop: float = 0.0, typed: int = 0,
 ) -> list[Pair]:
     """Each answerable question's gold sentence, and the ``negatives`` sentences of its
     paragraph that share most words with it (hard negatives: same topic, no answer); for an
@@ -133,7 +133,9 @@ def training_pairs(
     ``cross``: that many *other* questions of the same paragraph paired with this question's
     gold sentence, labelled 0 when the sentence holds none of their answers (``crossed``).
     ``short``: an answerable question that ``shortened`` cuts is also asked short, with its gold
-    sentence and that many of its hard negatives that hold none of its answers."""
+    sentence and that many of its hard negatives that hold none of its answers.
+    ``typed``: that many sentences of the whole article that hold a value of the answer's kind
+    but none of its answers (``typed_negatives``)."""
     rng = random.Random(seed)
     pool = sorted({w for art in articles for q in art.questions for w in content_words(q.text)
                    if len(w) > 3 and not w.isdigit()})
@@ -172,6 +174,9 @@ def training_pairs(
                     key=overlap,
                 )
                 pairs.extend(Pair(q.text, art.sentences[i], 0, None) for i in other[:far])
+            if q.answerable and typed:
+                pairs.extend(Pair(q.text, art.sentences[i], 0, None)
+                             for i in typed_negatives(q, art, typed, overlap))
             if q.answerable and cross:
                 gold = min(q.gold)
                 for other in crossed(q, art, gold, rng, cross):
@@ -208,6 +213,43 @@ def shortened(text: str) -> str | None:
             kept = " ".join(words[:i]).rstrip(",")
             return kept + "?" if len(content_words(kept)) >= 2 else None
     return None
+
+
+_YEAR_OR_MONTH = re.compile(
+    r"\b(1[5-9]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|"
+    r"october|november|december)\b", re.I)
+_DIGIT = re.compile(r"\d")
+_NAME = re.compile(r"(?<=\w )[A-Z][a-z]")
+
+
+def kind_of(answer: str) -> re.Pattern[str] | None:
+    """What a sentence must hold to offer a value of ``answer``'s kind: a year or month for a
+    date, a digit for a number, a capitalised word (not the first) for a name; else None."""
+    if _YEAR_OR_MONTH.search(answer):
+        return _YEAR_OR_MONTH
+    if _DIGIT.search(answer):
+        return _DIGIT
+    if answer[:1].isupper():
+        return _NAME
+    return None
+
+
+def typed_negatives(
+    q: Question, art: Article, n: int, overlap: Callable[[int], tuple[int, int]]
+) -> list[int]:
+    """The ``n`` sentences of the article closest in words to the question (at least one word
+    shared) that hold a value of its answer's kind but none of its answers: a count near the
+    question's words that counts something else, another year of the same story. News readers
+    are misled by exactly these ("$499 … sold" for "how many Mac minis were sold?")."""
+    kind = kind_of(q.answers[0]) if q.answers else None
+    if kind is None:
+        return []
+    words = content_words(q.text)
+    answers = [a.lower() for a in q.answers if a]
+    cands = [i for i, sentence in enumerate(art.sentences)
+             if i not in q.gold and kind.search(sentence) and words & content_words(sentence)
+             and not any(a in sentence.lower() for a in answers)]
+    return sorted(cands, key=overlap)[:n]
 
 
 def crossed(q: Question, art: Article, gold: int, rng: random.Random, n: int) -> list[Question]:

@@ -10,7 +10,9 @@ ONNX graph with onnxruntime and never imports torch.
         --epochs 1 --lr 3e-5 --seed 15 --title                           # stage 2: sees titles
     python -m tools.train_reader --out data/reader-title --title --export index/read/model
 
-(``make reader`` runs these three.) ``--title``: the second segment is ``title | sentence``
+(``make reader`` runs these three.) ``--init index/read/model/reader.onnx`` starts from the
+committed reader itself (``tools.export_reader.weights_of`` inverts its export exactly), so a
+further stage needs no run folder. ``--title``: the second segment is ``title | sentence``
 (the article's title, cut at 80 characters), spans kept inside the sentence; the export then
 writes ``reader.json`` so the answer path passes each candidate's title too.
 
@@ -221,7 +223,12 @@ def train(args: argparse.Namespace) -> int:
     model = Reader(vocab, weights["embeddings.position_embeddings.weight"].shape[0])
     load_minilm(model, weights)
     if args.init:  # a second stage: start from an earlier run's weights, head included
-        earlier = load_file(str(args.init))
+        if args.init.suffix == ".onnx":  # a committed reader, without its run folder
+            from tools.export_reader import weights_of
+
+            earlier = weights_of(args.init)
+        else:
+            earlier = load_file(str(args.init))
         load_minilm(model, earlier)
         with torch.no_grad():
             model.head.weight.copy_(torch.from_numpy(earlier["reader_head.weight"].copy()))
@@ -236,7 +243,7 @@ def train(args: argparse.Namespace) -> int:
         articles = articles[: args.limit_articles]
     pairs = training_pairs(articles, args.negatives, args.seed, far=args.far, swaps=args.swaps,
                            title=args.title, cross=args.cross, short=args.short,
-                           prev=args.prev, prev_drop=args.prev_drop)
+                           prev=args.prev, prev_drop=args.prev_drop, typed=args.typed)
     if args.limit_pairs:
         pairs = pairs[: args.limit_pairs]
     plan: list[list[Pair]] = []
@@ -320,6 +327,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="other questions of the paragraph paired with a gold sentence (label 0)")
     ap.add_argument("--short", type=int, default=0,
                     help="also ask each question shortened, with this many hard negatives")
+    ap.add_argument("--typed", type=int, default=0,
+                    help="negatives per question: the article's sentences holding a value of "
+                         "the answer's kind but not the answer")
     ap.add_argument("--title", action="store_true",
                     help="the reader sees each sentence after its article's title")
     ap.add_argument("--prev", action="store_true",
@@ -329,7 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-length", type=int, default=0,
                     help=f"pieces per pair (default {MAX_LENGTH}, {PREV_MAX_LENGTH} with --prev)")
     ap.add_argument("--init", type=Path,
-                    help="start from this reader.safetensors (an earlier stage) instead of MiniLM")
+                    help="start from this reader.safetensors (an earlier stage), or an exported "
+                         "reader.onnx, instead of MiniLM")
     ap.add_argument("--freeze", type=int, default=2, help="bottom encoder layers kept frozen")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=2)
