@@ -73,7 +73,7 @@ def weights_of(onnx_path: Path) -> dict[str, np.ndarray]:
     stores widened, transposed matrices turned back, the fused QKV split and the query's folded
     1/sqrt(head_dim) taken out. So a committed reader can be trained further without the run
     folder it came from (``train_reader --init index/read/model/reader.onnx``)."""
-    from index.embed.model import HEADS, HIDDEN
+    from index.embed.model import HEAD_DIM, HIDDEN
 
     model = onnx.load(str(onnx_path))
     raw = {i.name.removesuffix("__fp16"): numpy_helper.to_array(i).astype(np.float32)
@@ -84,15 +84,14 @@ def weights_of(onnx_path: Path) -> dict[str, np.ndarray]:
                          ("position", "position_embeddings")):
         out[f"{emb}.{theirs}.weight"] = raw[f"{emb}.{ours}"]
     for name, arr in raw.items():
-        if name.startswith("c_") or (name.startswith(f"{emb}.") and "LayerNorm" not in name):
-            continue
-        if ".qkv." in name:
-            continue
+        if name.startswith("c_") or ".qkv." in name or (
+                name.startswith(f"{emb}.") and "LayerNorm" not in name):
+            continue  # constants, the fused QKV (split below), the renamed tables (above)
         if name.endswith(".weight_t"):
             out[name.removesuffix("_t")] = np.ascontiguousarray(arr.T)
         else:
             out[name] = arr
-    scale = 1.0 / np.sqrt(HIDDEN // HEADS)
+    scale = 1.0 / np.sqrt(HEAD_DIM)  # as ``index.embed.onnx_graph`` folds it in
     layers = sorted({n.split(".")[2] for n in raw if n.startswith("encoder.layer.")}, key=int)
     for i in layers:
         sa = f"encoder.layer.{i}.attention.self"

@@ -164,8 +164,7 @@ def training_pairs(
             if short_text:
                 i = min(q.gold)
                 pairs.append(Pair(short_text, art.sentences[i], 1, q.spans[i]))
-                clean = [j for j in same_para if not any(
-                    a.lower() in art.sentences[j].lower() for a in q.answers if a)]
+                clean = [j for j in same_para if not holds_answer(art.sentences[j], q.answers)]
                 pairs.extend(Pair(short_text, art.sentences[j], 0, None) for j in clean[:short])
             if far:
                 other = sorted(
@@ -215,6 +214,13 @@ def shortened(text: str) -> str | None:
     return None
 
 
+def holds_answer(sentence: str, answers: list[str]) -> bool:
+    """Does the sentence contain one of the answers (case-insensitive)? Such a sentence is no
+    negative for the question, whatever its gold sentence."""
+    low = sentence.lower()
+    return any(a.lower() in low for a in answers if a)
+
+
 _YEAR_OR_MONTH = re.compile(
     r"\b(1[5-9]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|"
     r"october|november|december)\b", re.I)
@@ -245,10 +251,9 @@ def typed_negatives(
     if kind is None:
         return []
     words = content_words(q.text)
-    answers = [a.lower() for a in q.answers if a]
     cands = [i for i, sentence in enumerate(art.sentences)
              if i not in q.gold and kind.search(sentence) and words & content_words(sentence)
-             and not any(a in sentence.lower() for a in answers)]
+             and not holds_answer(sentence, q.answers)]
     return sorted(cands, key=overlap)[:n]
 
 
@@ -258,11 +263,11 @@ def crossed(q: Question, art: Article, gold: int, rng: random.Random, n: int) ->
     so the reader learns that a sentence answers one question, not every question near it.
     A question counts as answered when the sentence contains one of its answers. The ``n``
     sharing most words with the sentence (the hardest), ties in a seeded order."""
-    sentence = art.sentences[gold].lower()
+    sentence = art.sentences[gold]
     words = content_words(sentence)
     others = [o for o in art.questions
               if o is not q and o.paragraph == q.paragraph and o.text != q.text
-              and gold not in o.gold and not any(a.lower() in sentence for a in o.answers if a)]
+              and gold not in o.gold and not holds_answer(sentence, o.answers)]
     rng.shuffle(others)
     others.sort(key=lambda o: -len(content_words(o.text) & words))
     return others[:n]

@@ -125,8 +125,8 @@ def fill(frag: Any, prev: Any, put_in: Sequence[tuple[int, int]] = ()) -> str | 
     counts, never the thing a which/what question asks for): a phrase with the same
     preposition ("for adults" ← "for 18 to 21 year olds"), or a name of the same entity type
     ("Ukrainians" ← "the Russians"); a "how many …" fragment of the same wh-word adds
-    its phrase to the previous question. ``put_in``: the phrases the previous rewrite put in
-    (``put_in``), each one slot. None when no slot fits."""
+    its phrase to the previous question. ``put_in``: the token ranges the previous rewrite
+    put in (from ``put_in()``), each one slot. None when no slot fits."""
     words = _fragment_words(frag)
     if not words or not prev.text.strip():
         return None
